@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "twmon",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "twmond", targets: ["twmond"]),
+        .executable(name: "twmonctl", targets: ["twmonctl"]),
+        .executable(name: "twmon-loadgen", targets: ["twmon-loadgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libsystemd (sd-daemon, sd-journal), found through pkg-config.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The kernel's sock_diag netlink headers and a walker over received dump buffers.
+        .target(name: "CTWMonNetlink"),
+        // The pure core: parsing, aggregation, alert policy, configuration, encoding. No I/O.
+        .target(
+            name: "TWMonCore",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // Thin I/O around the core: /proc and netlink readers, libsystemd wrappers, control socket.
+        .target(
+            name: "TWMonSystem",
+            dependencies: [
+                "TWMonCore",
+                "CSystemd",
+                "CTWMonNetlink",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "twmond",
+            dependencies: [
+                "TWMonCore",
+                "TWMonSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "twmonctl",
+            dependencies: [
+                "TWMonCore",
+                "TWMonSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Creates real TCP sockets in known states (TIME_WAIT on a server port, ESTABLISHED,
+        // CLOSE_WAIT) for the tests and the benchmark.
+        .executableTarget(
+            name: "twmon-loadgen",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TWMonCoreTests",
+            dependencies: ["TWMonCore"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TWMonSystemTests",
+            dependencies: [
+                "TWMonCore",
+                "TWMonSystem",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,6 @@
+#ifndef TWMON_CSYSTEMD_SHIM_H
+#define TWMON_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <sys/uio.h>
+#endif

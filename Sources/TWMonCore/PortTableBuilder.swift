@@ -1,0 +1,103 @@
+/// Accumulates socket rows into per-port counts. Reused across scans: its storage is kept, so
+/// a steady-state scan allocates nothing per row.
+public struct PortTableBuilder: Sendable {
+    @usableFromInline
+    struct Accumulator: Sendable {
+        @usableFromInline var port: UInt16
+        @usableFromInline var ipv4 = StateCounts()
+        @usableFromInline var ipv6 = StateCounts()
+        @usableFromInline init(port: UInt16) { self.port = port }
+    }
+
+    /// Index into `accumulators` for each port, or -1.
+    @usableFromInline var slotByPort: [Int32]
+    @usableFromInline var accumulators: [Accumulator]
+    @usableFromInline var malformedRows = 0
+    /// Ports whose TIME_WAIT peers are tallied (a bitmap over all 65 536 ports).
+    @usableFromInline var peerWatch: [UInt64]
+    @usableFromInline var watchesPeers = false
+    @usableFromInline var peers: [UInt16: [IPAddress: Int]] = [:]
+
+    /// How many peers per port a table reports.
+    public var topPeerLimit = 5
+
+    public init() {
+        slotByPort = Array(repeating: -1, count: 65_536)
+        accumulators = []
+        accumulators.reserveCapacity(1_024)
+        peerWatch = Array(repeating: 0, count: 65_536 / 64)
+    }
+
+    /// Forgets the previous scan's rows; `watchingPeersOf` names the ports whose TIME_WAIT
+    /// remote addresses the next scan tallies.
+    public mutating func reset(watchingPeersOf ports: some Sequence<UInt16> = [UInt16]()) {
+        for accumulator in accumulators { slotByPort[Int(accumulator.port)] = -1 }
+        accumulators.removeAll(keepingCapacity: true)
+        malformedRows = 0
+        for index in peerWatch.indices { peerWatch[index] = 0 }
+        watchesPeers = false
+        peers.removeAll(keepingCapacity: true)
+        for port in ports {
+            peerWatch[Int(port) >> 6] |= 1 << UInt64(port & 63)
+            watchesPeers = true
+        }
+    }
+
+    /// Counts one socket.
+    @inlinable
+    public mutating func add(localPort: UInt16, state: TCPState, family: AddressFamily) {
+        var slot = Int(slotByPort[Int(localPort)])
+        if slot < 0 {
+            slot = accumulators.count
+            slotByPort[Int(localPort)] = Int32(slot)
+            accumulators.append(Accumulator(port: localPort))
+        }
+        switch family {
+        case .ipv4: accumulators[slot].ipv4.increment(rawState: Int(state.rawValue))
+        case .ipv6: accumulators[slot].ipv6.increment(rawState: Int(state.rawValue))
+        }
+    }
+
+    /// Counts one socket, and its peer when its port is watched and it is in TIME_WAIT.
+    @inlinable
+    public mutating func add(_ record: TCPSocketRecord) {
+        add(localPort: record.local.port, state: record.state, family: record.local.address.family)
+        if watchesPeers && record.state == .timeWait {
+            let port = record.local.port
+            if peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0 {
+                peers[port, default: [:]][record.remote.address.unmapped, default: 0] += 1
+            }
+        }
+    }
+
+    /// Counts the rows of one kernel table (`/proc/net/tcp` or `tcp6` text).
+    public mutating func addProcTable(_ text: UnsafeRawBufferPointer, family: AddressFamily) {
+        malformedRows += ProcNetTCPParser.forEachRecord(in: text, family: family) { add($0) }
+    }
+
+    /// Adds rows that a source found unreadable.
+    public mutating func addMalformedRows(_ count: Int) {
+        malformedRows += count
+    }
+
+    /// The table of what was added since the last reset, ports ascending.
+    public func build() -> PortTable {
+        var ports: [PortStats] = []
+        ports.reserveCapacity(accumulators.count)
+        for port in 0..<slotByPort.count {
+            let slot = Int(slotByPort[port])
+            if slot >= 0 {
+                let accumulator = accumulators[slot]
+                ports.append(PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6))
+            }
+        }
+        var topPeers: [UInt16: [PeerCount]] = [:]
+        for (port, counts) in peers {
+            let ranked = counts.map { PeerCount(address: $0.key, count: $0.value) }.sorted {
+                $0.count != $1.count ? $0.count > $1.count : $0.address.description < $1.address.description
+            }
+            topPeers[port] = Array(ranked.prefix(topPeerLimit))
+        }
+        return PortTable(ports: ports, malformedRows: malformedRows, topPeers: topPeers)
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Glibc
+
+/// `twmon-loadgen`: puts real TCP sockets into known states on this host's loopback, for the
+/// tests, the benchmark and demonstrations.
+///
+/// It listens on a port and makes connections to it:
+/// - `--time-wait N`: the server closes first, so N sockets end in TIME_WAIT on the server port;
+/// - `--client-time-wait N`: the client closes first (TIME_WAIT on the clients' ports, normal);
+/// - `--established N`: connections kept open (ESTABLISHED on both ends);
+/// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port).
+/// It prints one JSON line with the listening port and what it made, then `ready`; with
+/// `--hold` it keeps its sockets until SIGTERM, SIGINT or SIGHUP.
+@main
+struct LoadGenerator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twmon-loadgen",
+        abstract: "Create TCP sockets in TIME_WAIT, ESTABLISHED and CLOSE_WAIT on loopback."
+    )
+
+    @Option(help: "Address to listen on: 127.0.0.1, ::1, or :: for a dual-stack listener.")
+    var listen = "127.0.0.1"
+
+    @Option(help: "Address the clients connect to (default: the listen address; 127.0.0.1 for ::).")
+    var connect: String?
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port: UInt16 = 0
+
+    @Option(name: .customLong("time-wait"), help: "Connections the server closes first.")
+    var timeWait = 0
+
+    @Option(name: .customLong("client-time-wait"), help: "Connections the client closes first.")
+    var clientTimeWait = 0
+
+    @Option(help: "Connections kept open.")
+    var established = 0
+
+    @Option(name: .customLong("close-wait"), help: "Connections closed by the client only.")
+    var closeWait = 0
+
+    @Option(name: .customLong("source-addresses"), help: "Bind IPv4 clients to 127.0.0.1…127.0.0.N and ports 10000…59999 (50 000 connections per address, past the ephemeral range).")
+    var sourceAddresses = 1
+
+    @Flag(help: "Keep the listener and open sockets until SIGTERM, SIGINT or SIGHUP.")
+    var hold = false
+
+    func validate() throws {
+        for (name, value) in [("--time-wait", timeWait), ("--client-time-wait", clientTimeWait),
+                              ("--established", established), ("--close-wait", closeWait)] where value < 0 {
+            throw ValidationError("\(name) must not be negative")
+        }
+        if sourceAddresses < 1 || sourceAddresses > 254 { throw ValidationError("--source-addresses must be 1...254") }
+        if LoopbackAddress(listen) == nil { throw ValidationError("cannot parse --listen \(listen)") }
+        if let connect, LoopbackAddress(connect) == nil { throw ValidationError("cannot parse --connect \(connect)") }
+    }
+
+    func run() throws {
+        // Held sockets and the listener go past the default limit of 1024 descriptors.
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+
+        let listenAddress = LoopbackAddress(listen)!
+        var signals = sigset_t()
+        if hold {
+            sigemptyset(&signals)
+            for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+            pthread_sigmask(SIG_BLOCK, &signals, nil)
+        }
+        let listener = try LoopbackSocket.listener(on: listenAddress, port: port)
+        let boundPort = try listener.localPort()
+        var target = LoopbackAddress(connect ?? (listenAddress.isUnspecified ? "127.0.0.1" : listen))!
+        target.port = boundPort
+
+        var held: [LoopbackSocket] = []
+        var connections = 0
+        func pair() throws -> (client: LoopbackSocket, server: LoopbackSocket) {
+            defer { connections += 1 }
+            return try self.pair(listener, target, connections)
+        }
+        for _ in 0..<timeWait {
+            let (client, server) = try pair()
+            server.close()
+            client.awaitEndOfStream()
+            client.close()
+        }
+        for _ in 0..<clientTimeWait {
+            let (client, server) = try pair()
+            client.close()
+            server.awaitEndOfStream()
+            server.close()
+        }
+        for _ in 0..<established {
+            let (client, server) = try pair()
+            held += [client, server]
+        }
+        for _ in 0..<closeWait {
+            let (client, server) = try pair()
+            client.close()
+            held.append(server)
+        }
+        let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait)}"#
+        let announcement = Array((report + "\nready\n").utf8)
+        _ = announcement.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        if hold {
+            var received: Int32 = 0
+            sigwait(&signals, &received)
+        }
+        for socket in held { socket.close() }
+        listener.close()
+    }
+
+    /// Connects the `index`-th client and accepts its server-side socket.
+    ///
+    /// With several source addresses every client gets its own address and port, so no new
+    /// connection can land on (and recycle) a 4-tuple the server still holds in TIME_WAIT, which
+    /// the kernel's own ephemeral port choice does once it wraps around its range.
+    private func pair(_ listener: LoopbackSocket, _ target: LoopbackAddress, _ index: Int) throws -> (LoopbackSocket, LoopbackSocket) {
+        var source: LoopbackAddress?
+        if sourceAddresses > 1, target.family == AF_INET {
+            source = LoopbackAddress("127.0.0.\(1 + index % sourceAddresses)")
+            source!.port = UInt16(10_000 + (index / sourceAddresses) % 50_000)
+        }
+        let client = try LoopbackSocket.connected(to: target, from: source)
+        let server = try listener.accept()
+        return (client, server)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import TWMonCore
+import TWMonSystem
+
+/// `twmonctl scan`: one scan of this host's TCP sockets, no daemon needed.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan this network namespace once and show sockets per local port.",
+        discussion: """
+            Ports are sorted by TIME_WAIT, then by total sockets. A port is a server port when \
+            a LISTEN socket exists on it in either family; TIME_WAIT piling up there means the \
+            server closes connections first.
+            """
+    )
+
+    @Flag(help: "Print JSON: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N}.")
+    var json = false
+
+    @Flag(help: "Only server ports (a LISTEN socket exists on them).")
+    var listening = false
+
+    @Option(help: ArgumentHelp("Only ports with at least one socket in this state (e.g. TIME_WAIT).", valueName: "NAME"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Show at most this many ports.", valueName: "N"))
+    var limit: Int?
+
+    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read DIR/net/tcp and DIR/net/tcp6.", valueName: "DIR"))
+    var procRoot = "/proc"
+
+    @Option(help: "Where to read sockets from: proc or netlink.")
+    var source: String = ScanSourceKind.proc.rawValue
+
+    func validate() throws {
+        if let state, TCPState(name: state) == nil {
+            let names = TCPState.allCases.map(\.name).joined(separator: ", ")
+            throw ValidationError("unknown state '\(state)'; expected one of \(names)")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if ScanSourceKind(rawValue: source) == nil { throw ValidationError("--source must be proc or netlink") }
+    }
+
+    func run() throws {
+        let table: PortTable
+        do {
+            let scanner = try Scanner.make(kind: ScanSourceKind(rawValue: source)!, procRoot: procRoot)
+            table = try scanner.scan()
+        } catch {
+            throw CommandFailure.usage("scan failed: \(error)")
+        }
+        let ports = table.ranked(listeningOnly: listening, state: state.flatMap(TCPState.init(name:)), limit: limit)
+        if json {
+            FileDescriptorOutput.standardOutput.write(ScanReport.json(table, ports: ports) + "\n")
+        } else {
+            FileDescriptorOutput.standardOutput.write(ScanReport.text(table, ports: ports))
+        }
+        if table.malformedRows > 0 {
+            FileDescriptorOutput.standardError.write("twmonctl: \(table.malformedRows) malformed rows skipped\n")
+        }
+    }
+}

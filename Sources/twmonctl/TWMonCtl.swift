@@ -1,0 +1,63 @@
+import ArgumentParser
+import Glibc
+
+/// `twmonctl`: the operator's client for twmon.
+@main
+struct TWMonCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twmonctl",
+        abstract: "Inspect TCP TIME_WAIT per port, and query a running twmond.",
+        subcommands: [ScanCommand.self]
+    )
+
+    /// Exit codes: 0 success, 1 failure at run time, 2 unusable arguments or inputs.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            FileDescriptorOutput.standardError.write("twmonctl: \(failure.message)\n")
+            Glibc.exit(failure.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            FileDescriptorOutput.standardError.write(fullMessage(for: error) + "\n")
+            Glibc.exit(CommandFailure.usageExitCode)
+        }
+    }
+}
+
+/// A failure that ends `twmonctl` with a message and a specific exit code.
+struct CommandFailure: Error {
+    /// Unusable arguments or inputs (a bad flag, an unreadable proc root).
+    static let usageExitCode: Int32 = 2
+
+    var message: String
+    var exitCode: Int32
+
+    static func usage(_ message: String) -> CommandFailure {
+        CommandFailure(message: message, exitCode: usageExitCode)
+    }
+}
+
+/// Writes text straight to a file descriptor (stdout/stderr), without buffering surprises.
+struct FileDescriptorOutput {
+    static let standardOutput = FileDescriptorOutput(descriptor: 1)
+    static let standardError = FileDescriptorOutput(descriptor: 2)
+
+    var descriptor: Int32
+
+    func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}

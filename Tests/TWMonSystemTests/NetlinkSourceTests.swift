@@ -1,0 +1,141 @@
+import Glibc
+import Testing
+import TWMonCore
+import TWMonSystem
+
+/// The netlink source against the /proc source on real sockets of the test's own namespace
+/// (no root needed: sock_diag dumps TCP sockets for anyone).
+@Suite("NetlinkSource")
+struct NetlinkSourceTests {
+    @Test("a listener, a connection and a TIME_WAIT count the same through netlink and /proc")
+    func agreesWithProc() throws {
+        let listener = try LoopbackTCP.listener()
+        defer { listener.close() }
+        let port = try listener.localPort()
+        let client = try LoopbackTCP.connected(to: port)
+        defer { client.close() }
+        let server = try listener.accept()
+        defer { server.close() }
+        // A connection the server closes first leaves a TIME_WAIT on the listener's port.
+        let closing = try LoopbackTCP.connected(to: port)
+        try listener.accept().close()
+        closing.awaitEndOfStream()
+        closing.close()
+        let clientPort = try client.localPort()
+
+        let proc = Scanner(source: ProcNetSource())
+        let netlink = try Scanner.make(kind: .netlink, procRoot: "/proc")
+        #expect(netlink.source.name == "netlink")
+        // Loopback delivers the last ACK asynchronously: wait for the TIME_WAIT to exist.
+        var attempts = 0
+        while try proc.scan()[port: port]?.timeWait != 1, attempts < 200 {
+            attempts += 1
+            usleep(10_000)
+        }
+
+        let netlinkTable = try netlink.scan(watchingPeersOf: [port])
+        let procTable = try proc.scan(watchingPeersOf: [port])
+        let server4 = try #require(netlinkTable[port: port])
+        #expect(server4.ipv4[.listen] == 1)
+        #expect(server4.ipv4[.established] == 1)
+        #expect(server4.ipv4[.timeWait] == 1)
+        #expect(procTable[port: port]?.ipv4[.listen] == 1)
+        #expect(netlinkTable[port: port] == procTable[port: port])
+        #expect(netlinkTable[port: clientPort]?.ipv4[.established] == 1)
+        #expect(netlinkTable[port: clientPort] == procTable[port: clientPort])
+        // The remote address of the TIME_WAIT socket comes out as /proc gives it.
+        let loopback = try #require(IPAddress([127, 0, 0, 1]))
+        #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: 1)])
+        #expect(netlinkTable.topPeers[port] == procTable.topPeers[port])
+        #expect(netlinkTable.malformedRows == 0)
+    }
+
+    @Test("the source's socket serves scan after scan")
+    func scansRepeatedly() throws {
+        let listener = try LoopbackTCP.listener()
+        defer { listener.close() }
+        let port = try listener.localPort()
+        let scanner = Scanner(source: try NetlinkSource())
+        for _ in 0..<3 {
+            #expect(try scanner.scan()[port: port]?.listening == true)
+        }
+    }
+}
+
+/// A failed socket call in a test.
+private struct SocketFailure: Error, CustomStringConvertible {
+    var call: String
+    var code: Int32
+    var description: String { "\(call): \(String(cString: strerror(code)))" }
+}
+
+/// A blocking IPv4 TCP socket on 127.0.0.1.
+private struct LoopbackTCP {
+    var descriptor: Int32
+
+    private static func check(_ call: String, _ result: Int32) throws(SocketFailure) -> Int32 {
+        if result < 0 { throw SocketFailure(call: call, code: errno) }
+        return result
+    }
+
+    private static func address(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = (127 << 24 | 1 as UInt32).bigEndian
+        return address
+    }
+
+    private static func withSockaddr<Result>(
+        _ address: sockaddr_in, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
+    ) -> Result {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+
+    private static func makeSocket() throws(SocketFailure) -> Int32 {
+        try check("socket", socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+    }
+
+    /// A listener on 127.0.0.1 and a free port.
+    static func listener() throws(SocketFailure) -> LoopbackTCP {
+        let descriptor = try makeSocket()
+        _ = try check("bind", withSockaddr(address(port: 0)) { bind(descriptor, $0, $1) })
+        _ = try check("listen", listen(descriptor, 16))
+        return LoopbackTCP(descriptor: descriptor)
+    }
+
+    /// A client connected to 127.0.0.1:`port`.
+    static func connected(to port: UInt16) throws(SocketFailure) -> LoopbackTCP {
+        let descriptor = try makeSocket()
+        _ = try check("connect", withSockaddr(address(port: port)) { connect(descriptor, $0, $1) })
+        return LoopbackTCP(descriptor: descriptor)
+    }
+
+    func accept() throws(SocketFailure) -> LoopbackTCP {
+        LoopbackTCP(descriptor: try Self.check("accept", Glibc.accept(descriptor, nil, nil)))
+    }
+
+    func localPort() throws(SocketFailure) -> UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = try withUnsafeMutablePointer(to: &address) { pointer throws(SocketFailure) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socket throws(SocketFailure) in
+                try Self.check("getsockname", getsockname(descriptor, socket, &length))
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Reads until the peer's FIN.
+    func awaitEndOfStream() {
+        var byte: UInt8 = 0
+        while true {
+            let got = read(descriptor, &byte, 1)
+            if got == 0 || (got < 0 && errno != EINTR) { return }
+        }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Glibc
+
+/// A private network namespace (`ip netns`) with loopback up, for tests that need real sockets
+/// no other process can disturb. Everything started in it is stopped, and the namespace
+/// deleted, by `close()`.
+final class TestNetworkNamespace: @unchecked Sendable {
+    struct CommandResult {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    struct CommandFailed: Error, CustomStringConvertible {
+        var command: [String]
+        var result: CommandResult
+        var description: String {
+            "\(command.joined(separator: " ")) exited \(result.status): \(result.standardError)"
+        }
+    }
+
+    private nonisolated(unsafe) static var counter = 0
+    let name: String
+    private var background: [Process] = []
+
+    init() throws {
+        Self.counter += 1
+        name = "twmon-test-\(getpid())-\(Self.counter)"
+        try Self.check(["ip", "netns", "add", name])
+        try Self.check(["ip", "-n", name, "link", "set", "lo", "up"])
+    }
+
+    deinit { close() }
+
+    /// Stops what runs in the namespace and deletes it.
+    func close() {
+        for process in background where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        background.removeAll()
+        _ = try? Self.run(["ip", "netns", "delete", name])
+    }
+
+    /// Runs a command inside the namespace and waits for it.
+    @discardableResult
+    func run(_ command: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try Self.run(["ip", "netns", "exec", name] + command, environment: environment)
+    }
+
+    /// Runs a command inside the namespace and throws unless it exits 0.
+    @discardableResult
+    func check(_ command: [String]) throws -> CommandResult {
+        let result = try run(command)
+        guard result.status == 0 else { throw CommandFailed(command: command, result: result) }
+        return result
+    }
+
+    /// Starts `twmon-loadgen ARGS --hold` in the namespace and waits for its `ready` line;
+    /// returns the JSON line it printed first. The sockets stay until `close()`.
+    @discardableResult
+    func startLoad(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", name, TestEnvironment.executable("twmon-loadgen")] + arguments + ["--hold"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        background.append(process)
+        var text = ""
+        while !text.contains("ready\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                throw CommandFailed(command: arguments, result: CommandResult(status: -1, standardOutput: text, standardError: "load generator ended early"))
+            }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        return String(text.split(separator: "\n").first ?? "")
+    }
+
+    /// Starts a long-running process in the namespace; it is stopped by `close()`.
+    func start(_ command: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", name] + command
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        try process.run()
+        background.append(process)
+        return process
+    }
+
+    static func check(_ command: [String]) throws {
+        let result = try run(command)
+        guard result.status == 0 else { throw CommandFailed(command: command, result: result) }
+    }
+
+    static func run(_ command: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+}
