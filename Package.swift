@@ -44,11 +44,25 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The daemon's services: poll loop, reload, control socket, shared snapshot.
+        .target(
+            name: "TWMonDaemon",
+            dependencies: [
+                "TWMonCore",
+                "TWMonSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "twmond",
             dependencies: [
                 "TWMonCore",
                 "TWMonSystem",
+                "TWMonDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,6 +94,7 @@ let package = Package(
             dependencies: [
                 "TWMonCore",
                 "TWMonSystem",
+                "TWMonDaemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

@@ -7,11 +7,3 @@ public protocol SocketTableSource: AnyObject {
     /// Adds every TCP socket of the namespace, both families, to `builder`.
     func collect(into builder: inout PortTableBuilder) throws(ScanError)
 }
-
-/// Which source to scan with.
-public enum ScanSourceKind: String, Sendable, CaseIterable {
-    /// `/proc/net/tcp` and `/proc/net/tcp6` (the default).
-    case proc
-    /// The kernel's sock_diag netlink interface.
-    case netlink
-}

@@ -1,0 +1,121 @@
+/// twmond's configuration: what `/etc/twmond/twmond.toml` says, with built-in defaults for
+/// every key it leaves out.
+public struct Configuration: Sendable, Equatable {
+    /// How and how often the socket table is read.
+    public struct Scan: Sendable, Equatable {
+        /// Seconds between scans (0.1 ... 3600).
+        public var interval: Double = 5
+        /// Where sockets are read from.
+        public var source: ScanSourceKind = .proc
+        /// The directory standing for /proc.
+        public var procRoot = "/proc"
+        public init() {}
+    }
+
+    /// When a port's TIME_WAIT count raises and clears an alert.
+    public struct Alert: Sendable, Equatable {
+        /// TIME_WAIT sockets on one server port that raise an alert (≥ 1).
+        public var timeWaitThreshold = 5_000
+        /// The alert clears below `timeWaitThreshold × clearRatio` (0 < r ≤ 1).
+        public var clearRatio = 0.8
+        /// Consecutive scans above the threshold (below the clear level) to raise (clear).
+        public var sustain = 3
+        /// Seconds between reminders while an alert is active; 0 means none.
+        public var repeatInterval: Double = 3_600
+        /// Remote addresses listed in `TWMON_TOP_PEERS` (0 ... 100).
+        public var topPeers = 5
+        /// Share of `net.ipv4.tcp_max_tw_buckets` that raises the namespace alert; 0 disables it.
+        public var twBucketsRatio = 0.8
+        public init() {}
+    }
+
+    /// Settings of one port that differ from `[alert]`.
+    public struct PortOverride: Sendable, Equatable {
+        /// This port's threshold.
+        public var timeWaitThreshold: Int?
+        /// This port's hysteresis.
+        public var clearRatio: Double?
+        /// This port's number of consecutive scans.
+        public var sustain: Int?
+        /// Never alert on this port.
+        public var ignore = false
+        public init(timeWaitThreshold: Int? = nil, clearRatio: Double? = nil, sustain: Int? = nil, ignore: Bool = false) {
+            self.timeWaitThreshold = timeWaitThreshold
+            self.clearRatio = clearRatio
+            self.sustain = sustain
+            self.ignore = ignore
+        }
+    }
+
+    /// The control socket.
+    public struct Control: Sendable, Equatable {
+        /// Path of the Varlink socket bound when the daemon is not socket-activated.
+        public var socket = "/run/twmond.sock"
+        public init() {}
+    }
+
+    /// Logging.
+    public struct Log: Sendable, Equatable {
+        /// Lowest level logged: trace, debug, info, notice, warning, error, critical.
+        public var level = "info"
+        public init() {}
+    }
+
+    public var scan = Scan()
+    public var alert = Alert()
+    /// Per-port overrides, keyed by port.
+    public var ports: [UInt16: PortOverride] = [:]
+    public var control = Control()
+    public var log = Log()
+
+    public init() {}
+
+    /// The alert limits that apply to `port`, or nil when the port is ignored.
+    public func limits(for port: UInt16) -> AlertLimits? {
+        ports[port]?.ignore == true ? nil : configuredLimits(for: port)
+    }
+
+    /// The limits set for `port`, even when it is ignored (they name an alert cleared by `ignore`).
+    func configuredLimits(for port: UInt16) -> AlertLimits {
+        let override = ports[port]
+        return AlertLimits(
+            threshold: override?.timeWaitThreshold ?? alert.timeWaitThreshold,
+            clearRatio: override?.clearRatio ?? alert.clearRatio,
+            sustain: override?.sustain ?? alert.sustain
+        )
+    }
+
+    /// The lowest threshold of any port: with fewer TIME_WAIT sockets in the whole namespace
+    /// no port can reach its threshold.
+    public var lowestThreshold: Int {
+        ports.values.compactMap { $0.ignore ? nil : $0.timeWaitThreshold }.reduce(alert.timeWaitThreshold, min)
+    }
+}
+
+/// The thresholds one port is judged by.
+public struct AlertLimits: Sendable, Equatable {
+    /// TIME_WAIT count that raises the alert.
+    public var threshold: Int
+    /// Share of the threshold below which the alert clears.
+    public var clearRatio: Double
+    /// Consecutive scans needed to raise or clear.
+    public var sustain: Int
+
+    public init(threshold: Int, clearRatio: Double, sustain: Int) {
+        self.threshold = threshold
+        self.clearRatio = clearRatio
+        self.sustain = sustain
+    }
+
+    /// The alert clears when the count is below this.
+    public var clearBelow: Int { wholeCeiling(threshold, times: clearRatio) }
+}
+
+/// `count × share` rounded up to a whole count, where a product within a few ulps of a whole
+/// number is that number: 5000 × 0.81 is 4050.000000000001 in binary floating point, but the
+/// 0.81 in the file means 4050.
+func wholeCeiling(_ count: Int, times share: Double) -> Int {
+    let product = Double(count) * share
+    let nearest = product.rounded()
+    return Int(abs(product - nearest) <= 4 * nearest.ulp ? nearest : product.rounded(.up))
+}

@@ -1,0 +1,189 @@
+import TOMLKit
+
+/// Reads twmond's TOML configuration, checking every key and value.
+///
+/// Unknown keys are errors (a misspelt key silently ignored is a setting that never applies);
+/// all problems of a file are reported together, each with its dotted key.
+public enum ConfigurationParser {
+    /// Log levels accepted by `log.level`.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Parses `text`; `path` only names the file in errors.
+    public static func parse(_ text: String, path: String? = nil) throws(ConfigurationError) -> Configuration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let position = "line \(error.source.begin.line), column \(error.source.begin.column)"
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "TOML syntax: \(error.description)")])
+        } catch {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: "file", message: "\(error)")])
+        }
+        var reader = Reader()
+        var configuration = Configuration()
+        reader.section(root, "scan") { reader, table in
+            reader.double(table, "scan.interval", range: 0.1...3_600) { configuration.scan.interval = $0 }
+            reader.string(table, "scan.source") { value in
+                guard let source = ScanSourceKind(rawValue: value) else { return "must be \"proc\" or \"netlink\"" }
+                configuration.scan.source = source
+                return nil
+            }
+            reader.string(table, "scan.proc_root") { value in
+                guard value.hasPrefix("/") else { return "must be an absolute path" }
+                configuration.scan.procRoot = value
+                return nil
+            }
+        }
+        reader.section(root, "alert") { reader, table in
+            reader.int(table, "alert.time_wait_threshold", range: 1...Int(Int32.max)) { configuration.alert.timeWaitThreshold = $0 }
+            reader.ratio(table, "alert.clear_ratio") { configuration.alert.clearRatio = $0 }
+            reader.int(table, "alert.sustain", range: 1...1_000) { configuration.alert.sustain = $0 }
+            reader.double(table, "alert.repeat", range: 0...(86_400 * 365)) { configuration.alert.repeatInterval = $0 }
+            reader.int(table, "alert.top_peers", range: 0...100) { configuration.alert.topPeers = $0 }
+            reader.double(table, "alert.tw_buckets_ratio", range: 0...1) { configuration.alert.twBucketsRatio = $0 }
+        }
+        if let ports = reader.take(root, "ports") {
+            if let table = ports.table {
+                for key in table.keys.sorted() {
+                    let name = "ports.\(key)"
+                    guard let port = UInt16(key), port > 0 else {
+                        reader.problem(name, "a port number from 1 to 65535 is expected as the key")
+                        continue
+                    }
+                    guard let portTable = table[key]?.table else {
+                        reader.problem(name, "must be a table ([ports.\(key)])")
+                        continue
+                    }
+                    var override = Configuration.PortOverride()
+                    reader.int(portTable, "\(name).time_wait_threshold", range: 1...Int(Int32.max)) { override.timeWaitThreshold = $0 }
+                    reader.ratio(portTable, "\(name).clear_ratio") { override.clearRatio = $0 }
+                    reader.int(portTable, "\(name).sustain", range: 1...1_000) { override.sustain = $0 }
+                    reader.bool(portTable, "\(name).ignore") { override.ignore = $0 }
+                    reader.rejectUnknown(portTable, prefix: name)
+                    configuration.ports[port] = override
+                }
+            } else {
+                reader.problem("ports", "must be a table of [ports.N] tables")
+            }
+        }
+        reader.section(root, "control") { reader, table in
+            reader.string(table, "control.socket") { value in
+                guard value.hasPrefix("/") || value.hasPrefix("@") else { return "must be an absolute path" }
+                guard value.utf8.count < 108 else { return "is longer than a Unix socket path may be (107 bytes)" }
+                configuration.control.socket = value
+                return nil
+            }
+        }
+        reader.section(root, "log") { reader, table in
+            reader.string(table, "log.level") { value in
+                guard logLevels.contains(value) else { return "must be one of \(logLevels.joined(separator: ", "))" }
+                configuration.log.level = value
+                return nil
+            }
+        }
+        reader.rejectUnknown(root, prefix: nil)
+        guard reader.problems.isEmpty else { throw ConfigurationError(path: path, problems: reader.problems) }
+        return configuration
+    }
+
+    /// Walks tables, remembering which keys were read so the rest can be reported as unknown.
+    struct Reader {
+        var problems: [ConfigurationProblem] = []
+        private var consumed: Set<String> = []
+
+        mutating func problem(_ key: String, _ message: String) {
+            problems.append(ConfigurationProblem(key: key, message: message))
+        }
+
+        private func leaf(_ key: String) -> String { String(key.split(separator: ".").last ?? "") }
+
+        mutating func take(_ table: TOMLTable, _ key: String, prefix: String? = nil) -> TOMLValueConvertible? {
+            consumed.insert((prefix.map { $0 + "." } ?? "") + key)
+            return table[key]
+        }
+
+        mutating func section(_ root: TOMLTable, _ name: String, _ body: (inout Reader, TOMLTable) -> Void) {
+            guard let value = take(root, name) else { return }
+            guard let table = value.table else {
+                problem(name, "must be a table ([\(name)])")
+                return
+            }
+            body(&self, table)
+            rejectUnknown(table, prefix: name)
+        }
+
+        mutating func rejectUnknown(_ table: TOMLTable, prefix: String?) {
+            for key in table.keys.sorted() {
+                let full = (prefix.map { $0 + "." } ?? "") + key
+                if !consumed.contains(full) { problem(full, "unknown key") }
+            }
+        }
+
+        private mutating func value(_ table: TOMLTable, _ key: String) -> TOMLValueConvertible? {
+            let parts = key.split(separator: ".")
+            consumed.insert(key)
+            return table[String(parts.last!)]
+        }
+
+        mutating func int(_ table: TOMLTable, _ key: String, range: ClosedRange<Int>, _ apply: (Int) -> Void) {
+            guard let raw = value(table, key) else { return }
+            guard raw.type == .int, let number = raw.int else {
+                problem(key, "must be an integer, not a \(raw.type)")
+                return
+            }
+            guard range.contains(number) else {
+                problem(key, "must be from \(range.lowerBound) to \(range.upperBound), got \(number)")
+                return
+            }
+            apply(number)
+        }
+
+        mutating func double(_ table: TOMLTable, _ key: String, range: ClosedRange<Double>, _ apply: (Double) -> Void) {
+            guard let raw = value(table, key) else { return }
+            let number: Double
+            switch raw.type {
+            case .double: number = raw.double!
+            case .int: number = Double(raw.int!)
+            default:
+                problem(key, "must be a number, not a \(raw.type)")
+                return
+            }
+            guard number.isFinite, range.contains(number) else {
+                problem(key, "must be from \(format(range.lowerBound)) to \(format(range.upperBound)), got \(format(number))")
+                return
+            }
+            apply(number)
+        }
+
+        /// A share in (0, 1].
+        mutating func ratio(_ table: TOMLTable, _ key: String, _ apply: (Double) -> Void) {
+            var share: Double?
+            double(table, key, range: 0...1) { share = $0 }
+            guard let share else { return }
+            if share == 0 { problem(key, "must be greater than 0 and at most 1, got 0") } else { apply(share) }
+        }
+
+        mutating func bool(_ table: TOMLTable, _ key: String, _ apply: (Bool) -> Void) {
+            guard let raw = value(table, key) else { return }
+            guard raw.type == .bool, let flag = raw.bool else {
+                problem(key, "must be true or false, not a \(raw.type)")
+                return
+            }
+            apply(flag)
+        }
+
+        /// `check` applies the value and returns nil, or returns what is wrong with it.
+        mutating func string(_ table: TOMLTable, _ key: String, _ check: (String) -> String?) {
+            guard let raw = value(table, key) else { return }
+            guard raw.type == .string, let text = raw.string else {
+                problem(key, "must be a string, not a \(raw.type)")
+                return
+            }
+            if let message = check(text) { problem(key, "\(message), got \"\(text)\"") }
+        }
+
+        private func format(_ number: Double) -> String {
+            number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+
+/// Everything the daemon knows after its latest scan: what the control socket and the status
+/// line report. A value; the poll loop publishes a new one after every scan.
+public struct MonitorSnapshot: Sendable {
+    /// The per-port table of the latest scan.
+    public var table: PortTable
+    /// When the latest scan started (wall clock, seconds since the epoch).
+    public var scannedAt: Double
+    /// How long it took.
+    public var scanDuration: Duration
+    /// `proc` or `netlink`.
+    public var source: String
+    /// Scans done since the daemon started.
+    public var scanCount: Int
+    /// Active port alerts.
+    public var alerts: [PortAlert]
+    /// The active namespace-wide alert.
+    public var namespaceAlert: NamespaceAlert?
+    /// The namespace's TIME_WAIT total and limit, when readable.
+    public var namespace: NamespaceTimeWait?
+    /// Recent raised/cleared transitions, oldest first.
+    public var history: [AlertHistoryEntry]
+    /// The configuration in force.
+    public var configuration: Configuration
+    /// When the daemon started (wall clock).
+    public var startedAt: Double
+    /// The latest problem worth showing (a failed scan or reload), if any.
+    public var problem: String?
+
+    public init(
+        table: PortTable, scannedAt: Double, scanDuration: Duration, source: String, scanCount: Int,
+        alerts: [PortAlert], namespaceAlert: NamespaceAlert?, namespace: NamespaceTimeWait?,
+        history: [AlertHistoryEntry], configuration: Configuration, startedAt: Double, problem: String?
+    ) {
+        self.table = table
+        self.scannedAt = scannedAt
+        self.scanDuration = scanDuration
+        self.source = source
+        self.scanCount = scanCount
+        self.alerts = alerts
+        self.namespaceAlert = namespaceAlert
+        self.namespace = namespace
+        self.history = history
+        self.configuration = configuration
+        self.startedAt = startedAt
+        self.problem = problem
+    }
+}
+
+/// One raised, reminder or cleared transition, kept for `ListAlerts`.
+public struct AlertHistoryEntry: Sendable, Equatable {
+    /// `raised`, `reminder` or `cleared`.
+    public var event: String
+    /// The port, or nil for the namespace alert.
+    public var port: UInt16?
+    /// TIME_WAIT count at the transition.
+    public var timeWait: Int
+    /// The threshold in force.
+    public var threshold: Int
+    /// When it happened (wall clock).
+    public var at: Double
+
+    public init(event: String, port: UInt16?, timeWait: Int, threshold: Int, at: Double) {
+        self.event = event
+        self.port = port
+        self.timeWait = timeWait
+        self.threshold = threshold
+        self.at = at
+    }
+}

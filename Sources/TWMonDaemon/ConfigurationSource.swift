@@ -1,0 +1,30 @@
+import TWMonCore
+import TWMonSystem
+
+/// Where the daemon's configuration comes from: a file, plus command-line flags that win over
+/// it on every load (so a reload keeps `--proc-root` and `--socket`).
+public struct ConfigurationSource: Sendable {
+    /// The file.
+    public var path: String
+    /// Whether the file must exist (`--config` given explicitly).
+    public var required: Bool
+    /// `--proc-root`.
+    public var procRoot: String?
+    /// `--socket`.
+    public var socket: String?
+
+    public init(path: String, required: Bool, procRoot: String? = nil, socket: String? = nil) {
+        self.path = path
+        self.required = required
+        self.procRoot = procRoot
+        self.socket = socket
+    }
+
+    /// Reads and validates the file, then applies the flags.
+    public func load() throws(ConfigurationError) -> Configuration {
+        var configuration = try ConfigurationLoader.load(path: path, required: required)
+        if let procRoot { configuration.scan.procRoot = procRoot }
+        if let socket { configuration.control.socket = socket }
+        return configuration
+    }
+}

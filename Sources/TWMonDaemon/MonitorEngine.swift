@@ -1,0 +1,171 @@
+import Logging
+import TWMonCore
+import TWMonSystem
+
+/// The daemon's work, one step at a time: scan, judge, report. An actor, so a reload (from
+/// SIGHUP) runs between two scans, never during one. Scans are synchronous and short; the
+/// control socket never waits for them, it reads the `SnapshotStore`.
+public actor MonitorEngine {
+    private let source: ConfigurationSource
+    private var configuration: Configuration
+    private var policy: AlertPolicy
+    private var scanner: Scanner
+    private var namespaceReader: NamespaceCountersReader
+    private let journal: any JournalSink
+    private let notifier: SystemdNotifier
+    private let store: SnapshotStore
+    private let readiness: ReadinessGate
+    private var logger: Logger
+    private let startedAt: Double
+    private var scanCount = 0
+    private var history: [AlertHistoryEntry] = []
+    /// A reload that failed, shown in STATUS and GetStatus until a reload succeeds.
+    private var reloadProblem: String?
+    /// The latest scan failure, cleared by the next successful scan.
+    private var scanProblem: String?
+
+    /// Transitions kept for `ListAlerts`.
+    static let historyLimit = 200
+
+    public init(
+        configuration: Configuration, source: ConfigurationSource, journal: any JournalSink,
+        notifier: SystemdNotifier, store: SnapshotStore, readiness: ReadinessGate, logger: Logger
+    ) throws(ScanError) {
+        self.configuration = configuration
+        self.source = source
+        self.policy = AlertPolicy(configuration: configuration)
+        self.scanner = try Scanner.make(kind: configuration.scan.source, procRoot: configuration.scan.procRoot)
+        self.namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
+        self.journal = journal
+        self.notifier = notifier
+        self.store = store
+        self.readiness = readiness
+        self.logger = logger
+        self.logger.logLevel = Self.level(configuration.log.level)
+        self.startedAt = WallClock.now()
+    }
+
+    /// Seconds between scans, as configured now.
+    public var interval: Duration { .milliseconds(Int64(configuration.scan.interval * 1_000)) }
+
+    /// Scans once and reports. Returns false when the scan failed (logged, shown in STATUS).
+    @discardableResult
+    public func scanOnce() throws(ScanError) -> Bool {
+        let moment = WallClock.moment()
+        let clock = ContinuousClock()
+        let started = clock.now
+        var table: PortTable
+        do {
+            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert)
+        } catch {
+            scanProblem = "scan failed: \(error)"
+            logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
+            notifier.status(StatusLine.oneLine("Scan failing: \(error)"))
+            throw error
+        }
+        let duration = clock.now - started
+        scanProblem = nil
+        scanCount += 1
+        let namespace = namespaceReader.read()
+        let actions = policy.evaluate(table, namespace: namespace, now: moment)
+        // A port that jumped straight over its threshold had no peers tallied: tally them now.
+        let missingPeers = actions.compactMap { action -> UInt16? in
+            if case .portRaised(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
+            if case .portReminder(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
+            return nil
+        }
+        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers) {
+            for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
+        }
+        for action in actions { report(action, table: table, at: moment.wallClock) }
+
+        let alerts = policy.activeAlerts(in: table)
+        let namespaceAlert = policy.activeNamespaceAlert(namespace)
+        let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        store.publish(MonitorSnapshot(
+            table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
+            scanCount: scanCount, alerts: alerts, namespaceAlert: namespaceAlert, namespace: namespace,
+            history: history, configuration: configuration, startedAt: startedAt, problem: reloadProblem
+        ))
+        let status = StatusLine.render(
+            table: table, alerts: alerts, namespaceAlert: namespaceAlert, scanMilliseconds: milliseconds,
+            problem: reloadProblem
+        )
+        if readiness.isReady {
+            notifier.status(status)
+        } else {
+            readiness.satisfy(.firstScan, status: status)
+        }
+        logger.debug("scan done", metadata: [
+            "sockets": "\(table.totals.total)", "time_wait": "\(table.totals[.timeWait])",
+            "duration_ms": "\(milliseconds)", "alerts": "\(alerts.count)",
+        ])
+        return true
+    }
+
+    private func report(_ action: AlertAction, table: PortTable, at now: Double) {
+        var peers: [PeerCount] = []
+        let entry: AlertHistoryEntry
+        switch action {
+        case .portRaised(let alert), .portReminder(let alert), .portCleared(let alert):
+            peers = Array((table.topPeers[alert.port] ?? []).prefix(configuration.alert.topPeers))
+            entry = AlertHistoryEntry(event: Self.event(action), port: alert.port, timeWait: alert.timeWait, threshold: alert.limits.threshold, at: now)
+        case .namespaceRaised(let alert), .namespaceReminder(let alert), .namespaceCleared(let alert):
+            entry = AlertHistoryEntry(event: Self.event(action), port: nil, timeWait: alert.timeWait, threshold: alert.threshold, at: now)
+        }
+        journal.send(AlertJournal.entry(for: action, peers: peers, now: now))
+        history.append(entry)
+        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
+    }
+
+    private static func event(_ action: AlertAction) -> String {
+        switch action {
+        case .portRaised, .namespaceRaised: "raised"
+        case .portReminder, .namespaceReminder: "reminder"
+        case .portCleared, .namespaceCleared: "cleared"
+        }
+    }
+
+    /// Re-reads the configuration (SIGHUP). A bad file keeps the running configuration, is
+    /// logged at PRIORITY=3 and shown in STATUS until a reload succeeds.
+    public func reload() {
+        notifier.reloading()
+        do {
+            let updated = try source.load()
+            if updated.scan.source != configuration.scan.source || updated.scan.procRoot != configuration.scan.procRoot {
+                do {
+                    scanner = try Scanner.make(kind: updated.scan.source, procRoot: updated.scan.procRoot)
+                    namespaceReader = NamespaceCountersReader(procRoot: updated.scan.procRoot)
+                } catch {
+                    throw ConfigurationError(path: source.path, problems: [ConfigurationProblem(key: "scan.source", message: "\(error)")])
+                }
+            }
+            if updated.control.socket != configuration.control.socket {
+                logger.warning("control.socket changed; it takes effect at the next restart", metadata: ["socket": "\(updated.control.socket)"])
+            }
+            configuration = updated
+            policy.configuration = updated
+            logger.logLevel = Self.level(updated.log.level)
+            reloadProblem = nil
+            logger.notice("configuration reloaded", metadata: [
+                "config": "\(source.path)", "time_wait_threshold": "\(updated.alert.timeWaitThreshold)",
+                "interval": "\(updated.scan.interval)",
+            ])
+        } catch {
+            reloadProblem = "reload failed, running previous configuration: \(error)"
+            journal.send(AlertJournal.reloadFailed(path: source.path, error: "\(error)"))
+        }
+        // Publish the configuration now in force, then rescan so STATUS and the control
+        // socket reflect it at once.
+        do {
+            try scanOnce()
+        } catch {
+            // Already logged and shown in STATUS by scanOnce.
+        }
+        notifier.send(["READY=1"])
+    }
+
+    static func level(_ name: String) -> Logger.Level {
+        Logger.Level(rawValue: name) ?? .info
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Glibc
+import Logging
+import ServiceLifecycle
+import TWMonCore
+import TWMonDaemon
+import TWMonSystem
+
+/// `twmond`: watches the TCP sockets of its network namespace and reports server ports that
+/// pile up TIME_WAIT, through the journal, sd_notify and a Varlink control socket.
+@main
+struct TWMonDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twmond",
+        abstract: "Watch TCP TIME_WAIT per server port; alert through journald and systemd.",
+        discussion: """
+            Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the configuration \
+            (a broken file keeps the running configuration). Exit codes: 0 clean stop, \
+            1 configuration or start-up failure, 2 bad command line.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Configuration file (default \(ConfigurationLoader.defaultPath); a missing default file means built-in defaults).", valueName: "PATH"))
+    var config: String?
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration, print the effective configuration or the errors, and exit (0 valid, 1 invalid).")
+    var checkConfig = false
+
+    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read sockets from DIR/net/tcp{,6} instead of /proc (overrides scan.proc_root).", valueName: "DIR"))
+    var procRoot: String?
+
+    @Option(help: ArgumentHelp("Control socket path when not socket-activated (overrides control.socket).", valueName: "PATH"))
+    var socket: String?
+
+    func run() async throws {
+        let source = ConfigurationSource(
+            path: config ?? ConfigurationLoader.defaultPath, required: config != nil, procRoot: procRoot, socket: socket
+        )
+        let configuration: Configuration
+        do {
+            configuration = try source.load()
+        } catch {
+            writeStandardError("twmond: invalid configuration:\n" + error.problems.map { "  \(error.path.map { "\($0): " } ?? "")\($0)\n" }.joined())
+            throw ExitCode(1)
+        }
+        if checkConfig {
+            print("# effective configuration of \(source.path)\(source.required ? "" : " (built-in defaults where absent)")")
+            print(ConfigurationRenderer.toml(configuration), terminator: "")
+            return
+        }
+
+        let journal = JournalWriter()
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label, sink: journal)
+            handler.logLevel = .trace
+            return handler
+        }
+        var logger = Logger(label: "twmond")
+        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
+
+        let notifier = SystemdNotifier()
+        let store = SnapshotStore()
+        let readiness = ReadinessGate(requiring: [.firstScan], notifier: notifier)
+        let engine: MonitorEngine
+        do {
+            engine = try MonitorEngine(
+                configuration: configuration, source: source, journal: journal, notifier: notifier,
+                store: store, readiness: readiness, logger: logger
+            )
+        } catch {
+            logger.critical("cannot start scanning", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let poller = PollerService(
+            engine: engine, notifier: notifier, watchdogInterval: SystemdNotifier.watchdogPingInterval(), logger: logger
+        )
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: poller, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: ReloadService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        logger.info("twmond starting", metadata: [
+            "config": "\(source.path)", "source": "\(configuration.scan.source.rawValue)",
+            "interval": "\(configuration.scan.interval)", "time_wait_threshold": "\(configuration.alert.timeWaitThreshold)",
+        ])
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("twmond stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("twmond stopped")
+    }
+}
