@@ -13,6 +13,13 @@ RELEASE_BIN   = .build/release
 DEBUG_BIN     = .build/debug
 APT_PACKAGES  = libsystemd-dev pkg-config
 
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
+DOCDIR       ?= $(PREFIX)/share/doc/twmon
+CONFDIR      ?= /etc/twmond
+# A foreground run as a normal user cannot bind /run/twmond.sock.
+RUN_SOCKET   ?= $(if $(filter 0,$(shell id -u)),/run/twmond.sock,$(or $(XDG_RUNTIME_DIR),/tmp)/twmond.sock)
+
 .PHONY: all build release deps run test install uninstall bench clean
 
 all: build
@@ -36,9 +43,41 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
+# Runs the daemon in the foreground with the shipped configuration; alerts and log lines
+# appear on the terminal. Ctrl-C stops it.
+run: build
+	$(DEBUG_BIN)/twmond --config $(CONFIG) --socket $(RUN_SOCKET)
+
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+# Binaries, units, configuration (never overwriting an existing one), catalog, docs; then
+# tells systemd and journald about them when systemd runs this machine.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(RELEASE_BIN)/twmond $(RELEASE_BIN)/twmonctl $(DESTDIR)$(PREFIX)/bin/
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/etc/twmond/|$(CONFDIR)/|g' systemd/twmond.service > $(DESTDIR)$(UNITDIR)/twmond.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/twmond.service
+	install -m 0644 systemd/twmond.socket $(DESTDIR)$(UNITDIR)/twmond.socket
+	sed 's|/usr/share/doc/twmon/|$(DOCDIR)/|g' systemd/twmond.catalog > $(DESTDIR)$(CATALOGDIR)/twmond.catalog
+	chmod 0644 $(DESTDIR)$(CATALOGDIR)/twmond.catalog
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@if [ -e $(DESTDIR)$(CONFDIR)/twmond.toml ]; then \
+	    echo "keeping existing $(DESTDIR)$(CONFDIR)/twmond.toml (the shipped default is config/twmond.toml)"; \
+	else \
+	    install -m 0644 $(CONFIG) $(DESTDIR)$(CONFDIR)/twmond.toml; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload && journalctl --update-catalog && \
+	    echo "installed; start with: systemctl enable --now twmond.socket twmond.service"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/twmond $(DESTDIR)$(PREFIX)/bin/twmonctl
+	rm -f $(DESTDIR)$(UNITDIR)/twmond.service $(DESTDIR)$(UNITDIR)/twmond.socket
+	rm -f $(DESTDIR)$(CATALOGDIR)/twmond.catalog $(DESTDIR)$(DOCDIR)/README.md
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; journalctl --update-catalog; fi
 
 clean:
 	rm -rf .build
