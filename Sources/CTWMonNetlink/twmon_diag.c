@@ -2,6 +2,24 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+int twmon_diag_open(void) {
+    int descriptor = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (descriptor < 0) {
+        return -1;
+    }
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    if (connect(descriptor, (const struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int error = errno;
+        close(descriptor);
+        errno = error;
+        return -1;
+    }
+    return descriptor;
+}
 
 enum twmon_diag_event twmon_diag_next(struct twmon_diag_cursor *cursor, struct twmon_diag_socket *socket) {
     while (cursor->next < cursor->end) {
@@ -17,7 +35,7 @@ enum twmon_diag_event twmon_diag_next(struct twmon_diag_cursor *cursor, struct t
         }
         size_t payload = header->nlmsg_len - NLMSG_HDRLEN;
         switch (header->nlmsg_type) {
-        case SOCK_DIAG_BY_FAMILY: {
+        case TCPDIAG_GETSOCK: {
             const struct inet_diag_msg *message = NLMSG_DATA(header);
             if (payload < sizeof *message
                 || (message->idiag_family != AF_INET && message->idiag_family != AF_INET6)) {

@@ -16,14 +16,18 @@ struct LoopbackAddress {
         var v4 = sockaddr_in()
         if inet_pton(AF_INET, text, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: v4) { $0 }) }
+            withUnsafeBytes(of: v4) { source in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            }
             family = AF_INET
             return
         }
         var v6 = sockaddr_in6()
         if inet_pton(AF_INET6, text, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: v6) { $0 }) }
+            withUnsafeBytes(of: v6) { source in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            }
             family = AF_INET6
             return
         }

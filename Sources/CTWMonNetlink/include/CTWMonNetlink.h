@@ -1,24 +1,50 @@
 #ifndef TWMON_CTWMONNETLINK_H
 #define TWMON_CTWMONNETLINK_H
 
-// The kernel's sock_diag netlink interface, and a walker over one received buffer of an
-// inet_diag dump: the netlink macros (NLMSG_OK, NLMSG_NEXT, NLMSG_DATA, …) do not import
-// into Swift, so the message layout is handled here and Swift sees one compact record per
-// socket.
+// The kernel's sock_diag netlink interface, the request for an inet_diag dump of all TCP
+// sockets, and a walker over one received buffer of its replies. The netlink macros
+// (NLMSG_OK, NLMSG_NEXT, NLMSG_DATA, …) do not import into Swift, so the message layout is
+// handled here and Swift sees one compact record per socket.
 
+// glibc's <sys/socket.h> is not included here: a module that includes it textually takes
+// over its declarations (SOCK_STREAM, …) from Glibc in the Swift files that import it.
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
 
-/// A dump request as sent: the netlink header and the inet_diag request.
+/// Opens a NETLINK_SOCK_DIAG datagram socket (close-on-exec) connected to the kernel, so that
+/// only the kernel can send to it. Returns the descriptor, or -1 with `errno` set.
+int twmon_diag_open(void);
+
+/// A dump request as sent: the netlink header and an inet_diag request.
+///
+/// It is the original `TCPDIAG_GETSOCK` request, which the kernel answers with the TCP sockets
+/// of both families from one walk of its socket hash table. `SOCK_DIAG_BY_FAMILY` with an
+/// `inet_diag_req_v2` takes one dump per family, and each dump walks the whole table: twice
+/// the kernel's work for the same sockets.
 struct twmon_diag_request {
     struct nlmsghdr header;
-    struct inet_diag_req_v2 body;
+    struct inet_diag_req body;
 };
+
+/// A request for every TCP socket of the namespace, IPv4 and IPv6, in all states, without
+/// extensions; `sequence` identifies the dump's replies.
+static inline struct twmon_diag_request twmon_diag_request_make(uint32_t sequence) {
+    struct twmon_diag_request request = {
+        .header = {
+            .nlmsg_len = sizeof(struct twmon_diag_request),
+            .nlmsg_type = TCPDIAG_GETSOCK,
+            .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+            .nlmsg_seq = sequence,
+        },
+        .body = {
+            .idiag_states = ~0U,
+        },
+    };
+    return request;
+}
 
 /// One socket of a dump, reduced to what a scan counts.
 struct twmon_diag_socket {
