@@ -35,6 +35,11 @@ public enum ScanReport {
     /// The human-readable table: one row per port, its role and its non-zero states, then a
     /// summary line.
     public static func text(_ table: PortTable, ports: [PortStats]) -> String {
+        text(ports: ports, summary: summary(table, shown: ports.count))
+    }
+
+    /// The rows of `ports`, then `summary` as the last line.
+    public static func text(ports: [PortStats], summary: String) -> String {
         var lines: [[String]] = [["PORT", "ROLE", "TIME_WAIT", "TOTAL", "STATES"]]
         for stats in ports {
             let states = stats.states.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
@@ -60,18 +65,24 @@ public enum ScanReport {
             while row.hasSuffix(" ") { row.removeLast() }
             output += row + "\n"
         }
-        output += summary(table, shown: ports.count) + "\n"
+        output += summary + "\n"
         return output
     }
 
     /// `42 ports shown of 57 (3 server); 130211 sockets: TIME_WAIT=120000 ESTABLISHED=…; 0 malformed rows`
     public static func summary(_ table: PortTable, shown: Int) -> String {
-        let totals = table.totals
-        let servers = table.ports.filter(\.listening).count
+        summary(
+            totals: table.totals, portCount: table.ports.count, serverPorts: table.ports.count(where: \.listening),
+            malformedRows: table.malformedRows, shown: shown
+        )
+    }
+
+    /// The summary line from the namespace's counts (what a `ListPorts` reply carries).
+    public static func summary(totals: StateCounts, portCount: Int, serverPorts: Int, malformedRows: Int, shown: Int) -> String {
         let states = totals.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
-        var line = "\(shown) of \(table.ports.count) ports shown (\(servers) server); "
+        var line = "\(shown) of \(portCount) ports shown (\(serverPorts) server); "
         line += "\(totals.total) sockets" + (states.isEmpty ? "" : ": " + states)
-        line += "; \(table.malformedRows) malformed rows"
+        line += "; \(malformedRows) malformed rows"
         return line
     }
 }

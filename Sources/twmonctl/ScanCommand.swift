@@ -17,14 +17,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print JSON: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N}.")
     var json = false
 
-    @Flag(help: "Only server ports (a LISTEN socket exists on them).")
-    var listening = false
-
-    @Option(help: ArgumentHelp("Only ports with at least one socket in this state (e.g. TIME_WAIT).", valueName: "NAME"))
-    var state: String?
-
-    @Option(help: ArgumentHelp("Show at most this many ports.", valueName: "N"))
-    var limit: Int?
+    @OptionGroup var selection: PortSelection
 
     @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read DIR/net/tcp and DIR/net/tcp6.", valueName: "DIR"))
     var procRoot = "/proc"
@@ -33,11 +26,6 @@ struct ScanCommand: ParsableCommand {
     var source: String = ScanSourceKind.proc.rawValue
 
     func validate() throws {
-        if let state, TCPState(name: state) == nil {
-            let names = TCPState.allCases.map(\.name).joined(separator: ", ")
-            throw ValidationError("unknown state '\(state)'; expected one of \(names)")
-        }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if ScanSourceKind(rawValue: source) == nil { throw ValidationError("--source must be proc or netlink") }
     }
 
@@ -49,7 +37,7 @@ struct ScanCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")
         }
-        let ports = table.ranked(listeningOnly: listening, state: state.flatMap(TCPState.init(name:)), limit: limit)
+        let ports = table.ranked(listeningOnly: selection.listening, state: selection.tcpState, limit: selection.limit)
         if json {
             FileDescriptorOutput.standardOutput.write(ScanReport.json(table, ports: ports) + "\n")
         } else {

@@ -60,7 +60,14 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
 
         let notifier = SystemdNotifier()
         let store = SnapshotStore()
-        let readiness = ReadinessGate(requiring: [.firstScan], notifier: notifier)
+        let readiness = ReadinessGate(requiring: [.firstScan, .controlSocket], notifier: notifier)
+        let endpoint: ControlServer.Endpoint
+        do {
+            endpoint = try ControlServer.endpoint(socketPath: configuration.control.socket)
+        } catch {
+            logger.critical("cannot use the socket systemd passed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         let engine: MonitorEngine
         do {
             engine = try MonitorEngine(
@@ -78,6 +85,10 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
             services: [
                 .init(service: poller, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReloadService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: ControlServer(store: store, readiness: readiness, endpoint: endpoint, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -1,0 +1,137 @@
+/// twmond's Varlink service as a pure function: one received message and the latest snapshot
+/// in, the bytes to send back out. No I/O and no waiting, so every reply is tested exactly and
+/// the socket server only moves bytes.
+public enum MonitorService {
+    /// What `GetInfo` reports as the service's home.
+    public static let url = "file:///usr/share/doc/twmon/README.md"
+
+    /// What to do with one received message.
+    public enum Response: Sendable, Equatable {
+        /// Send these bytes (one reply, NUL-terminated).
+        case send([UInt8])
+        /// A `oneway` call: send nothing.
+        case none
+        /// Not a Varlink message at all: end the connection without a reply.
+        case disconnect(VarlinkCallError)
+    }
+
+    /// Answers one message (without its NUL). `snapshot` is the latest scan (nil before the
+    /// first one); `now` is the wall clock in seconds since the epoch.
+    public static func respond(to message: some Collection<UInt8>, snapshot: MonitorSnapshot?, now: Double) -> Response {
+        let call: VarlinkCall
+        do {
+            call = try VarlinkCall(message: message)
+        } catch {
+            if case .invalidMember(let name) = error {
+                return .send(encode(.failure(.invalidParameter(parameter: name))))
+            }
+            return .disconnect(error)
+        }
+        let result = reply(to: call, snapshot: snapshot, now: now)
+        return call.oneway ? .none : .send(encode(result))
+    }
+
+    /// The parameters object of the reply to `call` as JSON, or the error it gets.
+    public static func reply(to call: VarlinkCall, snapshot: MonitorSnapshot?, now: Double) -> Result<[UInt8], VarlinkError> {
+        Result { () throws(VarlinkError) -> [UInt8] in
+            var json = JSONWriter()
+            switch call.method {
+            case "org.varlink.service.GetInfo":
+                try expectOnly([], in: call)
+                writeInfo(into: &json)
+            case "org.varlink.service.GetInterfaceDescription":
+                try expectOnly(["interface"], in: call)
+                guard case .string(let name)? = call.parameter("interface") else {
+                    throw .invalidParameter(parameter: "interface")
+                }
+                guard let description = VarlinkInterfaceDescription.definition(of: name) else {
+                    throw .interfaceNotFound(interface: name)
+                }
+                json.beginObject()
+                json.member("description", description)
+                json.endObject()
+            case "io.twmon.Monitor.GetStatus":
+                try expectOnly([], in: call)
+                MonitorStatus(snapshot: try ready(snapshot), now: now).write(into: &json)
+            case "io.twmon.Monitor.ListPorts":
+                try expectOnly(["listeningOnly", "state", "limit"], in: call)
+                let (listeningOnly, state, limit) = try portSelection(call)
+                PortListing(table: try ready(snapshot).table, listeningOnly: listeningOnly, state: state, limit: limit)
+                    .write(into: &json)
+            case "io.twmon.Monitor.ListAlerts":
+                try expectOnly([], in: call)
+                AlertListing(snapshot: try ready(snapshot)).write(into: &json)
+            default:
+                if VarlinkInterfaceDescription.names.contains(call.interface) {
+                    throw .methodNotFound(method: call.method)
+                }
+                throw .interfaceNotFound(interface: call.interface)
+            }
+            return json.bytes
+        }
+    }
+
+    /// `{"parameters":{…}}` or `{"error":"…","parameters":{…}}`, NUL-terminated.
+    public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
+        switch result {
+        case .success(let parameters):
+            return Array(#"{"parameters":"#.utf8) + parameters + [UInt8(ascii: "}"), 0]
+        case .failure(let error):
+            var json = JSONWriter()
+            json.beginObject()
+            json.member("error", error.name)
+            json.key("parameters")
+            error.writeParameters(into: &json)
+            json.endObject()
+            return json.bytes + [0]
+        }
+    }
+
+    private static func writeInfo(into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("vendor", "twmon")
+        json.member("product", "twmond")
+        json.member("version", TWMonVersion.current)
+        json.member("url", url)
+        json.array("interfaces") { json in
+            for name in VarlinkInterfaceDescription.names { json.value(name) }
+        }
+        json.endObject()
+    }
+
+    /// Rejects parameters the method does not declare.
+    private static func expectOnly(_ names: Set<String>, in call: VarlinkCall) throws(VarlinkError) {
+        if let unknown = call.parameters.first(where: { !names.contains($0.key) }) {
+            throw .invalidParameter(parameter: unknown.key)
+        }
+    }
+
+    private static func ready(_ snapshot: MonitorSnapshot?) throws(VarlinkError) -> MonitorSnapshot {
+        guard let snapshot else { throw .notReady }
+        return snapshot
+    }
+
+    private static func portSelection(_ call: VarlinkCall) throws(VarlinkError) -> (Bool, TCPState?, Int?) {
+        var listeningOnly = false
+        switch call.parameter("listeningOnly") {
+        case nil: break
+        case .bool(let flag)?: listeningOnly = flag
+        default: throw .invalidParameter(parameter: "listeningOnly")
+        }
+        var state: TCPState?
+        switch call.parameter("state") {
+        case nil: break
+        case .string(let name)?:
+            guard let named = TCPState(name: name) else { throw .invalidState(state: name) }
+            state = named
+        default: throw .invalidParameter(parameter: "state")
+        }
+        var limit: Int?
+        switch call.parameter("limit") {
+        case nil: break
+        case .integer(let count)? where count >= 0: limit = count
+        default: throw .invalidParameter(parameter: "limit")
+        }
+        return (listeningOnly, state, limit)
+    }
+}

@@ -1,0 +1,142 @@
+/// The reply of `io.twmon.Monitor.GetStatus`: what twmond saw at its latest scan.
+public struct MonitorStatus: Sendable, Equatable {
+    /// twmond's version.
+    public var version: String
+    /// Seconds since twmond started.
+    public var uptimeSeconds: Int
+    /// Seconds between scans.
+    public var scanIntervalSeconds: Double
+    /// TIME_WAIT count that raises a port alert, unless the port has its own (`[alert]`).
+    public var timeWaitThreshold: Int
+    /// `proc` or `netlink`.
+    public var source: String
+    /// When the latest scan started (seconds since the epoch).
+    public var lastScan: Double
+    /// How long the latest scan took, in milliseconds.
+    public var scanDurationMilliseconds: Double
+    /// Scans since twmond started.
+    public var scanCount: Int
+    /// Sockets per state in the namespace.
+    public var totals: StateCounts
+    /// Local ports with at least one socket.
+    public var portCount: Int
+    /// Ports with a LISTEN socket.
+    public var serverPorts: Int
+    /// Rows of the kernel's table that could not be read.
+    public var malformedRows: Int
+    /// The namespace's TIME_WAIT total and limit, when readable.
+    public var namespace: NamespaceTimeWait?
+    /// Active port alerts, by port.
+    public var alerts: [PortAlert]
+    /// The active namespace alert.
+    public var namespaceAlert: NamespaceAlert?
+    /// The latest problem worth showing.
+    public var problem: String?
+
+    /// The status of `snapshot` at wall-clock time `now`.
+    public init(snapshot: MonitorSnapshot, now: Double) {
+        let table = snapshot.table
+        version = TWMonVersion.current
+        uptimeSeconds = max(0, Int((now - snapshot.startedAt).rounded(.down)))
+        scanIntervalSeconds = snapshot.configuration.scan.interval
+        timeWaitThreshold = snapshot.configuration.alert.timeWaitThreshold
+        source = snapshot.source
+        lastScan = snapshot.scannedAt
+        let duration = snapshot.scanDuration.components
+        let milliseconds = Double(duration.seconds) * 1_000 + Double(duration.attoseconds) / 1e15
+        scanDurationMilliseconds = (milliseconds * 1_000).rounded() / 1_000
+        scanCount = snapshot.scanCount
+        totals = table.totals
+        portCount = table.ports.count
+        serverPorts = table.ports.count(where: \.listening)
+        malformedRows = table.malformedRows
+        namespace = snapshot.namespace
+        alerts = snapshot.alerts.sorted { $0.port < $1.port }
+        namespaceAlert = snapshot.namespaceAlert
+        problem = snapshot.problem
+    }
+
+    /// Reads a `GetStatus` reply's parameters.
+    public init(json: JSONValue) throws(JSONFieldError) {
+        version = try json.string("version")
+        uptimeSeconds = try json.int("uptime_seconds")
+        scanIntervalSeconds = try json.double("scan_interval_seconds")
+        timeWaitThreshold = try json.int("time_wait_threshold")
+        source = try json.string("source")
+        lastScan = try json.double("last_scan_unix")
+        scanDurationMilliseconds = try json.double("scan_duration_ms")
+        scanCount = try json.int("scan_count")
+        totals = try json.stateCounts("totals")
+        portCount = try json.int("port_count")
+        serverPorts = try json.int("server_ports")
+        malformedRows = try json.int("malformed_rows")
+        namespace = try json.optionalField("namespace").map { value throws(JSONFieldError) in try NamespaceTimeWait(json: value) }
+        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try PortAlert(json: value) }
+        namespaceAlert = try json.optionalField("namespace_alert").map { value throws(JSONFieldError) in try NamespaceAlert(json: value) }
+        problem = json.optionalField("problem") == nil ? nil : try json.string("problem")
+    }
+
+    /// Writes the reply's parameters object.
+    public func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("version", version)
+        json.member("uptime_seconds", uptimeSeconds)
+        json.member("scan_interval_seconds", scanIntervalSeconds)
+        json.member("time_wait_threshold", timeWaitThreshold)
+        json.member("source", source)
+        json.member("last_scan", UTCTimestamp.iso8601(lastScan))
+        json.member("last_scan_unix", lastScan)
+        json.member("scan_duration_ms", scanDurationMilliseconds)
+        json.member("scan_count", scanCount)
+        json.member("sockets", totals.total)
+        json.key("totals"); ScanReport.writeStates(totals, into: &json)
+        json.member("port_count", portCount)
+        json.member("server_ports", serverPorts)
+        json.member("malformed_rows", malformedRows)
+        if let namespace {
+            json.key("namespace"); namespace.write(into: &json)
+        }
+        json.array("alerts") { json in
+            for alert in alerts { alert.write(into: &json) }
+        }
+        if let namespaceAlert {
+            json.key("namespace_alert"); namespaceAlert.write(into: &json)
+        }
+        if let problem { json.member("problem", problem) }
+        json.endObject()
+    }
+
+    /// The status for people, as `twmonctl status` prints it; ages are relative to `now`.
+    public func text(now: Double) -> String {
+        var lines = [
+            "twmond \(version), up \(UTCTimestamp.span(Double(uptimeSeconds))), scanning \(source) every \(Self.seconds(scanIntervalSeconds))",
+            "last scan:  \(UTCTimestamp.iso8601(lastScan)) (\(UTCTimestamp.span(now - lastScan)) ago), took \(Self.milliseconds(scanDurationMilliseconds)), scan #\(scanCount)",
+            "sockets:    \(totals.total)" + (totals.isEmpty ? "" : " (" + totals.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ") + ")"),
+            "ports:      \(portCount) with sockets, \(serverPorts) server ports" + (malformedRows > 0 ? ", \(malformedRows) malformed rows" : ""),
+        ]
+        if let namespace {
+            lines.append("namespace:  \(namespace.timeWait) TIME_WAIT of net.ipv4.tcp_max_tw_buckets=\(namespace.maxBuckets)")
+        }
+        let count = alerts.count + (namespaceAlert == nil ? 0 : 1)
+        lines.append("alerts:     " + (count == 0 ? "none" : "\(count) active"))
+        if let namespaceAlert {
+            lines.append("  namespace  TIME_WAIT \(namespaceAlert.timeWait) ≥ \(namespaceAlert.threshold) since \(UTCTimestamp.iso8601(namespaceAlert.since)) (\(UTCTimestamp.span(now - namespaceAlert.since)))")
+        }
+        for alert in alerts {
+            lines.append("  :\(alert.port)  TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold) since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since))), peak \(alert.peak), clears below \(alert.limits.clearBelow)")
+        }
+        if let problem { lines.append("problem:    \(problem)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `5 s`, `0.5 s`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value)) s" : "\(value) s"
+    }
+
+    /// `41.3 ms`, with one decimal.
+    static func milliseconds(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+}

@@ -1,0 +1,104 @@
+/// `twmonctl check`: a Nagios/Icinga plugin verdict on a `GetStatus` reply.
+///
+/// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included):
+/// - CRITICAL when the namespace alert is active (TIME_WAIT near `tcp_max_tw_buckets`, beyond
+///   which the kernel drops TIME_WAIT protection), or when a port alert's TIME_WAIT count is at
+///   least twice its threshold;
+/// - WARNING when any port alert is active;
+/// - OK otherwise.
+///
+/// With `warning` and/or `critical` set, port alerts are not consulted: the highest TIME_WAIT
+/// count on any server port is compared with them (`≥`); a missing `critical` is twice
+/// `warning`. The namespace alert is CRITICAL either way. UNKNOWN (the daemon unreachable,
+/// no scan yet, an unreadable reply) is decided by the caller, with `unknown(_:)`.
+public struct MonitoringCheck: Sendable, Equatable {
+    /// A plugin state and its exit code.
+    public enum State: Int32, Sendable, Comparable {
+        case ok = 0
+        case warning = 1
+        case critical = 2
+        case unknown = 3
+
+        /// `OK`, `WARNING`, `CRITICAL`, `UNKNOWN`.
+        public var label: String {
+            switch self {
+            case .ok: "OK"
+            case .warning: "WARNING"
+            case .critical: "CRITICAL"
+            case .unknown: "UNKNOWN"
+            }
+        }
+
+        public static func < (lhs: State, rhs: State) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// A port alert at this multiple of its threshold is CRITICAL.
+    public static let criticalFactor = 2
+
+    /// Overrides the WARNING level for the busiest server port.
+    public var warning: Int?
+    /// Overrides the CRITICAL level for the busiest server port.
+    public var critical: Int?
+
+    public init(warning: Int? = nil, critical: Int? = nil) {
+        self.warning = warning
+        self.critical = critical
+    }
+
+    /// The state and the plugin's output line (text, `|`, perfdata). `busiestServerPort` is the
+    /// server port with the most TIME_WAIT sockets, if any.
+    public func evaluate(_ status: MonitorStatus, busiestServerPort: PortStats?) -> (state: State, output: String) {
+        var state = State.ok
+        var findings: [String] = []
+        if let alert = status.namespaceAlert {
+            state = .critical
+            findings.append("namespace TIME_WAIT \(alert.timeWait) ≥ \(alert.threshold) of tcp_max_tw_buckets=\(alert.maxBuckets)")
+        }
+        let levels = portLevels(status)
+        if warning == nil && critical == nil {
+            for alert in status.alerts {
+                let critical = alert.timeWait >= Self.criticalFactor * alert.limits.threshold
+                state = max(state, critical ? .critical : .warning)
+                findings.append(":\(alert.port) TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold)\(critical ? " (×\(Self.criticalFactor))" : "")")
+            }
+        } else if let busiest = busiestServerPort {
+            if let critical = levels.critical, busiest.timeWait >= critical {
+                state = .critical
+                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
+            } else if let warning = levels.warning, busiest.timeWait >= warning {
+                state = max(state, .warning)
+                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(warning)")
+            }
+        }
+        var summary = findings.isEmpty ? "no alerts" : findings.joined(separator: ", ")
+        summary += "; \(status.totals.total) sockets, \(status.totals[.timeWait]) TIME_WAIT, \(status.serverPorts) server ports"
+        if let busiest = busiestServerPort, busiest.timeWait > 0 {
+            summary += ", busiest server port :\(busiest.port) with \(busiest.timeWait) TIME_WAIT"
+        }
+        let perfdata = [
+            "port_time_wait=\(busiestServerPort?.timeWait ?? 0);\(levels.warning.map(String.init) ?? "");\(levels.critical.map(String.init) ?? "");0",
+            "time_wait=\(status.totals[.timeWait]);;;0;\(status.namespace.map { String($0.maxBuckets) } ?? "")",
+            "established=\(status.totals[.established]);;;0",
+            "sockets=\(status.totals.total);;;0",
+            "ports=\(status.portCount);;;0",
+            "server_ports=\(status.serverPorts);;;0",
+            "alerts=\(status.alerts.count + (status.namespaceAlert == nil ? 0 : 1));;;0",
+            "scan_duration=\(status.scanDurationMilliseconds)ms;;;0",
+        ]
+        return (state, "TWMON \(state.label) - \(StatusLine.oneLine(summary)) | \(perfdata.joined(separator: " "))")
+    }
+
+    /// The output line for an UNKNOWN state.
+    public static func unknown(_ reason: String) -> String {
+        "TWMON UNKNOWN - \(StatusLine.oneLine(reason))"
+    }
+
+    /// The levels reported for the busiest server port: the overrides, or the default
+    /// threshold and twice it.
+    private func portLevels(_ status: MonitorStatus) -> (warning: Int?, critical: Int?) {
+        if warning == nil && critical == nil {
+            return (status.timeWaitThreshold, Self.criticalFactor * status.timeWaitThreshold)
+        }
+        return (warning, critical ?? warning.map { Self.criticalFactor * $0 })
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import TWMonCore
+
+/// `twmonctl check`: a Nagios/Icinga plugin on top of the running twmond.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, with perfdata.",
+        discussion: """
+            By default the daemon's own alerts decide: WARNING when a server port's TIME_WAIT \
+            alert is active; CRITICAL when a port alert's count is at least \
+            \(MonitoringCheck.criticalFactor)× its threshold, or when the namespace's TIME_WAIT \
+            total is near net.ipv4.tcp_max_tw_buckets. With --warning/--critical, the busiest \
+            server port's TIME_WAIT count is compared with them instead (critical defaults to \
+            \(MonitoringCheck.criticalFactor)× warning); the namespace alert stays CRITICAL. \
+            UNKNOWN when twmond cannot be reached, has not scanned yet, or the arguments are wrong.
+            """
+    )
+
+    @OptionGroup var connection: DaemonConnection
+
+    @Option(help: ArgumentHelp("WARNING when a server port has at least this many TIME_WAIT sockets.", valueName: "N"))
+    var warning: Int?
+
+    @Option(help: ArgumentHelp("CRITICAL when a server port has at least this many TIME_WAIT sockets.", valueName: "N"))
+    var critical: Int?
+
+    func validate() throws {
+        if let warning, warning < 1 { throw ValidationError("--warning must be at least 1") }
+        if let critical, critical < 1 { throw ValidationError("--critical must be at least 1") }
+        if let warning, let critical, critical < warning { throw ValidationError("--critical must not be below --warning") }
+    }
+
+    func run() throws {
+        let state: MonitoringCheck.State
+        let output: String
+        do {
+            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus"))
+            let busiest = try PortListing(json: try connection.call(
+                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))]
+            )).ports.first
+            (state, output) = MonitoringCheck(warning: warning, critical: critical).evaluate(status, busiestServerPort: busiest)
+        } catch let error as DaemonCallError {
+            (state, output) = (.unknown, MonitoringCheck.unknown(error.description))
+        } catch {
+            (state, output) = (.unknown, MonitoringCheck.unknown("unexpected reply from twmond: \(error)"))
+        }
+        FileDescriptorOutput.standardOutput.write(output + "\n")
+        if state != .ok { throw ExitCode(state.rawValue) }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import TWMonCore
+
+/// The options that pick ports from a table, shared by `scan` and `ports`.
+struct PortSelection: ParsableArguments {
+    @Flag(help: "Only server ports (a LISTEN socket exists on them).")
+    var listening = false
+
+    @Option(help: ArgumentHelp("Only ports with at least one socket in this state (e.g. TIME_WAIT).", valueName: "NAME"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Show at most this many ports.", valueName: "N"))
+    var limit: Int?
+
+    func validate() throws {
+        if let state, TCPState(name: state) == nil {
+            let names = TCPState.allCases.map(\.name).joined(separator: ", ")
+            throw ValidationError("unknown state '\(state)'; expected one of \(names)")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    /// The state asked for, validated.
+    var tcpState: TCPState? { state.flatMap(TCPState.init(name:)) }
+}

@@ -1,0 +1,60 @@
+import Testing
+@testable import TWMonCore
+
+@Suite("JSON parsing")
+struct JSONValueTests {
+    private func parse(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try parse(#" {"a": [1, -2.5, 3e2, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}, "c": -0} "#)
+        #expect(value == .object([
+            ("a", .array([.integer(1), .number(-2.5), .number(300), .bool(true), .bool(false), .null, .string("x\né😀")])),
+            ("b", .object([])),
+            ("c", .integer(0)),
+        ]))
+    }
+
+    @Test func keepsIntegersBooleansAndNumbersApart() throws {
+        #expect(try parse("5") == .integer(5))
+        #expect(try parse("5.0") == .number(5))
+        #expect(try parse("true") == .bool(true))
+        #expect(try parse("99999999999999999999") == .number(1e20))
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "[1,]", "{\"a\":1,}", "{a:1}", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul",
+        "\"abc", "\"\u{01}\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{\"a\" 1}", "NaN", "1e999",
+    ])
+    func rejectsInvalidDocuments(_ text: String) {
+        #expect(throws: JSONParseError.self) { try parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParseError(.invalidUTF8, at: 0)) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test func limitsNesting() throws {
+        let deep = String(repeating: "[", count: JSONValue.maximumDepth) + String(repeating: "]", count: JSONValue.maximumDepth)
+        #expect(throws: Never.self) { try parse(deep) }
+        let tooDeep = String(repeating: "[", count: 100_000)
+        #expect(throws: JSONParseError(.tooDeep, at: JSONValue.maximumDepth)) { try parse(tooDeep) }
+    }
+
+    @Test func writesBackWhatItRead() throws {
+        let text = #"{"b":[1,2.5,"q\"",null,true],"a":{"x":false}}"#
+        var json = JSONWriter()
+        try parse(text).write(into: &json)
+        #expect(json.string == text)
+    }
+
+    @Test func typedFieldsNameWhatIsWrong() throws {
+        let value = try parse(#"{"n":1,"s":"x","f":1.5,"z":null}"#)
+        #expect(try value.int("n") == 1)
+        #expect(try value.double("n") == 1)
+        #expect(try value.double("f") == 1.5)
+        #expect(value.optionalField("z") == nil)
+        #expect(throws: JSONFieldError(field: "s", expected: "an integer")) { try value.int("s") }
+        #expect(throws: JSONFieldError(field: "z", expected: "a value")) { try value.string("z") }
+        #expect(throws: JSONFieldError(field: "m", expected: "a value")) { try value.array("m") }
+    }
+}

@@ -1,0 +1,165 @@
+import Testing
+@testable import TWMonCore
+
+@Suite("Varlink service io.twmon.Monitor")
+struct MonitorServiceTests {
+    private let snapshot = MonitorSnapshotFixture.snapshot()
+
+    /// The reply to `message` as text, NUL stripped (and checked).
+    private func reply(_ message: String, snapshot: MonitorSnapshot? = MonitorSnapshotFixture.snapshot()) -> String? {
+        guard case .send(let bytes) = MonitorService.respond(to: Array(message.utf8), snapshot: snapshot, now: MonitorSnapshotFixture.now) else {
+            return nil
+        }
+        #expect(bytes.last == 0)
+        #expect(bytes.dropLast().contains(0) == false)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    private static let alert443 = #"{"port":443,"time_wait":6000,"established":2,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0}"#
+    private static let alert8080 = #"{"port":8080,"time_wait":12000,"established":4,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0}"#
+    private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{}}"#
+    private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1}}"#
+    private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{}}"#
+    private static let port22 = #"{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{}}"#
+    private static let wholeNamespace = #""totals":{"ESTABLISHED":7,"TIME_WAIT":18003,"CLOSE_WAIT":1,"LISTEN":3},"malformed_rows":1,"port_count":4,"server_ports":3"#
+
+    @Test func getInfo() {
+        #expect(reply(#"{"method":"org.varlink.service.GetInfo"}"#, snapshot: nil)
+            == #"{"parameters":{"vendor":"twmon","product":"twmond","version":"0.1.0","url":"file:///usr/share/doc/twmon/README.md","interfaces":["org.varlink.service","io.twmon.Monitor"]}}"#)
+    }
+
+    @Test(arguments: VarlinkInterfaceDescription.names)
+    func getInterfaceDescription(of name: String) throws {
+        let text = try #require(reply(#"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"\#(name)"}}"#, snapshot: nil))
+        let description = try JSONValue.parse(Array(text.utf8)).field("parameters").string("description")
+        #expect(description == VarlinkInterfaceDescription.definition(of: name))
+        #expect(description.contains("interface \(name)\n"))
+    }
+
+    @Test func getStatus() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.GetStatus","parameters":{}}"#) == """
+            {"parameters":{"version":"0.1.0","uptime_seconds":3607,"scan_interval_seconds":5.0,"time_wait_threshold":5000,\
+            "source":"proc","last_scan":"2025-11-24T23:05:53Z","last_scan_unix":1764025553.5,"scan_duration_ms":41.25,\
+            "scan_count":42,"sockets":18014,"totals":{"ESTABLISHED":7,"TIME_WAIT":18003,"CLOSE_WAIT":1,"LISTEN":3},\
+            "port_count":4,"server_ports":3,"malformed_rows":1,"namespace":{"time_wait":18003,"max_tw_buckets":262144},\
+            "alerts":[\(Self.alert443),\(Self.alert8080)]}}
+            """)
+    }
+
+    @Test func getStatusWithNamespaceAlertAndProblem() {
+        let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert, problem: "scan failed: EACCES")
+        let text = reply(#"{"method":"io.twmon.Monitor.GetStatus"}"#, snapshot: snapshot) ?? ""
+        #expect(text.hasSuffix("""
+            "alerts":[\(Self.alert443),\(Self.alert8080)],"namespace_alert":{"time_wait":210000,"max_tw_buckets":262144,\
+            "ratio":0.8,"threshold":209716,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0},"problem":"scan failed: EACCES"}}
+            """))
+    }
+
+    @Test func listPortsWholeTable() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts"}"#)
+            == #"{"parameters":{"ports":[\#(Self.port8080),\#(Self.port443),\#(Self.port40000),\#(Self.port22)],\#(Self.wholeNamespace)}}"#)
+    }
+
+    @Test func listPortsSelection() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":true,"limit":2}}"#)
+            == #"{"parameters":{"ports":[\#(Self.port8080),\#(Self.port443)],\#(Self.wholeNamespace)}}"#)
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"close-wait","listeningOnly":null}}"#)
+            == #"{"parameters":{"ports":[\#(Self.port443)],\#(Self.wholeNamespace)}}"#)
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":0}}"#)
+            == #"{"parameters":{"ports":[],\#(Self.wholeNamespace)}}"#)
+    }
+
+    @Test func listAlerts() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#) == """
+            {"parameters":{"alerts":[\(Self.alert443),\(Self.alert8080)],"history":[\
+            {"event":"cleared","port":9000,"time_wait":3000,"threshold":5000,"at":"2025-11-24T21:00:00Z","at_unix":1764018000.25},\
+            {"event":"raised","port":8080,"time_wait":5200,"threshold":5000,"at":"2025-11-24T21:33:20Z","at_unix":1764020000.0},\
+            {"event":"raised","port":443,"time_wait":5100,"threshold":5000,"at":"2025-11-24T22:03:20Z","at_unix":1764021800.0}]}}
+            """)
+    }
+
+    @Test func listAlertsWithNamespaceAlert() {
+        let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert)
+        let text = reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot) ?? ""
+        #expect(text.contains(#"],"namespace_alert":{"time_wait":210000,"max_tw_buckets":262144,"ratio":0.8,"threshold":209716,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0},"history":["#))
+        #expect(text.hasSuffix(#"{"event":"raised","time_wait":210000,"threshold":209716,"at":"2025-11-24T22:56:40Z","at_unix":1764025000.0}]}}"#))
+    }
+
+    @Test(arguments: ["io.twmon.Monitor.GetStatus", "io.twmon.Monitor.ListPorts", "io.twmon.Monitor.ListAlerts"])
+    func beforeTheFirstScanTheMonitorIsNotReady(_ method: String) {
+        #expect(reply(#"{"method":"\#(method)"}"#, snapshot: nil) == #"{"error":"io.twmon.Monitor.NotReady","parameters":{}}"#)
+    }
+
+    @Test(arguments: [
+        (#"{"method":"io.twmon.Monitor.Nope"}"#, #"{"error":"org.varlink.service.MethodNotFound","parameters":{"method":"io.twmon.Monitor.Nope"}}"#),
+        (#"{"method":"org.varlink.service.Nope"}"#, #"{"error":"org.varlink.service.MethodNotFound","parameters":{"method":"org.varlink.service.Nope"}}"#),
+        (#"{"method":"com.example.Thing.Get"}"#, #"{"error":"org.varlink.service.InterfaceNotFound","parameters":{"interface":"com.example.Thing"}}"#),
+        (#"{"method":"GetStatus"}"#, #"{"error":"org.varlink.service.InterfaceNotFound","parameters":{"interface":""}}"#),
+        (#"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"com.example.Thing"}}"#,
+         #"{"error":"org.varlink.service.InterfaceNotFound","parameters":{"interface":"com.example.Thing"}}"#),
+        (#"{"method":"org.varlink.service.GetInterfaceDescription"}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"interface"}}"#),
+        (#"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":7}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"interface"}}"#),
+        (#"{"method":"org.varlink.service.GetInfo","parameters":{"verbose":true}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"verbose"}}"#),
+        (#"{"method":"io.twmon.Monitor.GetStatus","parameters":{"x":1}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"x"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":-1}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":2.5}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":"3"}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":1}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"listeningOnly"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":6}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"state"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"BOGUS"}}"#,
+         #"{"error":"io.twmon.Monitor.InvalidState","parameters":{"state":"BOGUS","expected":["ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING","NEW_SYN_RECV"]}}"#),
+        (#"{"method":5}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"method"}}"#),
+        (#"{"parameters":{}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"method"}}"#),
+        (#"{"method":"io.twmon.Monitor.GetStatus","parameters":[]}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"parameters"}}"#),
+        (#"{"method":"io.twmon.Monitor.GetStatus","oneway":"yes"}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"oneway"}}"#),
+        (#"{"method":"io.twmon.Monitor.GetStatus","more":1}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"more"}}"#),
+    ])
+    func errorReplies(_ call: String, _ expected: String) {
+        #expect(reply(call) == expected)
+    }
+
+    @Test func invalidStateIsCheckedBeforeReadiness() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":-1}}"#, snapshot: nil)
+            == #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#)
+    }
+
+    @Test func onewayCallsGetNoReply() {
+        let response = MonitorService.respond(to: Array(#"{"method":"io.twmon.Monitor.GetStatus","oneway":true}"#.utf8), snapshot: snapshot, now: 0)
+        #expect(response == .none)
+        let failing = MonitorService.respond(to: Array(#"{"method":"x.Nope","oneway":true}"#.utf8), snapshot: snapshot, now: 0)
+        #expect(failing == .none)
+    }
+
+    @Test func moreGetsTheSingleReply() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts","more":true}"#) == reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#))
+    }
+
+    @Test func callsEncodeAndDecode() throws {
+        let call = VarlinkCall(method: "io.twmon.Monitor.ListPorts", parameters: [("limit", .integer(3))], oneway: true)
+        #expect(String(decoding: call.message, as: UTF8.self) == #"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":3},"oneway":true}"#)
+        let decoded = try VarlinkCall(message: call.message)
+        #expect(decoded.method == call.method && decoded.oneway && !decoded.more && decoded.parameter("limit") == .integer(3))
+        #expect(decoded.interface == "io.twmon.Monitor")
+    }
+
+    @Test(arguments: ["", "hello", "[1,2]", "\"GetStatus\"", "{\"method\":", "\u{FF}"])
+    func messagesThatAreNoCallEndTheConnection(_ message: String) {
+        let response = MonitorService.respond(to: Array(message.utf8), snapshot: snapshot, now: 0)
+        guard case .disconnect = response else {
+            Issue.record("expected a disconnect, got \(response)")
+            return
+        }
+    }
+
+    /// What twmond writes, twmonctl reads back unchanged.
+    @Test func repliesReadBackIntoTheSameValues() throws {
+        let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert, problem: "p")
+        func parameters(_ method: String) throws -> JSONValue {
+            let text = try #require(reply(#"{"method":"\#(method)"}"#, snapshot: snapshot))
+            return try JSONValue.parse(Array(text.utf8)).field("parameters")
+        }
+        #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
+        #expect(try PortListing(json: parameters("io.twmon.Monitor.ListPorts")) == PortListing(table: snapshot.table))
+        #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+    }
+}

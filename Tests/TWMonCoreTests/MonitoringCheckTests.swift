@@ -1,0 +1,64 @@
+import Testing
+@testable import TWMonCore
+
+@Suite("twmonctl check verdicts")
+struct MonitoringCheckTests {
+    private let now = MonitorSnapshotFixture.now
+    private let busiest = MonitorSnapshotFixture.table[port: 8080]
+
+    private func status(alerts: [PortAlert]? = nil, namespaceAlert: NamespaceAlert? = nil) -> MonitorStatus {
+        var snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: namespaceAlert)
+        if let alerts { snapshot.alerts = alerts }
+        return MonitorStatus(snapshot: snapshot, now: now)
+    }
+
+    private func alert(port: UInt16, timeWait: Int) -> PortAlert {
+        PortAlert(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
+    }
+
+    @Test func okWithoutAlerts() {
+        let (state, output) = MonitoringCheck().evaluate(status(alerts: []), busiestServerPort: busiest)
+        #expect(state == .ok)
+        #expect(output == "TWMON OK - no alerts; 18014 sockets, 18003 TIME_WAIT, 3 server ports, busiest server port :8080 with 12000 TIME_WAIT | port_time_wait=12000;5000;10000;0 time_wait=18003;;;0;262144 established=7;;;0 sockets=18014;;;0 ports=4;;;0 server_ports=3;;;0 alerts=0;;;0 scan_duration=41.25ms;;;0")
+    }
+
+    @Test func warningWhenAPortAlertIsActive() {
+        let (state, output) = MonitoringCheck().evaluate(status(alerts: [alert(port: 443, timeWait: 6_000)]), busiestServerPort: busiest)
+        #expect(state == .warning)
+        #expect(output.hasPrefix("TWMON WARNING - :443 TIME_WAIT 6000 ≥ 5000; "))
+        #expect(output.contains(" alerts=1;;;0 "))
+    }
+
+    @Test func criticalAtTwiceTheThreshold() {
+        let (state, output) = MonitoringCheck().evaluate(status(), busiestServerPort: busiest)
+        #expect(state == .critical)
+        #expect(output.hasPrefix("TWMON CRITICAL - :443 TIME_WAIT 6000 ≥ 5000, :8080 TIME_WAIT 12000 ≥ 5000 (×2); "))
+        let (justBelow, _) = MonitoringCheck().evaluate(status(alerts: [alert(port: 8080, timeWait: 9_999)]), busiestServerPort: busiest)
+        #expect(justBelow == .warning)
+        let (exactly, _) = MonitoringCheck().evaluate(status(alerts: [alert(port: 8080, timeWait: 10_000)]), busiestServerPort: busiest)
+        #expect(exactly == .critical)
+    }
+
+    @Test func criticalWhenTheNamespaceAlertIsActive() {
+        let (state, output) = MonitoringCheck().evaluate(status(alerts: [], namespaceAlert: MonitorSnapshotFixture.namespaceAlert), busiestServerPort: busiest)
+        #expect(state == .critical)
+        #expect(output.hasPrefix("TWMON CRITICAL - namespace TIME_WAIT 210000 ≥ 209716 of tcp_max_tw_buckets=262144; "))
+    }
+
+    @Test func overridesJudgeTheBusiestServerPort() {
+        let quiet = status(alerts: [])
+        #expect(MonitoringCheck(warning: 12_001).evaluate(quiet, busiestServerPort: busiest).state == .ok)
+        #expect(MonitoringCheck(warning: 12_000).evaluate(quiet, busiestServerPort: busiest).state == .warning)
+        #expect(MonitoringCheck(warning: 6_000).evaluate(quiet, busiestServerPort: busiest).state == .critical)
+        #expect(MonitoringCheck(critical: 12_000).evaluate(quiet, busiestServerPort: busiest).state == .critical)
+        #expect(MonitoringCheck(critical: 20_000).evaluate(quiet, busiestServerPort: busiest).state == .ok)
+        // The daemon's port alerts are not consulted with overrides.
+        #expect(MonitoringCheck(warning: 50_000).evaluate(status(), busiestServerPort: busiest).state == .ok)
+        #expect(MonitoringCheck(warning: 50_000).evaluate(quiet, busiestServerPort: busiest).output.contains("port_time_wait=12000;50000;100000;0 "))
+        #expect(MonitoringCheck(warning: 1).evaluate(quiet, busiestServerPort: nil).state == .ok)
+    }
+
+    @Test func unknownLine() {
+        #expect(MonitoringCheck.unknown("twmond is not running?\nx") == "TWMON UNKNOWN - twmond is not running? x")
+    }
+}
