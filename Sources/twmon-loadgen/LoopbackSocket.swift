@@ -16,19 +16,19 @@ struct LoopbackAddress {
         var v4 = sockaddr_in()
         if inet_pton(AF_INET, text, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
+            family = AF_INET  // before the closure below, which captures self
             withUnsafeBytes(of: v4) { source in
                 withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
             }
-            family = AF_INET
             return
         }
         var v6 = sockaddr_in6()
         if inet_pton(AF_INET6, text, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
+            family = AF_INET6  // before the closure below, which captures self
             withUnsafeBytes(of: v6) { source in
                 withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
             }
-            family = AF_INET6
             return
         }
         return nil

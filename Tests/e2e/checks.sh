@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# The checks of the end-to-end test, run INSIDE the container that systemd-container.sh boots,
+# as the oneshot twmon-e2e-check.service, by a real systemd (PID 1 of the container).
+#
+# It drives the installed twmond.socket/twmond.service the way an operator would and writes:
+#   /e2e/results/results.txt   one "PASS|FAIL <check> <details>" line per check, then "DONE"
+#   /e2e/results/checks.log    what each step did and saw
+#   /e2e/results/evidence/     systemctl status/show, journals (text, -x, JSON), security report
+# The container's /etc starts empty, so /etc/alternatives links (awk, …) do not resolve: only
+# tools that live in /usr under their own name are used here (bash, grep, sed, python3, ss).
+# and powers the container off when it is done, whatever happened.
+#
+# Not `set -e`: a failed check is recorded and the next one still runs, so one run shows every
+# problem. Each check returns non-zero with DETAIL saying what was expected and what was seen.
+set -uo pipefail
+
+readonly out=/e2e/results
+readonly evidence=$out/evidence
+readonly loadgen_bin=/e2e/tools/twmon-loadgen
+readonly config=/etc/twmond/twmond.toml
+readonly raised_id=b409c94814fd48d4b7a71e21b7432752
+readonly cleared_id=a779194c3e234e67b1716dd035ad43b6
+readonly reload_failed_id=535689ef080c4be1b69b827b0ecb44fd
+readonly threshold=200 new_threshold=300
+
+mkdir -p "$evidence"
+exec >>"$out/checks.log" 2>&1
+
+DETAIL=""
+LOADGEN=""
+failed=0
+
+log() { echo "[$(date +%T.%3N)] $*"; }
+prop() { systemctl show -p "$2" --value "$1"; }
+state() { echo "$(prop "$1" ActiveState)/$(prop "$1" SubState)"; }
+# now, for journalctl --since. (Not --after-cursor: combined with matches, journalctl skips
+# the first matching entry whenever the cursor's own entry does not match.)
+mark() { date +@%s.%6N; }
+# wait_until SECONDS COMMAND...: polls every 0.2 s.
+wait_until() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@"; do
+        ((SECONDS >= deadline)) && return 1
+        sleep 0.2
+    done
+}
+# json_field FIELD: the field of the first JSON entry on stdin (journalctl -o json).
+json_field() {
+    python3 -c 'import json, sys
+line = sys.stdin.readline()
+print(json.loads(line).get(sys.argv[1], "") if line.strip() else "")' "$1"
+}
+status_json() { twmonctl status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+has_entry() { journalctl -u twmond.service "MESSAGE_ID=$1" "${@:2}" -o json --no-pager | grep -q .; }
+# pid1_log [--since=MARK]: PID 1's messages about twmond.service (debug ones included).
+pid1_log() { journalctl -b _PID=1 UNIT=twmond.service -o short-monotonic --no-pager "$@"; }
+
+start_loadgen() { # ARGS...: runs twmon-loadgen --hold in the background until it printed ready
+    "$loadgen_bin" "$@" --hold >"$evidence/loadgen.out" 2>&1 &
+    LOADGEN=$!
+    wait_until 20 grep -q ready "$evidence/loadgen.out"
+}
+stop_loadgen() {
+    [ -n "$LOADGEN" ] || return 0
+    kill "$LOADGEN" 2>/dev/null; wait "$LOADGEN" 2>/dev/null; LOADGEN=""
+}
+
+run_check() { # NAME FUNCTION
+    DETAIL=""
+    log "---- check $1"
+    if "$2"; then
+        echo "PASS $1 $DETAIL" >>"$out/results.txt"; log "PASS $1 $DETAIL"
+    else
+        echo "FAIL $1 $DETAIL" >>"$out/results.txt"; log "FAIL $1 $DETAIL"; failed=1
+    fi
+}
+
+finish() {
+    stop_loadgen
+    log "collecting evidence"
+    systemctl status --no-pager --full twmond.socket twmond.service >"$evidence/systemctl-status.txt" 2>&1
+    systemctl show twmond.service >"$evidence/systemctl-show-service.txt" 2>&1
+    systemctl show twmond.socket >"$evidence/systemctl-show-socket.txt" 2>&1
+    systemctl list-units --all --no-pager >"$evidence/units.txt" 2>&1
+    systemctl --failed --no-pager >"$evidence/failed-units.txt" 2>&1
+    journalctl -b --no-pager >"$evidence/journal.txt" 2>&1
+    journalctl -b -p info --no-pager >"$evidence/journal-info.txt" 2>&1
+    journalctl -b -o json --no-pager >"$evidence/journal.json" 2>&1
+    journalctl -b -x -u twmond.service -u twmond.socket --no-pager >"$evidence/journal-x-twmond.txt" 2>&1
+    systemd-analyze security --no-pager twmond.service >"$evidence/security.txt" 2>&1
+    echo DONE >>"$out/results.txt"
+    log "done; powering off"
+    systemctl poweroff --no-block
+}
+trap finish EXIT
+
+# 1. The socket and the service start; the service is active (running) only after READY=1
+#    (PID 1's own debug log shows the order), and StatusText is the daemon's live line.
+check_ready() {
+    [ "$(state twmond.service)" = inactive/dead ] || { DETAIL="twmond.service is $(state twmond.service) before the test started it"; return 1; }
+    systemctl enable twmond.socket twmond.service || { DETAIL="systemctl enable failed"; return 1; }
+    systemctl log-level debug
+    systemctl start twmond.socket twmond.service
+    local rc=$?
+    systemctl log-level info
+    ((rc == 0)) || { DETAIL="systemctl start twmond.socket twmond.service failed (exit $rc)"; return 1; }
+    pid1_log >"$evidence/check1-pid1.log"
+    local pid type svc sock text
+    pid=$(prop twmond.service MainPID) type=$(prop twmond.service Type)
+    svc=$(state twmond.service) sock=$(state twmond.socket) text=$(prop twmond.service StatusText)
+    [ "$type" = notify ] || { DETAIL="Type=$type, expected notify"; return 1; }
+    [ "$svc" = active/running ] || { DETAIL="twmond.service is $svc"; return 1; }
+    [ "$sock" = active/running ] || [ "$sock" = active/listening ] || { DETAIL="twmond.socket is $sock"; return 1; }
+    # PID 1 logs "Got notification message from PID … (READY=1…)" and "Changed start -> running".
+    local ready_at running_at
+    ready_at=$(grep -n -m1 -E "Got notification message from PID $pid \(.*READY=1" "$evidence/check1-pid1.log" | cut -d: -f1)
+    running_at=$(grep -n -m1 -E 'Changed start -> running' "$evidence/check1-pid1.log" | cut -d: -f1)
+    [ -n "$ready_at" ] || { DETAIL="PID 1 never logged READY=1 from PID $pid (see evidence/check1-pid1.log)"; return 1; }
+    [ -n "$running_at" ] || { DETAIL="PID 1 never logged 'Changed start -> running'"; return 1; }
+    ((ready_at < running_at)) || { DETAIL="running (line $running_at) before READY=1 (line $ready_at)"; return 1; }
+    local started active
+    started=$(prop twmond.service ExecMainStartTimestampMonotonic) active=$(prop twmond.service ActiveEnterTimestampMonotonic)
+    local status_pattern='^(OK, no alerts|[0-9]+ alerts?: .*); [0-9]+ sockets, [0-9]+ TIME_WAIT, [0-9]+ server ports, scan [0-9]+ ms'
+    [[ $text =~ $status_pattern ]] || { DETAIL="StatusText '$text' is not the daemon's status line"; return 1; }
+    sleep 2.5
+    local scans_before scans_after
+    scans_before=$(status_json scan_count 2>/dev/null) || true
+    sleep 1.5
+    scans_after=$(status_json scan_count 2>/dev/null) || true
+    ((${scans_after:-0} > ${scans_before:-0})) || { DETAIL="not scanning: scan_count '$scans_before' -> '$scans_after'"; return 1; }
+    DETAIL="Type=notify, twmond.service $svc (MainPID $pid), twmond.socket $sock; PID 1 log: READY=1 (line $ready_at) before 'start -> running' (line $running_at), $(( (active - started) / 1000 )) ms after exec; StatusText='$text'; scan_count $scans_before -> $scans_after"
+}
+
+# 2. Socket activation: with the service stopped, a twmonctl call through /run/twmond.sock
+#    starts it again.
+check_socket_activation() {
+    local old new svc
+    old=$(prop twmond.service MainPID)
+    systemctl stop twmond.service
+    svc=$(state twmond.service)
+    [ "$svc" = inactive/dead ] || { DETAIL="after stop: twmond.service is $svc"; return 1; }
+    [ "$(state twmond.socket)" = active/listening ] || { DETAIL="after stopping the service, twmond.socket is $(state twmond.socket)"; return 1; }
+    [ -S /run/twmond.sock ] || { DETAIL="/run/twmond.sock missing"; return 1; }
+    local reply rc
+    reply=$(twmonctl status 2>&1); rc=$?
+    echo "$reply" >"$evidence/check2-twmonctl-status.txt"
+    ((rc == 0)) || { DETAIL="twmonctl status exit $rc: $reply"; return 1; }
+    svc=$(state twmond.service) new=$(prop twmond.service MainPID)
+    [ "$svc" = active/running ] || { DETAIL="after twmonctl: twmond.service is $svc"; return 1; }
+    [ "$new" != "$old" ] && [ "$new" != 0 ] || { DETAIL="MainPID $old -> $new"; return 1; }
+    DETAIL="stopped (inactive/dead, socket still listening); 'twmonctl status' exit 0 -> twmond.service active/running, MainPID $old -> $new; reply: '$(head -1 <<<"$reply")'"
+}
+
+# 3. TIME_WAIT load above the threshold on a listening port raises the journal alert with its
+#    fields and catalog text; removing the load clears it.
+check_alert() {
+    start_loadgen --listen 127.0.0.1 --port 8080 --time-wait 400 --established 3 ||
+        { DETAIL="twmon-loadgen did not become ready: $(cat "$evidence/loadgen.out")"; return 1; }
+    log "loadgen: $(head -1 "$evidence/loadgen.out")"
+    wait_until 30 has_entry "$raised_id" ||
+        { DETAIL="no MESSAGE_ID=$raised_id entry within 30 s; StatusText '$(prop twmond.service StatusText)'"; return 1; }
+    local text; text=$(prop twmond.service StatusText)
+    local entry; entry=$(journalctl -u twmond MESSAGE_ID=$raised_id -o json --no-pager | head -1)
+    echo "$entry" >"$evidence/check3-raised.json"
+    local field value summary=""
+    local -A E=()
+    for field in TWMON_PORT TWMON_TIME_WAIT TWMON_THRESHOLD TWMON_ESTABLISHED TWMON_TOP_PEERS PRIORITY SYSLOG_IDENTIFIER TWMON_EVENT _SYSTEMD_UNIT; do
+        value=$(json_field "$field" <<<"$entry")
+        summary+="$field=$value "
+        E[$field]=$value
+    done
+    [ "${E[TWMON_PORT]}" = 8080 ] && [ "${E[TWMON_THRESHOLD]}" = $threshold ] && [ "${E[PRIORITY]}" = 4 ] &&
+        [ "${E[TWMON_EVENT]}" = raised ] && [ "${E[SYSLOG_IDENTIFIER]}" = twmond ] && [ "${E[TWMON_ESTABLISHED]}" = 3 ] &&
+        [ "${E[TWMON_TIME_WAIT]}" -ge $threshold ] && [[ ${E[TWMON_TOP_PEERS]} =~ ^127\.0\.0\.1=[0-9]+ ]] &&
+        [ "${E[TWMON_TIME_WAIT]}" -le 400 ] && [ "${E[_SYSTEMD_UNIT]}" = twmond.service ] ||
+        { DETAIL="raised entry fields wrong: $summary"; return 1; }
+    [[ $text == *":8080 TIME_WAIT "* ]] || { DETAIL="StatusText does not show the alert: '$text'"; return 1; }
+    journalctl --update-catalog
+    journalctl -x -u twmond MESSAGE_ID=$raised_id --no-pager >"$evidence/check3-journal-x.txt"
+    grep -q "Subject: Server port 8080 piles up TIME_WAIT" "$evidence/check3-journal-x.txt" &&
+        grep -q "tcp_max_tw_buckets" "$evidence/check3-journal-x.txt" &&
+        grep -qE "Top peers: +127\.0\.0\.1=" "$evidence/check3-journal-x.txt" ||
+        { DETAIL="journalctl -x shows no catalog text (see evidence/check3-journal-x.txt)"; return 1; }
+    local catalog_lines; catalog_lines=$(grep -c '░░' "$evidence/check3-journal-x.txt")
+    # Drop the load: the listener goes at once, the TIME_WAIT sockets expire after 60 s.
+    stop_loadgen
+    local dropped=$SECONDS
+    wait_until 100 has_entry "$cleared_id" ||
+        { DETAIL="no MESSAGE_ID=$cleared_id entry within 100 s of dropping the load; StatusText '$(prop twmond.service StatusText)'"; return 1; }
+    local cleared; cleared=$(journalctl -u twmond MESSAGE_ID=$cleared_id -o json --no-pager | head -1)
+    echo "$cleared" >"$evidence/check3-cleared.json"
+    local c_port c_priority c_event c_message raised_count
+    c_port=$(json_field TWMON_PORT <<<"$cleared") c_priority=$(json_field PRIORITY <<<"$cleared")
+    c_event=$(json_field TWMON_EVENT <<<"$cleared") c_message=$(json_field MESSAGE <<<"$cleared")
+    [ "$c_port" = 8080 ] && [ "$c_priority" = 5 ] && [ "$c_event" = cleared ] ||
+        { DETAIL="cleared entry fields wrong: TWMON_PORT=$c_port PRIORITY=$c_priority TWMON_EVENT=$c_event"; return 1; }
+    raised_count=$(journalctl -u twmond MESSAGE_ID=$raised_id -o json --no-pager | grep -c .)
+    [ "$raised_count" = 1 ] || { DETAIL="$raised_count raised entries for one transition (repeat = 0)"; return 1; }
+    DETAIL="raised: ${summary% }; StatusText '$text'; journalctl -x: $catalog_lines catalog lines incl. 'Subject: Server port 8080 piles up TIME_WAIT'; cleared $((SECONDS - dropped)) s after the load went: PRIORITY=5 '$c_message'; 1 raised entry in all"
+}
+
+# 4. systemctl reload with a changed threshold takes effect; a broken file keeps the old one.
+check_reload() {
+    local pid before after since
+    pid=$(prop twmond.service MainPID) before=$(status_json time_wait_threshold)
+    sed -i "s/^time_wait_threshold = $threshold\$/time_wait_threshold = $new_threshold/" "$config"
+    grep -q "^time_wait_threshold = $new_threshold\$" "$config" || { DETAIL="could not edit $config"; return 1; }
+    since=$(mark)
+    systemctl log-level debug
+    systemctl reload twmond || { systemctl log-level info; DETAIL="systemctl reload failed"; return 1; }
+    wait_until 10 eval '[ "$(status_json time_wait_threshold)" = $new_threshold ]'
+    local took=$?
+    systemctl log-level info
+    after=$(status_json time_wait_threshold)
+    ((took == 0)) || { DETAIL="threshold $before -> $after after a reload with $new_threshold"; return 1; }
+    pid1_log --since="$since" >"$evidence/check4-pid1.log"
+    grep -qE "Got notification message from PID $pid \(.*RELOADING=1" "$evidence/check4-pid1.log" ||
+        { DETAIL="PID 1 saw no RELOADING=1 from PID $pid (see evidence/check4-pid1.log)"; return 1; }
+    journalctl -u twmond --since="$since" --no-pager | grep -q "configuration reloaded" ||
+        { DETAIL="no 'configuration reloaded' log line"; return 1; }
+    # A broken file: an unknown key (and a threshold that must not be applied).
+    cp "$config" "$config.valid"
+    sed -i "s/^time_wait_threshold = $new_threshold\$/time_wait_threshold = 999\nno_such_key = 1/" "$config"
+    since=$(mark)
+    systemctl reload twmond || { DETAIL="systemctl reload (broken file) failed"; return 1; }
+    wait_until 10 eval 'journalctl -u twmond --since="$since" MESSAGE_ID=$reload_failed_id -o json --no-pager | grep -q .' ||
+        { DETAIL="no reload-failed entry (MESSAGE_ID=$reload_failed_id) for the broken file"; return 1; }
+    sleep 1.5
+    local failed_entry svc newpid kept text
+    failed_entry=$(journalctl -u twmond --since="$since" MESSAGE_ID=$reload_failed_id -o json --no-pager | head -1)
+    echo "$failed_entry" >"$evidence/check4-reload-failed.json"
+    svc=$(state twmond.service) newpid=$(prop twmond.service MainPID) kept=$(status_json time_wait_threshold)
+    text=$(prop twmond.service StatusText)
+    [ "$svc" = active/running ] && [ "$newpid" = "$pid" ] && [ "$kept" = $new_threshold ] ||
+        { DETAIL="after the broken reload: $svc, MainPID $pid -> $newpid, threshold $kept"; return 1; }
+    [ "$(json_field PRIORITY <<<"$failed_entry")" = 3 ] || { DETAIL="reload-failed entry not PRIORITY=3"; return 1; }
+    [[ $text == *"reload failed"* ]] || { DETAIL="StatusText does not say the reload failed: '$text'"; return 1; }
+    # Put the valid file back (the watchdog restart below reads it) and reload.
+    cp "$config.valid" "$config"
+    systemctl reload twmond
+    wait_until 10 eval '[[ "$(prop twmond.service StatusText)" != *"reload failed"* ]]' ||
+        { DETAIL="'reload failed' stays in StatusText after a good reload"; return 1; }
+    DETAIL="threshold $before -> $after via 'systemctl reload' (same MainPID $pid, RELOADING=1 seen by PID 1); broken file (unknown key): still $svc, MainPID $newpid, threshold $kept, PRIORITY=3 '$(json_field MESSAGE <<<"$failed_entry")', StatusText '$text'"
+}
+
+# 5. A frozen daemon misses its watchdog; systemd kills and restarts it, and it serves again.
+check_watchdog() {
+    local pid restarts watchdog since
+    pid=$(prop twmond.service MainPID) restarts=$(prop twmond.service NRestarts) watchdog=$(prop twmond.service WatchdogUSec)
+    since=$(mark)
+    log "freezing MainPID $pid (WatchdogUSec=$watchdog, NRestarts=$restarts)"
+    kill -STOP "$pid"
+    local frozen=$SECONDS saw_watchdog="" result
+    local deadline=$((SECONDS + 40))
+    while ((SECONDS < deadline)); do
+        result=$(prop twmond.service Result)
+        [ "$result" = watchdog ] && saw_watchdog="Result=watchdog ($(state twmond.service))"
+        if [ "$(prop twmond.service NRestarts)" = 1 ] && [ "$(state twmond.service)" = active/running ] &&
+            [ "$(prop twmond.service MainPID)" != "$pid" ]; then
+            break
+        fi
+        sleep 0.1
+    done
+    local took=$((SECONDS - frozen)) newpid n svc
+    newpid=$(prop twmond.service MainPID) n=$(prop twmond.service NRestarts) svc=$(state twmond.service)
+    pid1_log --since="$since" >"$evidence/check5-pid1.log"
+    [ -n "$saw_watchdog" ] || { DETAIL="never saw Result=watchdog (NRestarts=$n, $svc; see evidence/check5-pid1.log)"; return 1; }
+    [ "$n" = 1 ] && [ "$svc" = active/running ] && [ "$newpid" != "$pid" ] ||
+        { DETAIL="after freezing PID $pid: NRestarts=$n, $svc, MainPID $newpid"; return 1; }
+    grep -q "Watchdog timeout" "$evidence/check5-pid1.log" || { DETAIL="PID 1 logged no watchdog timeout"; return 1; }
+    local reply rc
+    reply=$(twmonctl status 2>&1); rc=$?
+    ((rc == 0)) || { DETAIL="twmonctl status after the restart: exit $rc: $reply"; return 1; }
+    DETAIL="WatchdogUSec=$watchdog; SIGSTOP PID $pid -> $saw_watchdog, '$(grep -m1 -o 'Watchdog timeout.*' "$evidence/check5-pid1.log")'; NRestarts=$n, active/running as PID $newpid after ${took} s; twmonctl status exit 0"
+}
+
+# 6. systemctl stop ends the daemon cleanly (STOPPING=1, exit 0), and the socket unit still
+#    accepts connections afterwards.
+check_stop() {
+    local pid since
+    pid=$(prop twmond.service MainPID) since=$(mark)
+    systemctl log-level debug
+    systemctl stop twmond.service
+    local rc=$?
+    systemctl log-level info
+    ((rc == 0)) || { DETAIL="systemctl stop failed ($rc)"; return 1; }
+    local code status result svc
+    code=$(prop twmond.service ExecMainCode) status=$(prop twmond.service ExecMainStatus)
+    result=$(prop twmond.service Result) svc=$(state twmond.service)
+    pid1_log --since="$since" >"$evidence/check6-pid1.log"
+    journalctl -u twmond.service --since="$since" --no-pager >"$evidence/check6-journal.txt"
+    [ "$svc" = inactive/dead ] && [ "$code" = 1 ] && [ "$status" = 0 ] && [ "$result" = success ] ||
+        { DETAIL="after stop: $svc, ExecMainCode=$code ExecMainStatus=$status Result=$result"; return 1; }
+    grep -qE "Got notification message from PID $pid \(.*STOPPING=1" "$evidence/check6-pid1.log" ||
+        { DETAIL="PID 1 saw no STOPPING=1 from PID $pid (see evidence/check6-pid1.log)"; return 1; }
+    grep -q "twmond stopped" "$evidence/check6-journal.txt" && grep -q "Deactivated successfully" "$evidence/check6-journal.txt" ||
+        { DETAIL="no 'twmond stopped' / 'Deactivated successfully' in the journal"; return 1; }
+    local sock; sock=$(state twmond.socket)
+    [ "$sock" = active/listening ] && [ -S /run/twmond.sock ] || { DETAIL="after stopping the service: twmond.socket $sock"; return 1; }
+    local reply rc2
+    reply=$(twmonctl status 2>&1); rc2=$?
+    ((rc2 == 0)) && [ "$(state twmond.service)" = active/running ] ||
+        { DETAIL="connection after stop: twmonctl exit $rc2 ($reply), service $(state twmond.service)"; return 1; }
+    DETAIL="stop: STOPPING=1 from PID $pid seen by PID 1, 'twmond stopped', ExecMainCode=exited ExecMainStatus=$status Result=$result, 'Deactivated successfully'; twmond.socket $sock afterwards and a new connection was served (service active/running as PID $(prop twmond.service MainPID))"
+}
+
+# 7. systemd-analyze security <= 2.0; a dynamic user with no capabilities that still sees every
+#    socket of the namespace.
+check_sandbox() {
+    systemd-analyze security --no-pager twmond.service >"$evidence/check7-security.txt" 2>&1
+    local score
+    score=$(sed -n 's/.*Overall exposure level for twmond.service: \([0-9.]*\).*/\1/p' "$evidence/check7-security.txt")
+    [ -n "$score" ] || { DETAIL="no score from systemd-analyze security"; return 1; }
+    python3 -c 'import sys; sys.exit(float(sys.argv[1]) > 2.0)' "$score" || { DETAIL="exposure $score > 2.0"; return 1; }
+    local pid uid caps user
+    pid=$(prop twmond.service MainPID)
+    cp "/proc/$pid/status" "$evidence/check7-proc-status.txt"
+    local ruid
+    read -r _ ruid uid _ < <(grep '^Uid:' "/proc/$pid/status")
+    caps=$(grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' "/proc/$pid/status" | tr -d '\t' | tr '\n' ' ')
+    user=$(busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager \
+        LookupDynamicUserByUID u "$uid" 2>&1)
+    [ "$(prop twmond.service DynamicUser)" = yes ] && [ "$ruid" = "$uid" ] && ((uid >= 61184 && uid <= 65519)) &&
+        [[ $user == 's "twmond"' ]] || { DETAIL="not a dynamic user: uid $ruid/$uid, LookupDynamicUserByUID: $user"; return 1; }
+    [[ $caps == "CapInh:0000000000000000 CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 CapAmb:0000000000000000 " ]] ||
+        { DETAIL="capabilities: $caps"; return 1; }
+    # Some load of every kind, then the daemon's view against ss's.
+    start_loadgen --listen :: --port 8081 --time-wait 30 --client-time-wait 20 --established 5 --close-wait 4 ||
+        { DETAIL="twmon-loadgen did not become ready"; return 1; }
+    local attempt verdict=""
+    for attempt in 1 2 3 4 5; do
+        local scans; scans=$(status_json scan_count)
+        wait_until 10 eval '(( $(status_json scan_count) >= scans + 2 ))'
+        ss -tanH >"$evidence/check7-ss.txt"
+        twmonctl ports --json >"$evidence/check7-ports.json"
+        verdict=$(python3 - "$evidence/check7-ss.txt" "$evidence/check7-ports.json" <<'EOF'
+import collections, json, sys
+names = {"ESTAB": "ESTABLISHED", "TIME-WAIT": "TIME_WAIT", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_RECV",
+         "FIN-WAIT-1": "FIN_WAIT1", "FIN-WAIT-2": "FIN_WAIT2", "CLOSE-WAIT": "CLOSE_WAIT",
+         "LAST-ACK": "LAST_ACK", "UNCONN": "CLOSE"}
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+ss_states = collections.Counter(names.get(row[0], row[0]) for row in rows)
+ss_ports = {row[3].rsplit(":", 1)[1] for row in rows}
+ports = json.load(open(sys.argv[2]))
+daemon = dict(ports["totals"])
+ok = dict(ss_states) == daemon and len(ss_ports) == ports["port_count"]
+print(("OK " if ok else "DIFF ") + f"ss: {len(rows)} sockets {dict(sorted(ss_states.items()))} {len(ss_ports)} ports; "
+      f"twmonctl ports: {sum(daemon.values())} sockets {dict(sorted(daemon.items()))} {ports['port_count']} ports")
+EOF
+        )
+        log "sockets, attempt $attempt: $verdict"
+        [[ $verdict == OK* ]] && break
+    done
+    stop_loadgen
+    [[ $verdict == OK* ]] || { DETAIL="the daemon's socket table differs from ss: $verdict"; return 1; }
+    DETAIL="systemd-analyze security: $score; uid $uid = dynamic user twmond, $caps; ${verdict#OK }"
+}
+
+log "twmon e2e checks start ($(systemctl is-system-running 2>&1))"
+run_check 1-ready-notify check_ready
+run_check 2-socket-activation check_socket_activation
+run_check 3-alert-journal check_alert
+run_check 4-reload check_reload
+run_check 5-watchdog check_watchdog
+run_check 6-clean-stop check_stop
+run_check 7-sandbox check_sandbox
+log "checks done, failed=$failed"
