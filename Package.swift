@@ -84,6 +84,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The scan benchmark (`make bench`): the /proc floor, the /proc and netlink scans and the
+        // daemon's memory and CPU, in private network namespaces.
+        .executableTarget(
+            name: "twmon-bench",
+            dependencies: [
+                "TWMonCore",
+                "TWMonSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "TWMonCoreTests",
             dependencies: ["TWMonCore"],

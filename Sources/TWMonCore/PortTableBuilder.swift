@@ -16,7 +16,9 @@ public struct PortTableBuilder: Sendable {
     /// Ports whose TIME_WAIT peers are tallied (a bitmap over all 65 536 ports).
     @usableFromInline var peerWatch: [UInt64]
     @usableFromInline var watchesPeers = false
-    @usableFromInline var peers: [UInt16: [IPAddress: Int]] = [:]
+    /// TIME_WAIT sockets per watched port and remote address as the kernel shows it;
+    /// IPv4-mapped addresses are merged into their IPv4 address when the table is built.
+    @usableFromInline var peers = PeerTally()
 
     /// How many peers per port a table reports.
     public var topPeerLimit = 5
@@ -36,7 +38,7 @@ public struct PortTableBuilder: Sendable {
         malformedRows = 0
         for index in peerWatch.indices { peerWatch[index] = 0 }
         watchesPeers = false
-        peers.removeAll(keepingCapacity: true)
+        peers.removeAll()
         for port in ports {
             peerWatch[Int(port) >> 6] |= 1 << UInt64(port & 63)
             watchesPeers = true
@@ -62,17 +64,28 @@ public struct PortTableBuilder: Sendable {
     @inlinable
     public mutating func add(_ record: TCPSocketRecord) {
         add(localPort: record.local.port, state: record.state, family: record.local.address.family)
-        if watchesPeers && record.state == .timeWait {
-            let port = record.local.port
-            if peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0 {
-                peers[port, default: [:]][record.remote.address.unmapped, default: 0] += 1
+        if talliesPeer(of: record.local.port, state: record.state) {
+            peers.add(port: record.local.port, address: record.remote.address)
+        }
+    }
+
+    /// Counts the rows of one kernel table (`/proc/net/tcp` or `tcp6` text), or of a run of its
+    /// whole lines that does not start the file. Only the local port and state of a row are
+    /// decoded, and its remote address when its peer is tallied.
+    public mutating func addProcTable(_ text: UnsafeRawBufferPointer, family: AddressFamily, startsFile: Bool = true) {
+        malformedRows += ProcNetTCPParser.forEachRow(in: text, family: family, startsFile: startsFile) { row in
+            add(localPort: row.localPort, state: row.state, family: family)
+            if talliesPeer(of: row.localPort, state: row.state) {
+                peers.add(port: row.localPort, address: row.remoteAddress)
             }
         }
     }
 
-    /// Counts the rows of one kernel table (`/proc/net/tcp` or `tcp6` text).
-    public mutating func addProcTable(_ text: UnsafeRawBufferPointer, family: AddressFamily) {
-        malformedRows += ProcNetTCPParser.forEachRecord(in: text, family: family) { add($0) }
+    /// True when a socket on `port` in `state` has its remote address tallied. (Mutating only
+    /// so that the row loop does not copy the builder to call it.)
+    @inlinable @inline(__always)
+    mutating func talliesPeer(of port: UInt16, state: TCPState) -> Bool {
+        watchesPeers && state == .timeWait && peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0
     }
 
     /// Adds rows that a source found unreadable.
@@ -91,8 +104,10 @@ public struct PortTableBuilder: Sendable {
                 ports.append(PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6))
             }
         }
+        var peersByPort: [UInt16: [IPAddress: Int]] = [:]
+        for (port, address, count) in peers.entries { peersByPort[port, default: [:]][address.unmapped, default: 0] += count }
         var topPeers: [UInt16: [PeerCount]] = [:]
-        for (port, counts) in peers {
+        for (port, counts) in peersByPort {
             let ranked = counts.map { PeerCount(address: $0.key, count: $0.value) }.sorted {
                 $0.count != $1.count ? $0.count > $1.count : $0.address.description < $1.address.description
             }

@@ -4,13 +4,59 @@
 /// `sl: local_address rem_address st …`; only the first four columns are read, so whatever the
 /// kernel prints after `st` does not matter. The header line is skipped. A row that cannot be
 /// read (truncated, bad hex, unknown state, blank) is skipped and counted as malformed.
+///
+/// A scan only needs the local port and the state of most rows, so `forEachRow` validates every
+/// column but decodes only those two; the addresses stay as text until someone asks for them.
+/// The row grammar is checked against the end of the buffer rather than the end of the line: a
+/// newline is neither a blank, a digit, a colon nor a hex digit, so no column can run over it,
+/// and the newline ending a row is looked for only after its last column.
 public enum ProcNetTCPParser {
+    /// One well-formed row: its local port and state decoded, its endpoints still text in the
+    /// buffer being parsed (checked: `ADDRESS:PORT` in hex).
+    public struct Row {
+        /// The local port.
+        public let localPort: UInt16
+        /// The socket's state.
+        public let state: TCPState
+        /// Where the local and remote `ADDRESS:PORT` columns start.
+        @usableFromInline let localText: UnsafePointer<UInt8>
+        @usableFromInline let remoteText: UnsafePointer<UInt8>
+        @usableFromInline let family: AddressFamily
+
+        @inlinable
+        init(localPort: UInt16, state: TCPState, localText: UnsafePointer<UInt8>, remoteText: UnsafePointer<UInt8>, family: AddressFamily) {
+            self.localPort = localPort
+            self.state = state
+            self.localText = localText
+            self.remoteText = remoteText
+            self.family = family
+        }
+
+        /// The remote address, decoded.
+        @inlinable
+        public var remoteAddress: IPAddress { ProcNetTCPParser.address(remoteText, family: family) }
+
+        /// The whole row, decoded.
+        @inlinable
+        public var record: TCPSocketRecord {
+            let portText = remoteText + family.addressHexDigits + 1
+            return TCPSocketRecord(
+                local: SocketEndpoint(address: ProcNetTCPParser.address(localText, family: family), port: localPort),
+                remote: SocketEndpoint(address: remoteAddress, port: ProcNetTCPParser.port(portText)),
+                state: state
+            )
+        }
+    }
+
     /// Calls `body` for every well-formed row of `text` and returns the number of malformed rows.
+    /// The row's pointers are valid only during the call. `text` is whole lines of a table; only
+    /// when it `startsFile` can its first line be the header.
     @inlinable
-    public static func forEachRecord(
+    public static func forEachRow(
         in text: UnsafeRawBufferPointer,
         family: AddressFamily,
-        _ body: (TCPSocketRecord) throws -> Void
+        startsFile: Bool = true,
+        _ body: (Row) throws -> Void
     ) rethrows -> Int {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self), text.count > 0 else {
             return 0
@@ -18,24 +64,31 @@ public enum ProcNetTCPParser {
         let end = base + text.count
         var line = base
         var malformed = 0
-        var isFirstLine = true
+        if startsFile && isHeader(line, end) { line = lineAfter(line, end) }
         while line < end {
-            let newline = findNewline(from: line, to: end)
-            defer {
-                line = newline + 1
-                isFirstLine = false
-            }
-            if isFirstLine && isHeader(line, newline) { continue }
-            if let record = parseRow(line, newline, family: family) {
-                try body(record)
+            var cursor = line
+            if let row = scanRow(&cursor, end, family: family) {
+                try body(row)
             } else {
                 malformed += 1
             }
+            line = lineAfter(cursor, end)
         }
         return malformed
     }
 
-    /// Parses `text` into records. For tests and small tables; the scanner uses `forEachRecord`.
+    /// Calls `body` for every well-formed row of `text`, decoded, and returns the number of
+    /// malformed rows.
+    @inlinable
+    public static func forEachRecord(
+        in text: UnsafeRawBufferPointer,
+        family: AddressFamily,
+        _ body: (TCPSocketRecord) throws -> Void
+    ) rethrows -> Int {
+        try forEachRow(in: text, family: family) { try body($0.record) }
+    }
+
+    /// Parses `text` into records. For tests and small tables; the scanner uses `forEachRow`.
     public static func records(
         in text: some Collection<UInt8>, family: AddressFamily
     ) -> (records: [TCPSocketRecord], malformedRows: Int) {
@@ -47,13 +100,35 @@ public enum ProcNetTCPParser {
         return (result, malformed)
     }
 
-    // MARK: - Row decoding
+    // MARK: - Lines
 
+    /// The start of the line after the one `cursor` is in, or `end`.
     @inlinable @inline(__always)
-    static func findNewline(from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
-        var cursor = start
-        while cursor < end && cursor.pointee != UInt8(ascii: "\n") { cursor += 1 }
-        return cursor
+    static func lineAfter(_ cursor: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        var cursor = cursor
+        // Sixteen bytes at a time to the one holding the newline (most of a row's 150 bytes
+        // come after its last column), then eight, then one.
+        let newlines = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
+        while end - cursor >= 16 {
+            let chunk = UnsafeRawPointer(cursor).loadUnaligned(as: SIMD16<UInt8>.self)
+            if any(chunk .== newlines) { break }
+            cursor += 16
+        }
+        // A zero byte in `word ^ "\n\n\n\n\n\n\n\n"` is a newline.
+        while end - cursor >= 8 {
+            let word = load(cursor) ^ 0x0A0A_0A0A_0A0A_0A0A
+            let zeroBytes = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            if zeroBytes != 0 {
+                // The lowest flagged byte is exact (a borrow only flags bytes above a zero byte).
+                return cursor + (zeroBytes.trailingZeroBitCount >> 3) + 1
+            }
+            cursor += 8
+        }
+        while cursor < end {
+            if cursor.pointee == UInt8(ascii: "\n") { return cursor + 1 }
+            cursor += 1
+        }
+        return end
     }
 
     /// The header begins, after blanks, with `sl`.
@@ -62,6 +137,59 @@ public enum ProcNetTCPParser {
         var cursor = start
         while cursor < end && cursor.pointee == UInt8(ascii: " ") { cursor += 1 }
         return end - cursor >= 2 && cursor[0] == UInt8(ascii: "s") && cursor[1] == UInt8(ascii: "l")
+    }
+
+    @inlinable @inline(__always)
+    static func isBlank(_ character: UInt8) -> Bool {
+        character == UInt8(ascii: " ") || character == UInt8(ascii: "\t")
+    }
+
+    /// Skips spaces and tabs; true when there was at least one.
+    @inlinable @inline(__always)
+    static func skipBlanks(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
+        let start = cursor
+        while cursor < end && isBlank(cursor.pointee) { cursor += 1 }
+        return cursor > start
+    }
+
+    // MARK: - Hex
+
+    /// The eight bytes at `cursor`, the first in the lowest bits.
+    @inlinable @inline(__always)
+    static func load(_ cursor: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(cursor).loadUnaligned(as: UInt64.self))
+    }
+
+    /// For each byte of `word` (ASCII or not), its high bit is set when the byte is a hex digit
+    /// (`0-9`, `a-f`, `A-F`).
+    @inlinable @inline(__always)
+    static func hexDigitMask(_ word: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ascii = ~word & high  // bytes below 0x80; the sums below cannot carry out of them
+        let low7 = word & ~high
+        // x ≥ c sets the high bit of x + (0x80 - c); x > c sets it in x + (0x7F - c).
+        let digit = (low7 &+ 0x5050_5050_5050_5050) & ~(low7 &+ 0x4646_4646_4646_4646)
+        let folded = low7 | 0x2020_2020_2020_2020
+        let letter = (folded &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(folded &+ 0x1919_1919_1919_1919)
+        return (digit | letter) & ascii
+    }
+
+    /// True when the `count` (a multiple of 8) bytes at `cursor` are all hex digits.
+    @inlinable @inline(__always)
+    static func areHexDigits(_ cursor: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var all: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset < count {
+            all &= hexDigitMask(load(cursor + offset))
+            offset += 8
+        }
+        return all == 0x8080_8080_8080_8080
+    }
+
+    /// The value of a byte already known to be a hex digit.
+    @inlinable @inline(__always)
+    static func nibble(_ digit: UInt8) -> UInt32 {
+        UInt32(digit & 0x0F) &+ 9 &* UInt32(digit >> 6)
     }
 
     /// The value of a hex digit, or 0xFF.
@@ -74,72 +202,67 @@ public enum ProcNetTCPParser {
         return 0xFF
     }
 
-    /// Reads exactly `count` (≤ 8) hex digits at `cursor`.
+    /// Decodes the four valid hex digits of a port.
     @inlinable @inline(__always)
-    static func hexWord(_ cursor: UnsafePointer<UInt8>, count: Int) -> UInt32? {
-        var value: UInt32 = 0
-        for index in 0..<count {
-            let nibble = hexValue(cursor[index])
-            if nibble == 0xFF { return nil }
-            value = value << 4 | UInt32(nibble)
-        }
-        return value
+    static func port(_ text: UnsafePointer<UInt8>) -> UInt16 {
+        UInt16(truncatingIfNeeded: nibble(text[0]) << 12 | nibble(text[1]) << 8 | nibble(text[2]) << 4 | nibble(text[3]))
     }
 
-    /// Reads `ADDRESS:PORT` starting at `cursor` and moves `cursor` past it. The kernel prints each
-    /// 32-bit word of the address as a host-order number, so its native bytes are network order.
-    @inlinable @inline(__always)
-    static func endpoint(
-        _ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, family: AddressFamily
-    ) -> SocketEndpoint? {
-        let digits = family.addressHexDigits
-        guard end - cursor >= digits + 5, cursor[digits] == UInt8(ascii: ":") else { return nil }
-        var bytes = SIMD16<UInt8>.zero
-        for word in 0..<(digits / 8) {
-            guard let value = hexWord(cursor + 8 * word, count: 8) else { return nil }
-            let networkOrder = value.littleEndian
-            bytes[4 * word] = UInt8(truncatingIfNeeded: networkOrder)
-            bytes[4 * word + 1] = UInt8(truncatingIfNeeded: networkOrder >> 8)
-            bytes[4 * word + 2] = UInt8(truncatingIfNeeded: networkOrder >> 16)
-            bytes[4 * word + 3] = UInt8(truncatingIfNeeded: networkOrder >> 24)
-        }
-        guard let port = hexWord(cursor + digits + 1, count: 4) else { return nil }
-        cursor += digits + 5
-        return SocketEndpoint(address: IPAddress(family: family, bytes: bytes), port: UInt16(port))
-    }
-
-    @inlinable @inline(__always)
-    static func skipBlanks(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
-        let start = cursor
-        while cursor < end && (cursor.pointee == UInt8(ascii: " ") || cursor.pointee == UInt8(ascii: "\t")) {
-            cursor += 1
-        }
-        return cursor > start
-    }
-
-    /// Decodes one row, or returns nil when it is malformed.
+    /// Decodes an address's valid hex digits. The kernel prints each 32-bit word of the address
+    /// as a host-order number, so the word's native bytes are in network order.
     @inlinable
-    static func parseRow(
-        _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, family: AddressFamily
-    ) -> TCPSocketRecord? {
-        var cursor = start
+    static func address(_ text: UnsafePointer<UInt8>, family: AddressFamily) -> IPAddress {
+        var words = SIMD4<UInt32>.zero
+        for word in 0..<(family.addressHexDigits / 8) {
+            var value: UInt32 = 0
+            for index in 0..<8 { value = value << 4 | nibble(text[8 * word + index]) }
+            words[word] = value.littleEndian
+        }
+        return IPAddress(family: family, bytes: unsafeBitCast(words, to: SIMD16<UInt8>.self))
+    }
+
+    // MARK: - Rows
+
+    /// Checks `ADDRESS:PORT` at `cursor` (all hex digits) and moves `cursor` past it.
+    @inlinable @inline(__always)
+    static func skipEndpoint(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, digits: Int) -> Bool {
+        guard end - cursor >= digits + 5, cursor[digits] == UInt8(ascii: ":"), areHexDigits(cursor, count: digits) else {
+            return false
+        }
+        // The port's four digits are checked in one word, padded with four "0" digits.
+        let portWord = UInt64(UInt32(littleEndian: UnsafeRawPointer(cursor + digits + 1).loadUnaligned(as: UInt32.self)))
+        guard hexDigitMask(portWord | 0x3030_3030_0000_0000) == 0x8080_8080_8080_8080 else { return false }
+        cursor += digits + 5
+        return true
+    }
+
+    /// Checks one row starting at `cursor`, leaving `cursor` where the check stopped (never
+    /// past the row's newline).
+    @inlinable @inline(__always)
+    static func scanRow(
+        _ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, family: AddressFamily
+    ) -> Row? {
+        let digits = family.addressHexDigits
         _ = skipBlanks(&cursor, end)
         // "sl:" — decimal slot number and a colon.
         let slotStart = cursor
         while cursor < end && cursor.pointee &- UInt8(ascii: "0") < 10 { cursor += 1 }
         guard cursor > slotStart, cursor < end, cursor.pointee == UInt8(ascii: ":") else { return nil }
         cursor += 1
-        guard skipBlanks(&cursor, end), let local = endpoint(&cursor, end, family: family) else { return nil }
-        guard skipBlanks(&cursor, end), let remote = endpoint(&cursor, end, family: family) else { return nil }
-        guard skipBlanks(&cursor, end), end - cursor >= 2, let rawState = hexWord(cursor, count: 2) else {
+        guard skipBlanks(&cursor, end) else { return nil }
+        let local = cursor
+        guard skipEndpoint(&cursor, end, digits: digits), skipBlanks(&cursor, end) else { return nil }
+        let remote = cursor
+        guard skipEndpoint(&cursor, end, digits: digits), skipBlanks(&cursor, end), end - cursor >= 2 else {
             return nil
         }
+        let high = hexValue(cursor[0]), low = hexValue(cursor[1])
+        guard high < 16, low < 16 else { return nil }
         cursor += 2
         // The state column must end here: anything may follow, but only after a blank.
-        guard cursor == end || cursor.pointee == UInt8(ascii: " ") || cursor.pointee == UInt8(ascii: "\t")
-            || cursor.pointee == UInt8(ascii: "\r")
+        guard cursor == end || isBlank(cursor.pointee) || cursor.pointee == UInt8(ascii: "\r") || cursor.pointee == UInt8(ascii: "\n")
         else { return nil }
-        guard let state = TCPState(rawValue: UInt8(rawState)) else { return nil }
-        return TCPSocketRecord(local: local, remote: remote, state: state)
+        guard let state = TCPState(rawValue: high << 4 | low) else { return nil }
+        return Row(localPort: port(local + digits + 1), state: state, localText: local, remoteText: remote, family: family)
     }
 }

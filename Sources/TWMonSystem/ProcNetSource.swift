@@ -5,7 +5,9 @@ public final class ProcNetSource: SocketTableSource {
     public let name = "proc"
     /// The directory standing for /proc.
     public let procRoot: String
-    private let reader = ProcFileReader()
+    /// Reads each table in 1 MiB pieces, parsed as they arrive: memory stays the same whatever
+    /// the number of sockets.
+    private let reader = ProcFileReader(initialCapacity: 1 << 20)
 
     public init(procRoot: String = "/proc") {
         self.procRoot = procRoot
@@ -23,14 +25,14 @@ public final class ProcNetSource: SocketTableSource {
         let path = procRoot + "/net/" + table
         let found: Bool
         do {
-            found = try reader.read(path: path)
+            var startsFile = true
+            found = try reader.readLines(path: path) { lines in
+                builder.addProcTable(lines, family: family, startsFile: startsFile)
+                startsFile = false
+            }
         } catch {
             throw .unreadable(error)
         }
-        guard found else {
-            if required { throw .missingTable(path: path) }
-            return
-        }
-        reader.withBytes { builder.addProcTable($0, family: family) }
+        if !found && required { throw .missingTable(path: path) }
     }
 }

@@ -1,0 +1,206 @@
+import Glibc
+import TWMonSystem
+
+/// A private network namespace (`ip netns`) with loopback up, room for many TIME_WAIT sockets
+/// and a wide ephemeral port range. `close()` stops everything started in it, then deletes it.
+final class BenchNamespace {
+    let name: String
+    private var processes: [ChildProcess] = []
+    private var deleted = false
+
+    init(name: String, maxTimeWait: Int) throws {
+        self.name = name
+        try ChildProcess.run(["ip", "netns", "add", name])
+        do {
+            try ChildProcess.run(["ip", "-n", name, "link", "set", "lo", "up"])
+            try run([
+                "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000",
+                "net.ipv4.tcp_max_tw_buckets=\(maxTimeWait)",
+            ])
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// `net:[INODE]`, as /proc/PID/ns/net names the namespace.
+    var identity: String {
+        var status = stat()
+        guard stat("/run/netns/" + name, &status) == 0 else { return "" }
+        return "net:[\(status.st_ino)]"
+    }
+
+    /// Runs a command inside the namespace to completion; returns its stdout.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        try ChildProcess.run(["ip", "netns", "exec", name] + arguments)
+    }
+
+    /// Starts a command inside the namespace; it is stopped by `close()`. `ip netns exec`
+    /// replaces itself with the command, so the process id is the command's.
+    func start(_ arguments: [String], captureOutput: Bool = false, errorPath: String? = nil, environment: [String]? = nil) throws -> ChildProcess {
+        let process = try ChildProcess(
+            ["ip", "netns", "exec", name] + arguments, captureOutput: captureOutput, errorPath: errorPath, environment: environment
+        )
+        processes.append(process)
+        return process
+    }
+
+    /// Starts `twmon-loadgen ARGUMENTS --hold` and waits until its sockets exist.
+    func startLoad(_ loadgen: String, _ arguments: [String], timeout: Double = 300) throws -> ChildProcess {
+        let process = try start([loadgen] + arguments + ["--hold"], captureOutput: true)
+        _ = try process.readUntil(line: "ready", timeout: timeout)
+        return process
+    }
+
+    /// The namespace's `TCP:` line of /proc/net/sockstat, read through a process inside it.
+    static func sockstat(of pid: pid_t) -> (inUse: Int, timeWait: Int)? {
+        guard let text = readProcText("/proc/\(pid)/net/sockstat"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("TCP:") })
+        else { return nil }
+        let words = line.split(separator: " ")
+        func value(_ key: String) -> Int? {
+            guard let index = words.firstIndex(where: { $0 == key }), index + 1 < words.count else { return nil }
+            return Int(words[index + 1])
+        }
+        guard let inUse = value("inuse"), let timeWait = value("tw") else { return nil }
+        return (inUse, timeWait)
+    }
+
+    /// Stops the processes, newest first, and deletes the namespace. Safe to call twice.
+    func close() {
+        for process in processes.reversed() { process.stop() }
+        processes.removeAll()
+        guard !deleted else { return }
+        deleted = true
+        ChildProcess.runRegardless(["ip", "netns", "delete", name])
+    }
+}
+
+/// TCP sockets (in use and TIME_WAIT) in the machine's other network namespaces, found through
+/// the processes in them. All namespaces share the kernel's socket hash table, and every scan
+/// (/proc or netlink) walks all of it, so load elsewhere on the machine shows in the figures.
+func socketsElsewhere(than excluded: BenchNamespace) -> Int {
+    guard let directory = opendir("/proc") else { return 0 }
+    defer { closedir(directory) }
+    var seen: Set<String> = [excluded.identity]
+    var sockets = 0
+    var buffer = [CChar](repeating: 0, count: 256)
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let pid = pid_t(name) else { continue }
+        let length = readlink("/proc/\(pid)/ns/net", &buffer, buffer.count - 1)
+        guard length > 0 else { continue }
+        let namespace = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard !seen.contains(namespace), let counts = BenchNamespace.sockstat(of: pid) else { continue }
+        seen.insert(namespace)
+        sockets += counts.inUse + counts.timeWait
+    }
+    return sockets
+}
+
+/// The text of a small file (/proc), or nil.
+func readProcText(_ path: String) -> String? {
+    let reader = ProcFileReader(initialCapacity: 16_384)
+    guard (try? reader.read(path: path)) == true else { return nil }
+    return reader.withBytes { String(decoding: $0, as: UTF8.self) }
+}
+
+/// A `Vm…:  1234 kB` field of /proc/PID/status, in KiB.
+func statusField(_ name: String, of pid: pid_t) -> Int? {
+    guard let text = readProcText("/proc/\(pid)/status"),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
+    else { return nil }
+    return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+}
+
+/// CPU time a process has used, in seconds: the nanoseconds on CPU of each of its threads
+/// (/proc/PID/task/*/schedstat), or when the kernel has no schedstat, utime + stime of
+/// /proc/PID/stat (clock ticks, 10 ms each).
+func processCPUSeconds(of pid: pid_t) -> Double? {
+    if let directory = opendir("/proc/\(pid)/task") {
+        defer { closedir(directory) }
+        var nanoseconds = 0.0
+        var threads = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.first?.isNumber == true,
+                  let text = readProcText("/proc/\(pid)/task/\(name)/schedstat"),
+                  let first = text.split(separator: " ").first, let value = Double(first)
+            else { continue }
+            nanoseconds += value
+            threads += 1
+        }
+        if threads > 0 && nanoseconds > 0 { return nanoseconds / 1e9 }
+    }
+    return processTicks(of: pid).map { $0.user + $0.system }
+}
+
+/// utime and stime of /proc/PID/stat, in seconds (all threads, also those that ended).
+func processTicks(of pid: pid_t) -> (user: Double, system: Double)? {
+    guard let text = readProcText("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return (user / tick, system / tick)
+}
+
+/// A datagram socket standing in for systemd's `NOTIFY_SOCKET`: the daemon sends
+/// `READY=1`/`STATUS=…` after each scan, so counting `STATUS=` messages counts scans.
+final class NotifyListener {
+    let path: String
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw BenchFailure("socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BenchFailure("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(descriptor)
+            throw BenchFailure("bind \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        Glibc.close(descriptor)
+        unlink(path)
+    }
+
+    /// How many of the datagrams that arrive within `timeout` seconds (at least one wait, then
+    /// whatever is queued) report a scan.
+    func scansReported(within timeout: Double) throws -> Int {
+        var scans = 0
+        var wait = Int32(timeout * 1_000)
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            try checkInterrupted()
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, wait)
+            if ready < 0 {
+                guard errno == EINTR else { throw BenchFailure("poll: \(String(cString: strerror(errno)))") }
+                try checkInterrupted()
+                continue
+            }
+            guard ready > 0 else { return scans }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0, String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").contains(where: { $0.hasPrefix("STATUS=") }) {
+                scans += 1
+            }
+            wait = 0
+        }
+    }
+}

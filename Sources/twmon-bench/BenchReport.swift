@@ -1,0 +1,252 @@
+import Glibc
+import TWMonCore
+
+/// The machine a benchmark ran on.
+struct Machine {
+    var cpus: Int
+    var cpuModel: String
+    var kernel: String
+    var loadBefore: String
+    var loadAfter = ""
+
+    static func current() -> Machine {
+        var name = utsname()
+        uname(&name)
+        let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let model = readProcText("/proc/cpuinfo")?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last.map { String($0.drop { $0 == " " }) } ?? "unknown"
+        return Machine(cpus: sysconf(Int32(_SC_NPROCESSORS_ONLN)), cpuModel: model, kernel: kernel, loadBefore: loadAverage())
+    }
+
+    /// The first three fields of /proc/loadavg.
+    static func loadAverage() -> String {
+        (readProcText("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+}
+
+/// What was measured at one size.
+struct SizeResult {
+    var timeWait: Int
+    var createSeconds: Double
+    /// `name value` lines of `twmon-bench measure`.
+    var figures: [String: Double] = [:]
+    /// TCP sockets in the machine's other namespaces while the scans were measured.
+    var socketsElsewhere = 0
+    var memory: MemoryResult?
+
+    init(timeWait: Int, createSeconds: Double) {
+        self.timeWait = timeWait
+        self.createSeconds = createSeconds
+    }
+
+    func cost(_ method: MeasureCommand.Method) -> Cost? {
+        guard let cpu = figures[method.rawValue + "_cpu"], let wall = figures[method.rawValue + "_wall"] else { return nil }
+        return Cost(cpu: cpu, wall: wall)
+    }
+}
+
+/// twmond's memory after its scans.
+struct MemoryResult {
+    var scans = 0
+    var seconds = 0.0
+    var residentKiB = 0
+    var peakKiB = 0
+    /// The part of VmRSS that is the daemon's own memory (heap, stacks, buffers).
+    var anonymousKiB = 0
+    /// The part that is mapped files: the executable and shared libraries.
+    var fileKiB = 0
+    var timeWaitLow: Int?
+    var timeWaitHigh: Int?
+    var timeWaitMean: Int?
+    /// twmond's CPU per scan, whole process (scan, alert policy, peers, snapshot, sd_notify).
+    var cpuPerScan: Double?
+}
+
+/// twmond's CPU at a 1 s interval on a small table.
+struct IdleResult {
+    /// `scan.source`.
+    var source: String
+    var sockets: Int
+    var seconds: Double
+    /// Scans reported (sd_notify STATUS) in that time.
+    var scans: Int
+    /// From the threads' schedstat (nanoseconds).
+    var cpuSeconds: Double
+    /// utime and stime (clock ticks), as a cross-check and to tell twmond's own work from the
+    /// kernel's.
+    var userSeconds: Double
+    var systemSeconds: Double
+    /// TCP sockets in the machine's other namespaces at the start or end, whichever was more.
+    var socketsElsewhere: Int
+    var cpuPercent: Double { 100 * cpuSeconds / seconds }
+}
+
+/// Everything one run measured: printed as a table and written as JSON.
+struct BenchReport {
+    var machine: Machine
+    var runs: Int
+    var memoryScans: Int
+    var sizes: [SizeResult] = []
+    var idle: [IdleResult] = []
+
+    /// The rows of the table, in order, with their labels.
+    static let rows: [(MeasureCommand.Method, String)] = [
+        (.floor, "floor: read tcp+tcp6"),
+        (.floorPieces, "floor, read in 1 MiB pieces"),
+        (.proc, "/proc scan"),
+        (.procPeers, "/proc scan, port in alert"),
+        (.netlink, "netlink scan"),
+        (.check, "healthy check (sockstat)"),
+        (.judge, "alert policy on the table"),
+    ]
+
+    func table() -> String {
+        var text = """
+
+            twmon scan benchmark: \(machine.cpus) × \(machine.cpuModel), Linux \(machine.kernel), \
+            load average \(machine.loadBefore) before, \(machine.loadAfter) after
+            per scan, medians of \(runs) runs in one process; ratios to the floor's CPU (and wall) time
+
+
+            """
+        let header = pad("TIME_WAIT", 10) + "  " + pad("what", 27) + pad("CPU ms", 10, right: true) + pad("wall ms", 10, right: true)
+            + pad("CPU ×floor", 12, right: true) + pad("wall ×floor", 13, right: true)
+        text += header + "\n" + String(repeating: "-", count: header.count) + "\n"
+        for size in sizes {
+            let floor = size.cost(.floor)
+            var first = true
+            for (method, label) in Self.rows {
+                guard let cost = size.cost(method) else { continue }
+                text += pad(first ? grouped(size.timeWait) : "", 10) + "  " + pad(label, 27)
+                text += pad(format(cost.cpu * 1e3), 10, right: true) + pad(format(cost.wall * 1e3), 10, right: true)
+                if let floor, method != .check, method != .judge {
+                    text += pad(format(cost.cpu / floor.cpu) + "×", 12, right: true) + pad(format(cost.wall / floor.wall) + "×", 13, right: true)
+                }
+                text += "\n"
+                first = false
+            }
+            let sockets = Int(size.figures["sockets_proc"] ?? 0), netlinkSockets = Int(size.figures["sockets_netlink"] ?? 0)
+            text += pad("", 12) + "sockets: /proc \(grouped(sockets)), netlink \(grouped(netlinkSockets)), "
+                + "sockstat tw \(grouped(Int(size.figures["time_wait_sockstat"] ?? 0))); made in \(format(size.createSeconds, decimals: 1)) s; "
+                + "\(grouped(size.socketsElsewhere)) in other namespaces\n"
+            if let memory = size.memory {
+                var perScan = "-"
+                if let cpu = memory.cpuPerScan {
+                    perScan = format(cpu * 1e3) + " ms CPU per scan" + (floor.map { " (" + format(cpu / $0.cpu) + "× floor)" } ?? "")
+                }
+                text += pad("", 12) + "twmond, \(memory.scans) scans at scan.interval = 0.1 in \(format(memory.seconds, decimals: 0)) s: \(perScan);\n"
+                text += pad("", 14) + "VmRSS \(mebibytes(memory.residentKiB)) = \(mebibytes(memory.anonymousKiB)) own + "
+                    + "\(mebibytes(memory.fileKiB)) executable and libraries, VmHWM \(mebibytes(memory.peakKiB)) "
+                    + "(TIME_WAIT meanwhile \(grouped(memory.timeWaitLow ?? 0))–\(grouped(memory.timeWaitHigh ?? 0)), "
+                    + "mean \(grouped(memory.timeWaitMean ?? 0)))\n"
+            }
+            text += "\n"
+        }
+        for idle in idle {
+            text += "twmond, scan.source = \(pad(idle.source, 7)) scan.interval = 1, \(idle.sockets) sockets: "
+                + "\(format(idle.cpuPercent)) % of a core (\(format(idle.cpuSeconds * 1e3 / Double(max(idle.scans, 1)))) ms per scan; "
+                + "\(format(idle.cpuSeconds * 1e3, decimals: 0)) ms CPU in \(format(idle.seconds, decimals: 0)) s, "
+                + "user \(format(idle.userSeconds * 1e3, decimals: 0)) ms, system \(format(idle.systemSeconds * 1e3, decimals: 0)) ms)\n"
+        }
+        if let first = idle.first {
+            text += "  (\(grouped(first.socketsElsewhere)) sockets in other namespaces meanwhile)\n"
+        }
+        return text
+    }
+
+    func writeJSON(to path: String) throws {
+        var json = JSONWriter()
+        json.beginObject()
+        json.object("machine") { json in
+            json.member("cpus", machine.cpus)
+            json.member("cpu_model", machine.cpuModel)
+            json.member("kernel", machine.kernel)
+            json.member("load_average_before", machine.loadBefore)
+            json.member("load_average_after", machine.loadAfter)
+        }
+        json.member("runs", runs)
+        json.array("sizes") { json in
+            for size in sizes {
+                json.beginObject()
+                json.member("time_wait", size.timeWait)
+                json.member("sockets_in_other_namespaces", size.socketsElsewhere)
+                json.member("create_seconds", size.createSeconds)
+                for key in ["sockets_proc", "sockets_netlink", "time_wait_proc", "time_wait_netlink", "time_wait_sockstat", "malformed_rows"] {
+                    json.member(key, Int(size.figures[key] ?? -1))
+                }
+                let floor = size.cost(.floor)
+                json.object("per_scan") { json in
+                    for (method, _) in Self.rows {
+                        guard let cost = size.cost(method) else { continue }
+                        json.object(method.rawValue) { json in
+                            json.member("cpu_ms", cost.cpu * 1e3)
+                            json.member("wall_ms", cost.wall * 1e3)
+                            if let floor {
+                                json.member("cpu_ratio_to_floor", cost.cpu / floor.cpu)
+                                json.member("wall_ratio_to_floor", cost.wall / floor.wall)
+                            }
+                        }
+                    }
+                }
+                if let memory = size.memory {
+                    json.object("daemon_memory") { json in
+                        json.member("scans", memory.scans)
+                        json.member("seconds", memory.seconds)
+                        json.member("vm_rss_kib", memory.residentKiB)
+                        json.member("vm_hwm_kib", memory.peakKiB)
+                        json.member("rss_anon_kib", memory.anonymousKiB)
+                        json.member("rss_file_kib", memory.fileKiB)
+                        json.member("time_wait_low", memory.timeWaitLow ?? -1)
+                        json.member("time_wait_high", memory.timeWaitHigh ?? -1)
+                        json.member("time_wait_mean", memory.timeWaitMean ?? -1)
+                        json.member("cpu_ms_per_scan", (memory.cpuPerScan ?? .nan) * 1e3)
+                    }
+                }
+                json.endObject()
+            }
+        }
+        json.array("daemon_cpu") { json in
+            for idle in idle {
+                json.beginObject()
+                json.member("scan_source", idle.source)
+                json.member("scan_interval", 1.0)
+                json.member("sockets", idle.sockets)
+                json.member("seconds", idle.seconds)
+                json.member("scans", idle.scans)
+                json.member("cpu_seconds", idle.cpuSeconds)
+                json.member("cpu_percent_of_one_core", idle.cpuPercent)
+                json.member("utime_seconds", idle.userSeconds)
+                json.member("stime_seconds", idle.systemSeconds)
+                json.member("sockets_in_other_namespaces", idle.socketsElsewhere)
+                json.endObject()
+            }
+        }
+        json.endObject()
+
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !directory.isEmpty { mkdir(directory, 0o755) }
+        guard let file = fopen(path, "w") else { throw BenchFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        fputs(json.string + "\n", file)
+    }
+}
+
+func mebibytes(_ kibibytes: Int) -> String { format(Double(kibibytes) / 1024, decimals: 1) + " MiB" }
+
+/// `text` padded with spaces to `width`.
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - text.count))
+    return right ? fill + text : text + fill
+}
+
+/// `120000` as `120 000`.
+func grouped(_ value: Int) -> String {
+    let digits = Array(String(value.magnitude))
+    var text = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { text.append(" ") }
+        text.append(digit)
+    }
+    return value < 0 ? "-" + text : text
+}

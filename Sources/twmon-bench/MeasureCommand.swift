@@ -1,0 +1,104 @@
+import ArgumentParser
+import TWMonCore
+import TWMonSystem
+
+/// `twmon-bench measure`: run inside the namespace under test (`ip netns exec`). One process
+/// measures, side by side and interleaved, every way of looking at the namespace's sockets and
+/// prints `name value` lines (seconds; medians over `--runs`).
+struct MeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Measure the floor and the scans in this network namespace (run by `twmon-bench run`)."
+    )
+
+    @Option(help: "Measured repetitions of each method (after one warm-up round).")
+    var runs = 15
+
+    @Option(name: .customLong("peer-port"), help: "The loaded port, whose TIME_WAIT peers the daemon tallies while it is in alert.")
+    var peerPort: UInt16 = 8080
+
+    /// The ways of looking at the sockets that are measured.
+    enum Method: String, CaseIterable {
+        /// Read /proc/net/tcp and tcp6 whole into a reused buffer, and discard them.
+        case floor
+        /// The floor read the way the /proc scan reads: the same files in reads of the scan's
+        /// buffer size (1 MiB), each piece discarded.
+        case floorPieces = "floor_pieces"
+        /// twmon's /proc scan: read + parse + aggregate (`Scanner` with `ProcNetSource`).
+        case proc
+        /// The same while the loaded port is in alert: its TIME_WAIT peers are tallied too.
+        case procPeers = "proc_peers"
+        /// twmon's netlink scan (`Scanner` with `NetlinkSource`).
+        case netlink
+        /// The O(1) check of "cheap when healthy": /proc/net/sockstat `tw` and the bucket limit.
+        case check
+        /// What the daemon does with a table after the scan: alert policy, active alerts.
+        case judge
+    }
+
+    func run() throws {
+        let floorReader = ProcFileReader()
+        let piecesReader = ProcFileReader()
+        let procScanner = Scanner(source: ProcNetSource())
+        let netlinkScanner = Scanner(source: try NetlinkSource())
+        let counters = NamespaceCountersReader(procRoot: "/proc")
+        var policy = AlertPolicy(configuration: Configuration())
+        var procTable = PortTable(), netlinkTable = PortTable()
+        var namespace: NamespaceTimeWait?
+        var samples: [Method: Samples] = [:]
+        var seconds = 0.0
+
+        func measure(_ method: Method) throws -> Cost {
+            try Cost.of {
+                switch method {
+                case .floor:
+                    try floorReader.read(path: "/proc/net/tcp")
+                    try floorReader.read(path: "/proc/net/tcp6")
+                case .floorPieces:
+                    try piecesReader.readLines(path: "/proc/net/tcp") { _ in }
+                    try piecesReader.readLines(path: "/proc/net/tcp6") { _ in }
+                case .proc:
+                    procTable = try procScanner.scan()
+                case .procPeers:
+                    _ = try procScanner.scan(watchingPeersOf: [peerPort])
+                case .netlink:
+                    netlinkTable = try netlinkScanner.scan()
+                case .check:
+                    namespace = counters.read()
+                case .judge:
+                    seconds += 1
+                    let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
+                    _ = policy.evaluate(procTable, namespace: namespace, now: now)
+                    _ = policy.activeAlerts(in: procTable)
+                }
+            }
+        }
+
+        // Round r runs the methods starting at a different one each time, so that none always
+        // follows the same neighbour; round 0 warms buffers up and is not counted.
+        let methods = Method.allCases
+        for round in 0...max(runs, 1) {
+            for index in methods.indices {
+                let method = methods[(round + index) % methods.count]
+                let cost = try measure(method)
+                if round > 0 { samples[method, default: Samples()].append(cost) }
+            }
+        }
+
+        var lines = [
+            "sockets_proc \(procTable.totals.total)",
+            "sockets_netlink \(netlinkTable.totals.total)",
+            "time_wait_proc \(procTable.totals[.timeWait])",
+            "time_wait_netlink \(netlinkTable.totals[.timeWait])",
+            "time_wait_sockstat \(namespace?.timeWait ?? -1)",
+            "malformed_rows \(procTable.malformedRows)",
+            "runs \(max(runs, 1))",
+        ]
+        for method in methods {
+            let median = samples[method, default: Samples()].median
+            lines.append("\(method.rawValue)_cpu \(median.cpu)")
+            lines.append("\(method.rawValue)_wall \(median.wall)")
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Glibc
+import TWMonCore
+import TWMonSystem
+
+/// `twmon-bench parse FILE`: the user-space part of a /proc scan alone, on a captured table
+/// (no kernel, no namespace): parse + aggregate of the same bytes, repeated. Stable enough for
+/// `perf stat` or `valgrind --tool=callgrind` when tuning the parser.
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Time parse + aggregate of a captured /proc/net/tcp or tcp6 file."
+    )
+
+    @Argument(help: "A captured /proc/net/tcp (or tcp6 with --ipv6).")
+    var file: String
+
+    @Flag(help: "The file is a tcp6 table.")
+    var ipv6 = false
+
+    @Option(help: "Repetitions.")
+    var runs = 15
+
+    @Option(name: .customLong("watch-peers"), help: ArgumentHelp("Also tally TIME_WAIT peers of this port.", valueName: "PORT"))
+    var watchPeers: UInt16?
+
+    func run() throws {
+        let reader = ProcFileReader()
+        guard try reader.read(path: file) else { throw ValidationError("\(file) does not exist") }
+        var builder = PortTableBuilder()
+        var samples = Samples()
+        var table = PortTable()
+        for _ in 0..<max(runs, 1) {
+            samples.append(Cost.of {
+                builder.reset(watchingPeersOf: watchPeers.map { [$0] } ?? [])
+                reader.withBytes { builder.addProcTable($0, family: ipv6 ? .ipv6 : .ipv4) }
+                table = builder.build()
+            })
+        }
+        let median = samples.median
+        let rows = table.totals.total + table.malformedRows
+        print("""
+            \(reader.count) bytes, \(table.totals.total) sockets, \(table.malformedRows) malformed, \(table.ports.count) ports, \
+            peers \(table.topPeers.values.map(\.count).reduce(0, +))
+            parse+aggregate: median cpu \(format(median.cpu * 1e3)) ms, wall \(format(median.wall * 1e3)) ms, \
+            \(format(median.cpu * 1e9 / Double(max(rows, 1)))) ns/row
+            """)
+    }
+}
+
+func format(_ value: Double, decimals: Int = 2) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    var text = String(rounded)
+    if let dot = text.firstIndex(of: ".") {
+        let fraction = text.distance(from: dot, to: text.endIndex) - 1
+        if fraction < decimals { text += String(repeating: "0", count: decimals - fraction) }
+    } else if decimals > 0 {
+        text += "." + String(repeating: "0", count: decimals)
+    }
+    return text
+}

@@ -1,0 +1,319 @@
+import ArgumentParser
+import Glibc
+
+/// `twmon-bench run` (what `make bench` runs, as root): first the real `twmond`'s CPU at a 1 s
+/// interval on a small table, then for each size a private network namespace with that many
+/// server-side TIME_WAIT sockets, the per-scan costs measured inside it, and `twmond`'s memory
+/// after many scans. Every namespace and process is removed at the end, also on an error or
+/// SIGINT/SIGTERM. Prints a table and writes JSON.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the whole benchmark (root): private namespaces, real sockets, real twmond."
+    )
+
+    @Option(help: "Server-side TIME_WAIT sockets to create, one namespace each (comma-separated).")
+    var sizes = "10000,50000,120000"
+
+    @Option(help: "Measured scans per method and size (medians are reported).")
+    var runs = 15
+
+    @Option(help: "ESTABLISHED connections kept open next to the TIME_WAIT sockets (two sockets each).")
+    var established = 100
+
+    @Option(name: .customLong("memory-scans"), help: "Scans twmond makes (at scan.interval = 0.1) before its memory is read; 0 skips.")
+    var memoryScans = 1_000
+
+    @Option(name: .customLong("cpu-seconds"), help: "How long twmond's CPU is measured at a 1 s interval with < 1000 sockets; 0 skips.")
+    var cpuSeconds = 60.0
+
+    @Option(name: .customLong("bin-dir"), help: "Where twmond and twmon-loadgen are.")
+    var binDirectory = ".build/release"
+
+    @Option(help: "The JSON file to write.")
+    var output = "bench-results/bench.json"
+
+    func validate() throws {
+        if parsedSizes == nil { throw ValidationError("--sizes must be positive numbers separated by commas") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if established < 0 || memoryScans < 0 || cpuSeconds < 0 { throw ValidationError("counts must not be negative") }
+    }
+
+    private var parsedSizes: [Int]? {
+        let values = sizes.split(separator: ",").map { Int($0.filter { $0 != "_" && $0 != " " }) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return values.map { $0! }
+    }
+
+    func run() throws {
+        guard geteuid() == 0 else { throw BenchFailure("twmon-bench run needs root: it creates network namespaces") }
+        catchInterruptions()
+        let tools = try Tools(binDirectory: binDirectory)
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let prefix = "twmon-bench-\(getpid())"
+        var report = BenchReport(machine: Machine.current(), runs: runs, memoryScans: memoryScans)
+
+        // First, while no other namespace holds sockets: every scan walks the kernel's whole
+        // socket hash table, which all namespaces share, so other load would be paid here too.
+        // Both sources at once, each daemon in its own namespace: their CPU times are their own.
+        if cpuSeconds > 0 {
+            log("twmond at a 1 s interval with < 1000 sockets, /proc and netlink: measuring CPU for \(Int(cpuSeconds)) s")
+            let runs = try ["proc", "netlink"].map { source in
+                try IdleDaemonRun(name: "\(prefix)-idle-\(source)", source: source, tools: tools, workspace: workspace)
+            }
+            defer { runs.forEach { $0.close() } }
+            report.idle = try IdleDaemonRun.measure(runs, for: cpuSeconds)
+        }
+        for size in parsedSizes! {
+            log("\(size) TIME_WAIT: creating sockets")
+            report.sizes.append(try measure(size: size, name: "\(prefix)-\(size)", tools: tools, workspace: workspace))
+        }
+        report.machine.loadAfter = Machine.loadAverage()
+
+        print(report.table(), terminator: "")
+        try report.writeJSON(to: output)
+        log("wrote \(output)")
+    }
+
+    private func measure(size: Int, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
+        let namespace = try BenchNamespace(name: name, maxTimeWait: max(4 * size, 262_144))
+        defer { namespace.close() }
+        // Client addresses with 50 000 ports each, never reusing a 4-tuple (with one address the
+        // kernel's own port choice would, and recycle TIME_WAIT sockets of the server).
+        let addresses = size / 40_000 + 2
+        func load(_ timeWait: Int, port: Int) -> [String] {
+            ["--listen", "127.0.0.1", "--port", String(port), "--time-wait", String(timeWait), "--source-addresses", String(addresses)]
+        }
+        let loadStarted = monotonicNow()
+        _ = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
+        var result = SizeResult(timeWait: size, createSeconds: monotonicNow() - loadStarted)
+
+        log("\(size) TIME_WAIT: measuring scans (\(runs) runs)")
+        let elsewhereBefore = socketsElsewhere(than: namespace)
+        let lines = try namespace.run([tools.bench, "measure", "--runs", String(runs), "--peer-port", "8080"])
+        result.socketsElsewhere = max(elsewhereBefore, socketsElsewhere(than: namespace))
+        for line in lines.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { result.figures[String(parts[0])] = value }
+        }
+
+        if memoryScans > 0 {
+            log("\(size) TIME_WAIT: twmond, \(memoryScans) scans at scan.interval = 0.1")
+            result.memory = try daemonMemory(namespace: namespace, size: size, tools: tools, workspace: workspace, refill: load)
+        }
+        return result
+    }
+
+    /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory.
+    ///
+    /// TIME_WAIT lasts 60 s, about as long as a scan run takes, so the sockets that expire are
+    /// made again: ten times a second, whatever the namespace lacks (less what load generators
+    /// still running are making) is made by a new load generator on a server port of its own
+    /// (so on 4-tuples of its own). The kernel expires TIME_WAIT sockets in batches, so the
+    /// count dips for a moment now and then; the lowest, highest and mean counts are reported.
+    private func daemonMemory(
+        namespace: BenchNamespace, size: Int, tools: Tools, workspace: Workspace, refill: (Int, Int) -> [String]
+    ) throws -> MemoryResult {
+        let notify = try NotifyListener(path: workspace.path("notify-\(size).sock"))
+        let daemon = try startDaemon(
+            in: namespace, label: String(size), interval: 0.1, tools: tools, workspace: workspace, notifySocket: notify.path
+        )
+        var result = MemoryResult()
+        let began = monotonicNow()
+        var lastScan = began, refillPort = 8081
+        var firstScanCPU: (cpu: Double, scans: Int)?
+        var refills: [(process: ChildProcess, count: Int)] = []
+        var samples = 0, sampleSum = 0
+        while result.scans < memoryScans {
+            guard daemon.isRunning else {
+                throw BenchFailure("twmond stopped; see \(workspace.path("twmond-\(size).log"))")
+            }
+            let scans = try notify.scansReported(within: 0.1)
+            let now = monotonicNow()
+            if scans > 0 { lastScan = now }
+            result.scans += scans
+            guard now - lastScan < 60 else { throw BenchFailure("twmond reported no scan for 60 s") }
+            if firstScanCPU == nil, result.scans > 0, let cpu = processCPUSeconds(of: daemon.pid) {
+                firstScanCPU = (cpu, result.scans)  // start-up and first scan left out
+            }
+
+            guard let counts = BenchNamespace.sockstat(of: daemon.pid) else { continue }
+            samples += 1
+            sampleSum += counts.timeWait
+            result.timeWaitLow = min(result.timeWaitLow ?? counts.timeWait, counts.timeWait)
+            result.timeWaitHigh = max(result.timeWaitHigh ?? counts.timeWait, counts.timeWait)
+            refills.removeAll { !$0.process.isRunning }
+            let missing = size - counts.timeWait - refills.reduce(0) { $0 + $1.count }
+            if missing > size / 200 {
+                refills.append((try namespace.start([tools.loadgen] + refill(missing, refillPort)), missing))
+                refillPort += 1
+            }
+        }
+        result.timeWaitMean = samples > 0 ? sampleSum / samples : nil
+        if let firstScanCPU, let cpu = processCPUSeconds(of: daemon.pid), result.scans > firstScanCPU.scans {
+            result.cpuPerScan = (cpu - firstScanCPU.cpu) / Double(result.scans - firstScanCPU.scans)
+        }
+        result.seconds = monotonicNow() - began
+        result.residentKiB = statusField("VmRSS", of: daemon.pid) ?? -1
+        result.peakKiB = statusField("VmHWM", of: daemon.pid) ?? -1
+        result.anonymousKiB = statusField("RssAnon", of: daemon.pid) ?? -1
+        result.fileKiB = statusField("RssFile", of: daemon.pid) ?? -1
+        daemon.stop()
+        return result
+    }
+}
+
+/// The binaries the benchmark runs.
+struct Tools {
+    let bench: String
+    let twmond: String
+    let loadgen: String
+
+    init(binDirectory: String) throws {
+        var buffer = [CChar](repeating: 0, count: 4_096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { throw BenchFailure("cannot find my own executable") }
+        bench = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let directory = binDirectory.hasPrefix("/") ? binDirectory : Workspace.currentDirectory() + "/" + binDirectory
+        twmond = directory + "/twmond"
+        loadgen = directory + "/twmon-loadgen"
+        for tool in [twmond, loadgen] where access(tool, X_OK) != 0 {
+            throw BenchFailure("\(tool) is missing: build with `swift build -c release` (make bench does)")
+        }
+    }
+}
+
+/// A private temporary directory for configuration files, sockets and daemon logs.
+final class Workspace {
+    let directory: String
+
+    init() throws {
+        var template = Array("/tmp/twmon-bench.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw BenchFailure("mkdtemp: \(String(cString: strerror(errno)))") }
+        directory = String(cString: made)
+    }
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    func write(_ text: String, to name: String) throws {
+        guard let file = fopen(path(name), "w") else { throw BenchFailure("cannot write \(path(name))") }
+        defer { fclose(file) }
+        fputs(text, file)
+    }
+
+    func remove() {
+        ChildProcess.runRegardless(["rm", "-rf", directory])
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: 4_096)
+        guard let directory = getcwd(&buffer, buffer.count) else { return "." }
+        return String(cString: directory)
+    }
+}
+
+/// Starts the real twmond in `namespace` with a configuration for the benchmark. It runs in
+/// the private mount namespace `ip netns exec` makes, where a tmpfs hides the host's journal
+/// socket: a benchmark's alerts must not land in the machine's journal.
+func startDaemon(
+    in namespace: BenchNamespace, label: String, interval: Double, source: String = "proc", tools: Tools, workspace: Workspace,
+    notifySocket: String?
+) throws -> ChildProcess {
+    let configName = "twmond-\(label).toml"
+    try workspace.write("""
+        [scan]
+        interval = \(interval)
+        source = "\(source)"
+
+        [control]
+        socket = "\(workspace.path("control-\(label).sock"))"
+
+        [log]
+        level = "warning"
+
+        """, to: configName)
+    var environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    if let notifySocket { environment.append("NOTIFY_SOCKET=" + notifySocket) }
+    let hideJournal = #"mount -t tmpfs -o size=64k twmon-bench /run/systemd/journal 2>/dev/null; exec "$0" "$@""#
+    return try namespace.start(
+        ["sh", "-c", hideJournal, tools.twmond, "--config", workspace.path(configName)],
+        errorPath: workspace.path("twmond-\(label).log"), environment: environment
+    )
+}
+
+/// twmond at a 1 s interval in a namespace with fewer than 1000 sockets, measured from its
+/// first scan on for a given time.
+final class IdleDaemonRun {
+    let source: String
+    private let namespace: BenchNamespace
+    private let notify: NotifyListener
+    private let daemon: ChildProcess
+    private let sockets: Int
+    private var scans = 0
+    private var startCPU = 0.0, startTicks = (user: 0.0, system: 0.0)
+
+    init(name: String, source: String, tools: Tools, workspace: Workspace) throws {
+        self.source = source
+        namespace = try BenchNamespace(name: name, maxTimeWait: 262_144)
+        do {
+            let load = try namespace.startLoad(tools.loadgen, ["--listen", "127.0.0.1", "--port", "8080", "--established", "400", "--time-wait", "100"])
+            let counts = BenchNamespace.sockstat(of: load.pid)
+            sockets = (counts?.inUse ?? 0) + (counts?.timeWait ?? 0)
+            notify = try NotifyListener(path: workspace.path("notify-idle-\(source).sock"))
+            daemon = try startDaemon(
+                in: namespace, label: "idle-\(source)", interval: 1, source: source, tools: tools, workspace: workspace,
+                notifySocket: notify.path
+            )
+        } catch {
+            namespace.close()
+            throw error
+        }
+    }
+
+    /// Measures the runs together for `seconds` from their daemons' first scans (their start-up
+    /// is left out).
+    static func measure(_ runs: [IdleDaemonRun], for seconds: Double) throws -> [IdleResult] {
+        let deadline = monotonicNow() + 30
+        for run in runs {
+            while try run.notify.scansReported(within: 0.2) == 0 {
+                guard run.daemon.isRunning, monotonicNow() < deadline else {
+                    throw BenchFailure("twmond (\(run.source)) did not start (see its log)")
+                }
+            }
+            guard let cpu = processCPUSeconds(of: run.daemon.pid), let ticks = processTicks(of: run.daemon.pid) else {
+                throw BenchFailure("cannot read twmond's CPU time")
+            }
+            run.startCPU = cpu
+            run.startTicks = ticks
+        }
+        var elsewhere = runs.map { socketsElsewhere(than: $0.namespace) }
+        let startedAt = monotonicNow()
+        // The datagrams are read as they come: a full queue would block a daemon.
+        while monotonicNow() < startedAt + seconds {
+            for run in runs {
+                run.scans += try run.notify.scansReported(within: min(0.5, max(0, startedAt + seconds - monotonicNow())))
+                guard run.daemon.isRunning else { throw BenchFailure("twmond (\(run.source)) stopped") }
+            }
+        }
+        let elapsed = monotonicNow() - startedAt
+        return try runs.enumerated().map { index, run in
+            guard let cpu = processCPUSeconds(of: run.daemon.pid), let ticks = processTicks(of: run.daemon.pid) else {
+                throw BenchFailure("cannot read twmond's CPU time")
+            }
+            elsewhere[index] = max(elsewhere[index], socketsElsewhere(than: run.namespace))
+            return IdleResult(
+                source: run.source, sockets: run.sockets, seconds: elapsed, scans: run.scans, cpuSeconds: cpu - run.startCPU,
+                userSeconds: ticks.user - run.startTicks.user, systemSeconds: ticks.system - run.startTicks.system,
+                socketsElsewhere: elsewhere[index]
+            )
+        }
+    }
+
+    func close() { namespace.close() }
+}
+
+func log(_ message: String) {
+    var line = Array(("twmon-bench: " + message + "\n").utf8)
+    _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
