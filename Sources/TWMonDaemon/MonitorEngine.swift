@@ -60,7 +60,7 @@ public actor MonitorEngine {
         } catch {
             scanProblem = "scan failed: \(error)"
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
-            notifier.status(StatusLine.oneLine("Scan failing: \(error)"))
+            notifier.status("Scan failing: \(error)")
             throw error
         }
         let duration = clock.now - started

@@ -28,7 +28,7 @@ public struct JournalWriter: JournalSink {
             _ = sd_journal_sendv(vectors.baseAddress, Int32(vectors.count))
         }
         if echoesToStandardError {
-            writeStandardError("twmond: \(entry.terminalLine)\n")
+            FileDescriptorOutput.standardError.write("twmond: \(entry.terminalLine)\n")
         }
     }
 
@@ -56,18 +56,5 @@ public struct JournalWriter: JournalSink {
             }
         }
         nest(0)
-    }
-}
-
-/// Writes text to fd 2 in one call per chunk (lines from several threads do not interleave).
-public func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        bytes = bytes.dropFirst(written)
     }
 }

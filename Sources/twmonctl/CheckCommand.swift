@@ -1,5 +1,6 @@
 import ArgumentParser
 import TWMonCore
+import TWMonSystem
 
 /// `twmonctl check`: a Nagios/Icinga plugin on top of the running twmond.
 struct CheckCommand: ParsableCommand {

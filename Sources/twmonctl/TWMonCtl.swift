@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import TWMonCore
+import TWMonSystem
 
 /// `twmonctl`: the operator's client for twmon.
 @main
@@ -50,25 +51,5 @@ struct CommandFailure: Error {
 
     static func usage(_ message: String) -> CommandFailure {
         CommandFailure(message: message, exitCode: usageExitCode)
-    }
-}
-
-/// Writes text straight to a file descriptor (stdout/stderr), without buffering surprises.
-struct FileDescriptorOutput {
-    static let standardOutput = FileDescriptorOutput(descriptor: 1)
-    static let standardError = FileDescriptorOutput(descriptor: 2)
-
-    var descriptor: Int32
-
-    func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            bytes = bytes.dropFirst(written)
-        }
     }
 }
