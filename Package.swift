@@ -40,8 +40,6 @@ let package = Package(
                 "CSystemd",
                 "CTWMonNetlink",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The daemon's services: poll loop, reload, control socket, shared snapshot.

@@ -9,6 +9,7 @@ struct TWMonCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twmonctl",
         abstract: "Inspect TCP TIME_WAIT per port, and query a running twmond.",
+        version: TWMonVersion.current,
         subcommands: [ScanCommand.self, StatusCommand.self, PortsCommand.self, AlertsCommand.self, CheckCommand.self]
     )
 

@@ -17,7 +17,8 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
             Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the configuration \
             (a broken file keeps the running configuration). Exit codes: 0 clean stop, \
             1 configuration or start-up failure, 2 bad command line.
-            """
+            """,
+        version: TWMonVersion.current
     )
 
     @Option(help: ArgumentHelp("Configuration file (default \(ConfigurationLoader.defaultPath); a missing default file means built-in defaults).", valueName: "PATH"))
