@@ -1,7 +1,8 @@
 # twmon — build, run, test, install.
 #   make run       build and run twmond in the foreground with config/twmond.toml
 #   make test      all tests (the root-only ones skip with a reason unless root or CI=true)
-#   make install   install binaries, units, config and catalog (PREFIX, DESTDIR)
+#   make deb       the Debian package dist/twmon_<version>_amd64.deb (debhelper)
+#   make install   install binaries, units, config, catalog and man pages (PREFIX, DESTDIR)
 #   make test-e2e  the end-to-end test under a real systemd in a container (root)
 #   make bench     the scan benchmark (root)
 
@@ -10,10 +11,19 @@ PREFIX       ?= /usr/local
 DESTDIR      ?=
 CONFIG       ?= config/twmond.toml
 BUILD_FLAGS  ?=
+# Release binaries carry the Swift runtime inside (no RUNPATH into the toolchain), so they run
+# on a host without Swift; only Debian's libc6, libstdc++6, libgcc-s1 and libsystemd0 remain.
+# Full RELRO (relro + bindnow), as Debian's hardening flags ask of packaged binaries.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 RELEASE_BIN   = .build/release
 DEBUG_BIN     = .build/debug
+MAN_DIR       = .build/man
 APT_PACKAGES  = libsystemd-dev pkg-config
+DEB_PACKAGES  = debhelper dpkg-dev fakeroot lintian
 
+SBINDIR      ?= $(PREFIX)/sbin
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR   ?= $(PREFIX)/lib/systemd/catalog
 DOCDIR       ?= $(PREFIX)/share/doc/twmon
@@ -21,7 +31,7 @@ CONFDIR      ?= /etc/twmond
 # A foreground run as a normal user cannot bind /run/twmond.sock.
 RUN_SOCKET   ?= $(if $(filter 0,$(shell id -u)),/run/twmond.sock,$(or $(XDG_RUNTIME_DIR),/tmp)/twmond.sock)
 
-.PHONY: all build release deps run test test-e2e install uninstall bench clean
+.PHONY: all build release man deb deps run test test-e2e install install-files uninstall bench clean
 
 all: build
 
@@ -42,7 +52,36 @@ build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release $(BUILD_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) $(BUILD_FLAGS)
+
+# twmond(8) and twmonctl(1) generated from the argument parsers by swift-argument-parser's
+# generate-manual; twmond.toml(5) is written by hand (doc/), from the same facts as
+# config/twmond.toml. The date is the one of the newest debian/changelog entry.
+MAN_DATE = $(shell date -u -d "$$(dpkg-parsechangelog -S Date 2>/dev/null || date -R)" +%Y-%m-%d)
+man: release
+	$(SWIFT) build $(RELEASE_FLAGS) $(BUILD_FLAGS) --product generate-manual
+	rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	$(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/twmond --section 8 --date $(MAN_DATE) --output-directory $(MAN_DIR)
+	$(RELEASE_BIN)/generate-manual $(RELEASE_BIN)/twmonctl --section 1 --date $(MAN_DATE) --output-directory $(MAN_DIR)
+	cp doc/twmond.toml.5 $(MAN_DIR)/
+
+# The Debian package, built by debhelper from debian/ (binary only, unsigned) into dist/,
+# then checked with lintian. Needs the Swift toolchain on PATH and, to build, the
+# packages in DEB_PACKAGES (installed here when root).
+deb: deps
+	@if ! command -v dh >/dev/null || ! command -v lintian >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
+	    else \
+	        echo "make deb needs debhelper and lintian: sudo apt-get install -y $(DEB_PACKAGES)"; exit 1; \
+	    fi; \
+	fi
+	rm -rf dist
+	debian/rules clean
+	dpkg-buildpackage --build=binary --no-sign --no-pre-clean --buildinfo-option=-u$(CURDIR)/dist --changes-option=-u$(CURDIR)/dist \
+	    --buildinfo-file=$(CURDIR)/dist/twmon.buildinfo --changes-file=$(CURDIR)/dist/twmon.changes
+	lintian --fail-on error,warning --info dist/twmon_*_amd64.deb
+	@ls -l dist/*.deb
 
 # Runs the daemon in the foreground with the shipped configuration; alerts and log lines
 # appear on the terminal. Ctrl-C stops it.
@@ -65,10 +104,22 @@ test-e2e:
 
 # Binaries, units, configuration (never overwriting an existing one), catalog, docs; then
 # tells systemd and journald about them when systemd runs this machine.
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR)
-	install -m 0755 $(RELEASE_BIN)/twmond $(RELEASE_BIN)/twmonctl $(DESTDIR)$(PREFIX)/bin/
-	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/etc/twmond/|$(CONFDIR)/|g' systemd/twmond.service > $(DESTDIR)$(UNITDIR)/twmond.service
+install: release man install-files
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload && journalctl --update-catalog && \
+	    echo "installed; start with: systemctl enable --now twmond.socket twmond.service"; \
+	fi
+
+# The files alone, from an existing release build and man pages (used by debian/rules).
+install-files:
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(RELEASE_BIN)/twmond $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(RELEASE_BIN)/twmonctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN_DIR)/twmonctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN_DIR)/twmond.toml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN_DIR)/twmond.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|; s|/etc/twmond/|$(CONFDIR)/|g' systemd/twmond.service > $(DESTDIR)$(UNITDIR)/twmond.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/twmond.service
 	install -m 0644 systemd/twmond.socket $(DESTDIR)$(UNITDIR)/twmond.socket
 	sed 's|/usr/share/doc/twmon/|$(DOCDIR)/|g' systemd/twmond.catalog > $(DESTDIR)$(CATALOGDIR)/twmond.catalog
@@ -79,13 +130,10 @@ install: release
 	else \
 	    install -m 0644 $(CONFIG) $(DESTDIR)$(CONFDIR)/twmond.toml; \
 	fi
-	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
-	    systemctl daemon-reload && journalctl --update-catalog && \
-	    echo "installed; start with: systemctl enable --now twmond.socket twmond.service"; \
-	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/twmond $(DESTDIR)$(PREFIX)/bin/twmonctl
+	rm -f $(DESTDIR)$(SBINDIR)/twmond $(DESTDIR)$(BINDIR)/twmonctl
+	rm -f $(DESTDIR)$(MANDIR)/man1/twmonctl.1 $(DESTDIR)$(MANDIR)/man5/twmond.toml.5 $(DESTDIR)$(MANDIR)/man8/twmond.8
 	rm -f $(DESTDIR)$(UNITDIR)/twmond.service $(DESTDIR)$(UNITDIR)/twmond.socket
 	rm -f $(DESTDIR)$(CATALOGDIR)/twmond.catalog $(DESTDIR)$(DOCDIR)/README.md
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; journalctl --update-catalog; fi
@@ -98,8 +146,8 @@ uninstall:
 BENCH_FLAGS  ?=
 bench: deps
 	@if [ "$$(id -u)" != 0 ]; then echo "make bench needs root: it creates network namespaces (ip netns)"; exit 1; fi
-	$(SWIFT) build -c release $(BUILD_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) $(BUILD_FLAGS)
 	$(RELEASE_BIN)/twmon-bench run --bin-dir $(RELEASE_BIN) --output bench-results/bench.json $(BENCH_FLAGS)
 
 clean:
-	rm -rf .build
+	rm -rf .build dist
