@@ -6,9 +6,10 @@
 #   /e2e/results/results.txt   one "PASS|FAIL <check> <details>" line per check, then "DONE"
 #   /e2e/results/checks.log    what each step did and saw
 #   /e2e/results/evidence/     systemctl status/show, journals (text, -x, JSON), security report
-# The container's /etc starts empty, so /etc/alternatives links (awk, …) do not resolve: only
-# tools that live in /usr under their own name are used here (bash, grep, sed, python3, ss).
-# and powers the container off when it is done, whatever happened.
+# The container is a minimal Debian 12 (debootstrap minbase + systemd, iproute2, python3, man-db,
+# procps) that has never seen Swift; the package arrives in /e2e/pkg and is installed with apt-get
+# by check 0, exactly as an operator would. The container is powered off when the checks are
+# done, whatever happened.
 #
 # Not `set -e`: a failed check is recorded and the next one still runs, so one run shows every
 # problem. Each check returns non-zero with DETAIL saying what was expected and what was seen.
@@ -22,6 +23,7 @@ readonly raised_id=b409c94814fd48d4b7a71e21b7432752
 readonly cleared_id=a779194c3e234e67b1716dd035ad43b6
 readonly reload_failed_id=535689ef080c4be1b69b827b0ecb44fd
 readonly threshold=200 new_threshold=300
+readonly unit_dir=/lib/systemd/system
 
 mkdir -p "$evidence"
 exec >>"$out/checks.log" 2>&1
@@ -75,8 +77,10 @@ run_check() { # NAME FUNCTION
     fi
 }
 
-finish() {
-    stop_loadgen
+EVIDENCE_COLLECTED=0
+collect_evidence() {
+    ((EVIDENCE_COLLECTED)) && return 0
+    EVIDENCE_COLLECTED=1
     log "collecting evidence"
     systemctl status --no-pager --full twmond.socket twmond.service >"$evidence/systemctl-status.txt" 2>&1
     systemctl show twmond.service >"$evidence/systemctl-show-service.txt" 2>&1
@@ -88,17 +92,77 @@ finish() {
     journalctl -b -o json --no-pager >"$evidence/journal.json" 2>&1
     journalctl -b -x -u twmond.service -u twmond.socket --no-pager >"$evidence/journal-x-twmond.txt" 2>&1
     systemd-analyze security --no-pager twmond.service >"$evidence/security.txt" 2>&1
+}
+
+finish() {
+    stop_loadgen
+    collect_evidence
     echo DONE >>"$out/results.txt"
     log "done; powering off"
     systemctl poweroff --no-block
 }
 trap finish EXIT
 
+# 0. The package installs with apt-get on a Debian 12 without Swift; twmond.socket and
+#    twmond.service are enabled and active straight after the install; the binaries need only
+#    Debian's libraries; the man pages, the conffile and the catalog are in place; twmond's
+#    memory stays small.
+check_install() {
+    local debs=(/e2e/pkg/twmon_*_amd64.deb)
+    [ -f "${debs[0]}" ] || { DETAIL="no package in /e2e/pkg"; return 1; }
+    if compgen -G '/usr/lib/swift*' >/dev/null || find / -xdev -name 'libswiftCore.so*' -print -quit | grep -q .; then
+        DETAIL="this root has a Swift runtime"; return 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${debs[0]}" >"$evidence/check0-apt-install.txt" 2>&1 ||
+        { DETAIL="apt-get install failed: $(tail -3 "$evidence/check0-apt-install.txt" | tr '\n' ' ')"; return 1; }
+    local svc sock en_svc en_sock
+    svc=$(state twmond.service) sock=$(state twmond.socket)
+    en_svc=$(systemctl is-enabled twmond.service) en_sock=$(systemctl is-enabled twmond.socket)
+    [ "$svc" = active/running ] && [[ $sock == active/* ]] ||
+        { DETAIL="straight after apt-get install: twmond.service $svc, twmond.socket $sock"; return 1; }
+    [ "$en_svc" = enabled ] && [ "$en_sock" = enabled ] || { DETAIL="is-enabled: service $en_svc, socket $en_sock"; return 1; }
+    twmonctl status >"$evidence/check0-status.txt" 2>&1 || { DETAIL="twmonctl status after the install: $(cat "$evidence/check0-status.txt")"; return 1; }
+    local binary libs=""
+    for binary in /usr/sbin/twmond /usr/bin/twmonctl; do
+        ldd "$binary" >"$evidence/check0-ldd-${binary##*/}.txt" 2>&1 || { DETAIL="ldd $binary failed"; return 1; }
+        if grep -q 'not found' "$evidence/check0-ldd-${binary##*/}.txt" ||
+            grep -E '=> ' "$evidence/check0-ldd-${binary##*/}.txt" | grep -vE '=> /(usr/)?lib/x86_64-linux-gnu/' | grep -q .; then
+            DETAIL="$binary links outside /lib and /usr/lib: $(tr '\n' ' ' <"$evidence/check0-ldd-${binary##*/}.txt")"; return 1
+        fi
+        libs+="${binary##*/}: $(grep -oE '^\s*lib[^ ]+' "$evidence/check0-ldd-${binary##*/}.txt" | tr -d '\t' | sort | tr '\n' ' ')"
+    done
+    local version package_version
+    version=$(twmond --version) package_version=$(dpkg-query -W -f '${Version}' twmon)
+    [ "$version" = "$package_version" ] && [ "$(twmonctl --version)" = "$package_version" ] ||
+        { DETAIL="versions differ: twmond --version '$version', twmonctl --version '$(twmonctl --version)', package '$package_version'"; return 1; }
+    local page
+    for page in twmond twmonctl twmond.toml; do
+        man -w "$page" >/dev/null 2>&1 || { DETAIL="man $page: no page"; return 1; }
+    done
+    man twmond 2>/dev/null | grep -q -- '--check-config' || { DETAIL="man twmond does not render the options"; return 1; }
+    dpkg-query -W -f '${Conffiles}' twmon | grep -q ' /etc/twmond/twmond.toml ' ||
+        { DETAIL="/etc/twmond/twmond.toml is not a conffile: $(dpkg-query -W -f '${Conffiles}' twmon)"; return 1; }
+    # The catalog database was updated by the install (systemd's dpkg trigger), not by hand.
+    journalctl --list-catalog 2>/dev/null | grep -q "^$raised_id " ||
+        { DETAIL="the catalog database does not know $raised_id after the install"; return 1; }
+    local pid rss
+    sleep 2
+    pid=$(prop twmond.service MainPID)
+    rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+    cp "/proc/$pid/status" "$evidence/check0-proc-status.txt"
+    DETAIL="apt-get install: twmond.service $svc, twmond.socket $sock, both enabled; version $version; ldd: $libs; man twmond/twmonctl/twmond.toml found; conffile /etc/twmond/twmond.toml; catalog knows $raised_id; twmond VmRSS ${rss} kB (idle, shipped configuration)"
+    # The test configuration: the installed file with small numbers, so alerts come in seconds.
+    sed -i -e 's/^interval = .*/interval = 1.0/' -e "s/^time_wait_threshold = .*/time_wait_threshold = $threshold/" \
+        -e 's/^sustain = .*/sustain = 2/' -e 's/^repeat = .*/repeat = 0/' "$config"
+    twmond --check-config --config "$config" >"$evidence/check0-test-config.txt" 2>&1 ||
+        { DETAIL="the test configuration is invalid: $(cat "$evidence/check0-test-config.txt")"; return 1; }
+    systemctl stop twmond.service twmond.socket
+}
+
 # 1. The socket and the service start; the service is active (running) only after READY=1
 #    (PID 1's own debug log shows the order), and StatusText is the daemon's live line.
 check_ready() {
     [ "$(state twmond.service)" = inactive/dead ] || { DETAIL="twmond.service is $(state twmond.service) before the test started it"; return 1; }
-    systemctl enable twmond.socket twmond.service || { DETAIL="systemctl enable failed"; return 1; }
     systemctl log-level debug
     systemctl start twmond.socket twmond.service
     local rc=$?
@@ -175,7 +239,6 @@ check_alert() {
         [ "${E[TWMON_TIME_WAIT]}" -le 400 ] && [ "${E[_SYSTEMD_UNIT]}" = twmond.service ] ||
         { DETAIL="raised entry fields wrong: $summary"; return 1; }
     [[ $text == *":8080 TIME_WAIT "* ]] || { DETAIL="StatusText does not show the alert: '$text'"; return 1; }
-    journalctl --update-catalog
     journalctl -x -u twmond MESSAGE_ID=$raised_id --no-pager >"$evidence/check3-journal-x.txt"
     grep -q "Subject: Server port 8080 piles up TIME_WAIT" "$evidence/check3-journal-x.txt" &&
         grep -q "tcp_max_tw_buckets" "$evidence/check3-journal-x.txt" &&
@@ -219,7 +282,7 @@ check_reload() {
     journalctl -u twmond --since="$since" --no-pager | grep -q "configuration reloaded" ||
         { DETAIL="no 'configuration reloaded' log line"; return 1; }
     # A broken file: an unknown key (and a threshold that must not be applied).
-    cp "$config" "$config.valid"
+    cp "$config" /tmp/twmond.toml.valid
     sed -i "s/^time_wait_threshold = $new_threshold\$/time_wait_threshold = 999\nno_such_key = 1/" "$config"
     since=$(mark)
     systemctl reload twmond || { DETAIL="systemctl reload (broken file) failed"; return 1; }
@@ -236,7 +299,7 @@ check_reload() {
     [ "$(json_field PRIORITY <<<"$failed_entry")" = 3 ] || { DETAIL="reload-failed entry not PRIORITY=3"; return 1; }
     [[ $text == *"reload failed"* ]] || { DETAIL="StatusText does not say the reload failed: '$text'"; return 1; }
     # Put the valid file back (the watchdog restart below reads it) and reload.
-    cp "$config.valid" "$config"
+    cp /tmp/twmond.toml.valid "$config"
     systemctl reload twmond
     wait_until 10 eval '[[ "$(prop twmond.service StatusText)" != *"reload failed"* ]]' ||
         { DETAIL="'reload failed' stays in StatusText after a good reload"; return 1; }
@@ -356,7 +419,41 @@ EOF
     DETAIL="systemd-analyze security: $score; uid $uid = dynamic user twmond, $caps; ${verdict#OK }"
 }
 
+# 8. Upgrade (a reinstall of the package) restarts the daemon and keeps the edited conffile;
+#    purge removes units, binaries and /etc/twmond, and no twmond is left running.
+check_upgrade_purge() {
+    systemctl start twmond.socket twmond.service
+    local pid newpid debs=(/e2e/pkg/twmon_*_amd64.deb)
+    pid=$(prop twmond.service MainPID)
+    local edited shipped
+    edited=$(md5sum <"$config" | cut -d' ' -f1)
+    shipped=$(dpkg-query -W -f '${Conffiles}' twmon | sed -n 's|^ /etc/twmond/twmond.toml \([0-9a-f]*\).*|\1|p')
+    [ -n "$shipped" ] && [ "$edited" != "$shipped" ] || { DETAIL="the conffile is not edited (md5 $edited, shipped $shipped)"; return 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall "${debs[0]}" >"$evidence/check8-apt-reinstall.txt" 2>&1 ||
+        { DETAIL="apt-get install --reinstall failed"; return 1; }
+    newpid=$(prop twmond.service MainPID)
+    [ "$(state twmond.service)" = active/running ] && [ "$newpid" != "$pid" ] && [ "$newpid" != 0 ] ||
+        { DETAIL="after the upgrade: twmond.service $(state twmond.service), MainPID $pid -> $newpid"; return 1; }
+    [ "$(md5sum <"$config" | cut -d' ' -f1)" = "$edited" ] || { DETAIL="the edited conffile did not survive the upgrade"; return 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y twmon >"$evidence/check8-apt-purge.txt" 2>&1 ||
+        { DETAIL="apt-get purge failed: $(tail -3 "$evidence/check8-apt-purge.txt" | tr '\n' ' ')"; return 1; }
+    local leftovers=() path
+    for path in /usr/sbin/twmond /usr/bin/twmonctl $unit_dir/twmond.service $unit_dir/twmond.socket /etc/twmond \
+        /usr/lib/systemd/catalog/twmond.catalog /usr/share/doc/twmon /usr/share/man/man8/twmond.8.gz \
+        /etc/systemd/system/multi-user.target.wants/twmond.service /etc/systemd/system/sockets.target.wants/twmond.socket; do
+        [ -e "$path" ] || [ -L "$path" ] && leftovers+=("$path")
+    done
+    ((${#leftovers[@]} == 0)) || { DETAIL="left after purge: ${leftovers[*]} ($(ls -A /etc/twmond 2>&1 | tr "\n" " "))"; return 1; }
+    local running=""
+    for path in /proc/[0-9]*/comm; do [ "$(cat "$path" 2>/dev/null)" = twmond ] && running+="${path%/comm} "; done
+    [ -z "$running" ] || { DETAIL="twmond still runs after purge: $running"; return 1; }
+    [ "$(systemctl show -p LoadState --value twmond.service)" = not-found ] ||
+        { DETAIL="twmond.service still known to systemd: $(systemctl show -p LoadState --value twmond.service)"; return 1; }
+    DETAIL="reinstall restarted twmond (MainPID $pid -> $newpid) and kept the edited /etc/twmond/twmond.toml; purge removed units, binaries, catalog, docs, man pages and /etc/twmond; no twmond process; twmond.service not-found"
+}
+
 log "twmon e2e checks start ($(systemctl is-system-running 2>&1))"
+run_check 0-package-install check_install
 run_check 1-ready-notify check_ready
 run_check 2-socket-activation check_socket_activation
 run_check 3-alert-journal check_alert
@@ -364,4 +461,6 @@ run_check 4-reload check_reload
 run_check 5-watchdog check_watchdog
 run_check 6-clean-stop check_stop
 run_check 7-sandbox check_sandbox
+collect_evidence
+run_check 8-upgrade-purge check_upgrade_purge
 log "checks done, failed=$failed"
