@@ -14,7 +14,10 @@ BUILD_FLAGS  ?=
 # Release binaries carry the Swift runtime inside (no RUNPATH into the toolchain), so they run
 # on a host without Swift; only Debian's libc6, libstdc++6, libgcc-s1 and libsystemd0 remain.
 # Full RELRO (relro + bindnow), as Debian's hardening flags ask of packaged binaries.
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# --no-export-dynamic: an executable need not export the ~14 000 symbols of the static Swift
+# runtime and packages; their symbol tables and relocations cost ~2.5 MiB of resident memory.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
+                -Xlinker --no-export-dynamic
 RELEASE_BIN   = .build/release
 DEBUG_BIN     = .build/debug
 MAN_DIR       = .build/man
