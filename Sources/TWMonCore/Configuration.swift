@@ -6,7 +6,7 @@ public struct Configuration: Sendable, Equatable {
         /// Seconds between scans (0.1 ... 3600).
         public var interval: Double = 5
         /// Where sockets are read from.
-        public var source: ScanSourceKind = .proc
+        public var source: ScanSourceKind = .auto
         /// The directory standing for /proc.
         public var procRoot = "/proc"
         public init() {}

@@ -24,7 +24,7 @@ public enum ConfigurationParser {
         reader.section(root, "scan") { reader, table in
             reader.double(table, "scan.interval", range: 0.1...3_600) { configuration.scan.interval = $0 }
             reader.string(table, "scan.source") { value in
-                guard let source = ScanSourceKind(rawValue: value) else { return "must be \"proc\" or \"netlink\"" }
+                guard let source = ScanSourceKind(rawValue: value) else { return "must be one of \(ScanSourceKind.spelled)" }
                 configuration.scan.source = source
                 return nil
             }

@@ -43,6 +43,13 @@ public actor MonitorEngine {
         self.logger = logger
         self.logger.logLevel = Self.level(configuration.log.level)
         self.startedAt = WallClock.now()
+        Self.logSourceChoice(of: scanner, to: self.logger)
+    }
+
+    /// With `scan.source = "auto"`, says once per decision which source is used and why.
+    private static func logSourceChoice(of scanner: Scanner, to logger: Logger) {
+        guard let choice = scanner.autoChoice else { return }
+        logger.notice("scan source: \(choice)", metadata: ["scan.source": "auto", "using": "\(scanner.source.name)"])
     }
 
     /// Seconds between scans, as configured now.
@@ -132,9 +139,13 @@ public actor MonitorEngine {
         notifier.reloading()
         do {
             let updated = try source.load()
-            if updated.scan.source != configuration.scan.source || updated.scan.procRoot != configuration.scan.procRoot {
+            // `auto` is decided again at every reload: netlink may have become usable, or not.
+            if updated.scan.source != configuration.scan.source || updated.scan.procRoot != configuration.scan.procRoot
+                || updated.scan.source == .auto
+            {
                 do {
                     scanner = try Scanner.make(kind: updated.scan.source, procRoot: updated.scan.procRoot)
+                    Self.logSourceChoice(of: scanner, to: logger)
                     namespaceReader = NamespaceCountersReader(procRoot: updated.scan.procRoot)
                 } catch {
                     throw ConfigurationError(path: source.path, problems: [ConfigurationProblem(key: "scan.source", message: "\(error)")])

@@ -22,17 +22,13 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read DIR/net/tcp and DIR/net/tcp6.", valueName: "DIR"))
     var procRoot = "/proc"
 
-    @Option(help: "Where to read sockets from: proc or netlink.")
-    var source: String = ScanSourceKind.proc.rawValue
-
-    func validate() throws {
-        if ScanSourceKind(rawValue: source) == nil { throw ValidationError("--source must be proc or netlink") }
-    }
+    @Option(help: "Where to read sockets from: auto (netlink where it works, else /proc), proc or netlink.")
+    var source: ScanSourceKind = .auto
 
     func run() throws {
         let table: PortTable
         do {
-            let scanner = try Scanner.make(kind: ScanSourceKind(rawValue: source)!, procRoot: procRoot)
+            let scanner = try Scanner.make(kind: source, procRoot: procRoot)
             table = try scanner.scan()
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")
@@ -48,3 +44,5 @@ struct ScanCommand: ParsableCommand {
         }
     }
 }
+
+extension ScanSourceKind: ExpressibleByArgument {}

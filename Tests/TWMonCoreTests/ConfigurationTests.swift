@@ -65,7 +65,7 @@ struct ConfigurationTests {
     @Test func builtInDefaults() {
         let defaults = Configuration()
         #expect(defaults.scan.interval == 5)
-        #expect(defaults.scan.source == .proc)
+        #expect(defaults.scan.source == .auto)
         #expect(defaults.scan.procRoot == "/proc")
         #expect(defaults.alert.timeWaitThreshold == 5_000)
         #expect(defaults.alert.clearRatio == 0.8)
@@ -330,7 +330,7 @@ struct ConfigurationTests {
             ConfigurationProblem(key: "alert.clear_ratio", message: "must be greater than 0 and at most 1, got 0"),
         ])
         #expect(problems("[scan]\nsource = \"ebpf\"") == [
-            ConfigurationProblem(key: "scan.source", message: "must be \"proc\" or \"netlink\", got \"ebpf\""),
+            ConfigurationProblem(key: "scan.source", message: "must be one of \"auto\", \"proc\", \"netlink\", got \"ebpf\""),
         ])
     }
 
@@ -362,7 +362,7 @@ struct ConfigurationTests {
         #expect(text == """
             [scan]
             interval = 5.0
-            source = "proc"
+            source = "auto"
             proc_root = "/proc"
 
             [alert]

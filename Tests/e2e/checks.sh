@@ -192,7 +192,12 @@ check_ready() {
     sleep 1.5
     scans_after=$(status_json scan_count 2>/dev/null) || true
     ((${scans_after:-0} > ${scans_before:-0})) || { DETAIL="not scanning: scan_count '$scans_before' -> '$scans_after'"; return 1; }
-    DETAIL="Type=notify, twmond.service $svc (MainPID $pid), twmond.socket $sock; PID 1 log: READY=1 (line $ready_at) before 'start -> running' (line $running_at), $(( (active - started) / 1000 )) ms after exec; StatusText='$text'; scan_count $scans_before -> $scans_after"
+    # scan.source = "auto" (the default) finds sock_diag usable inside the hardened unit.
+    local source; source=$(status_json source)
+    [ "$source" = netlink ] || { DETAIL="GetStatus.source is '$source' under the shipped unit, expected netlink (auto)"; return 1; }
+    journalctl -u twmond.service --no-pager | grep -q "scan source: netlink" ||
+        { DETAIL="no 'scan source: netlink' line in the journal"; return 1; }
+    DETAIL="Type=notify, twmond.service $svc (MainPID $pid), twmond.socket $sock; PID 1 log: READY=1 (line $ready_at) before 'start -> running' (line $running_at), $(( (active - started) / 1000 )) ms after exec; StatusText='$text'; scan_count $scans_before -> $scans_after; source auto -> $source"
 }
 
 # 2. Socket activation: with the service stopped, a twmonctl call through /run/twmond.sock
