@@ -14,7 +14,8 @@ struct CheckCommand: ParsableCommand {
             total is near net.ipv4.tcp_max_tw_buckets. With --warning/--critical, the busiest \
             server port's TIME_WAIT count is compared with them instead (critical defaults to \
             \(MonitoringCheck.criticalFactor)× warning); the namespace alert stays CRITICAL. \
-            UNKNOWN when twmond cannot be reached, has not scanned yet, or the arguments are wrong.
+            UNKNOWN when twmond cannot be reached, has not scanned yet, cannot scan (its last \
+            successful scan is older than three scan intervals), or the arguments are wrong.
             """
     )
 

@@ -195,27 +195,28 @@ struct ControlServerTests {
         }
     }
 
-    @Test func threeHundredConcurrentClients() async throws {
+    /// One UID (this test's) opening 300 connections at once: it holds at most its per-UID
+    /// limit, and each connection past it closes that UID's least recently active idle one,
+    /// so the newest 128 are answered and the oldest 172 closed, none left waiting.
+    @Test func aUserOverItsLimitLosesItsOldestIdleConnections() async throws {
         try await ControlServerHarness.run { context in
-            let limit = ControlServer.Configuration().maximumConnections
-            #expect(limit == 256)
+            let limit = ControlServer.Configuration().maximumConnectionsPerUser
+            #expect(limit == 128)
             do {
-                let clients = try (0..<300).map { _ in try UnixTestClient(path: context.path) }
+                var clients: [UnixTestClient] = []
+                for _ in 0..<300 {
+                    clients.append(try UnixTestClient(path: context.path))
+                    // Admitted in connection order, so "oldest" is well defined.
+                    usleep(1_000)
+                }
                 for client in clients { client.call(Self.getInfo) }
-                var answered = 0, closed = 0
+                var outcomes: [UnixTestClient.Outcome] = []
                 let started = ContinuousClock.now
                 for client in clients {
-                    switch client.receive(timeout: .seconds(5)) {
-                    case .message(let reply):
-                        #expect(reply == expected(Self.getInfo))
-                        answered += 1
-                    case .closed: closed += 1
-                    case .timedOut: break
-                    }
+                    outcomes.append(client.receive(timeout: .seconds(5)))
                 }
-                // Those over the limit were accepted and closed at once, not left waiting.
-                #expect(answered == limit)
-                #expect(closed == 300 - limit)
+                #expect(outcomes.prefix(300 - limit).allSatisfy { $0 == .closed })
+                #expect(outcomes.suffix(limit).allSatisfy { $0 == .message(expected(Self.getInfo)) })
                 #expect(ContinuousClock.now - started < .seconds(5))
             }
             // Once they are gone, the server takes new clients again.
