@@ -8,3 +8,15 @@ public enum SharedReplyKey: Sendable, Hashable {
     /// `ListAlerts`.
     case alerts
 }
+
+extension SharedReplyKey {
+    /// Replies listing more ports than this are encoded off the event loops.
+    public static let largeReplyPorts = 1_000
+
+    /// Whether the reply may be large enough (many ports of a table of `portCount`) that
+    /// encoding it should not hold up the connections served beside it.
+    public func mayBeLarge(portCount: Int) -> Bool {
+        guard case .ports(_, _, let limit) = self else { return false }
+        return min(limit ?? Int.max, portCount) > Self.largeReplyPorts
+    }
+}

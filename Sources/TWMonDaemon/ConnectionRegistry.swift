@@ -56,7 +56,7 @@ final class ConnectionRegistry: Sendable {
             guard !state.closed else { return .refused(report: nil) }
             state.nextID += 1
             let id = state.nextID
-            switch state.ledger.admit(id, user: user, now: now) {
+            switch state.ledger.admit(id, user: user) {
             case .admit:
                 state.open[id] = channel
                 return .admitted(id, evicted: nil, report: nil)
@@ -73,7 +73,7 @@ final class ConnectionRegistry: Sendable {
         case .admitted(let id, let evicted, let report):
             evicted?.close(promise: nil)
             if let report {
-                logger.notice("control socket: a user is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
+                logger.warning("control socket: a user is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
                     "uid": "\(report.user)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
                 ])
             }
@@ -97,21 +97,14 @@ final class ConnectionRegistry: Sendable {
 
     /// `id` completed a request: it is its UID's most recently active connection.
     func touch(_ id: ConnectionLedger.ID) {
-        let now = now
-        state.withLock { $0.ledger.touch(id, now: now) }
+        state.withLock { $0.ledger.touch(id) }
     }
 
-    /// `id` queues a reply of `bytes`; the slowest readers are closed if the total output
-    /// queued would pass the bound.
-    func queue(_ bytes: Int, for id: ConnectionLedger.ID) {
-        let now = now
+    /// `id` queues reply buffer `buffer` of `bytes`; the slowest readers are closed if the
+    /// output queued would pass the bound.
+    func queue(_ buffer: ConnectionLedger.BufferID, bytes: Int, for id: ConnectionLedger.ID) {
         let dropped = state.withLock { state in
-            state.ledger.queue(bytes, for: id, now: now).compactMap { state.open.removeValue(forKey: $0) }
-        }
-        if !dropped.isEmpty {
-            logger.debug("control socket: output bound reached, closing the slowest readers", metadata: [
-                "closed": "\(dropped.count)", "output_limit": "\(limits.outputLimit)",
-            ])
+            state.ledger.queue(buffer, bytes: bytes, for: id).compactMap { state.open.removeValue(forKey: $0) }
         }
         for channel in dropped { channel.close(promise: nil) }
     }

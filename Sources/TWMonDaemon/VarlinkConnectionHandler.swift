@@ -12,7 +12,8 @@ import TWMonCore
 /// hold a connection forever); while the peer does not read its replies (the channel is not
 /// writable) no further request is answered or read, so at most one reply beyond the write
 /// buffer's high-water mark is queued, and that reply counts against the registry's bound on
-/// all queued output. Replies come from `SharedReplies`, one buffer for all who ask the same.
+/// all queued output. Replies come from `SharedReplies`, one buffer for all who ask the same;
+/// while a large one is encoded off the event loop, this connection's later requests wait.
 final class VarlinkConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -47,6 +48,8 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     private var expired = false
     /// Closing once the queued replies are written.
     private var closeQueued = false
+    /// A reply is being encoded off the event loop: later requests wait, in order.
+    private var awaitingReply = false
 
     init(
         id: ConnectionLedger.ID, registry: ConnectionRegistry, replies: SharedReplies, clock: @escaping @Sendable () -> Double,
@@ -104,7 +107,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         if expired { return }
-        if context.channel.isWritable {
+        if context.channel.isWritable && !awaitingReply {
             context.read()
         } else {
             readDeferred = true
@@ -115,7 +118,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     private func serve(context: ChannelHandlerContext) {
         var wrote = false
         var drained = false
-        while !closing && !expired && context.channel.isWritable {
+        while !closing && !expired && !awaitingReply && context.channel.isWritable {
             let message: ArraySlice<UInt8>
             do {
                 guard let next = try framer.nextMessage() else {
@@ -131,13 +134,28 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
             lastRequest = .now()
             registry.touch(id)
             switch MonitorService.parse(message) {
+            case .call(let call) where call.oneway:
+                break
             case .call(let call):
-                if !call.oneway {
-                    write(replies.reply(to: call, now: clock()), context: context)
+                switch replies.answer(call, now: clock(), on: context.eventLoop) {
+                case .ready(let reply):
+                    write(reply, context: context)
                     wrote = true
+                case .pending(let encoding):
+                    awaitingReply = true
+                    encoding.assumeIsolated().whenComplete { [self] result in
+                        awaitingReply = false
+                        guard !closing, case .success(let reply) = result else {
+                            close(context: context)
+                            return
+                        }
+                        write(reply, context: context)
+                        context.flush()
+                        serve(context: context)
+                    }
                 }
             case .respond(.send(let reply)):
-                write(context.channel.allocator.buffer(bytes: reply), context: context)
+                write(replies.unshared(reply), context: context)
                 wrote = true
             case .respond(.none):
                 break
@@ -152,19 +170,19 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
             // read them).
             closeWhenWritten(context: context)
         }
-        if readDeferred && !closing && !expired && context.channel.isWritable {
+        if readDeferred && !closing && !expired && !awaitingReply && context.channel.isWritable {
             readDeferred = false
             context.read()
         }
     }
 
     /// Writes `reply`, accounted in the registry until it is written or dropped.
-    private func write(_ reply: ByteBuffer, context: ChannelHandlerContext) {
-        let bytes = reply.readableBytes
-        registry.queue(bytes, for: id)
+    private func write(_ reply: SharedReplies.Reply, context: ChannelHandlerContext) {
+        let bytes = reply.bytes.readableBytes
+        registry.queue(reply.buffer, bytes: bytes, for: id)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { [registry, id] _ in registry.written(bytes, for: id) }
-        context.write(wrapOutboundOut(reply), promise: written)
+        context.write(wrapOutboundOut(reply.bytes), promise: written)
     }
 
     private func closeWhenWritten(context: ChannelHandlerContext) {

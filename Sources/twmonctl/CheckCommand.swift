@@ -37,9 +37,11 @@ struct CheckCommand: ParsableCommand {
         let state: MonitoringCheck.State
         let output: String
         do {
-            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus"))
+            // One connection for both calls: one wait in the accept queue, however busy.
+            let client = try connection.connect()
+            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus", on: client))
             let busiest = try PortListing(json: try connection.call(
-                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))]
+                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))], on: client
             )).ports.first
             (state, output) = MonitoringCheck(warning: warning, critical: critical).evaluate(status, busiestServerPort: busiest)
         } catch let error as DaemonCallError {

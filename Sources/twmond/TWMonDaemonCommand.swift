@@ -33,6 +33,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
+        LargeAllocations.returnToTheKernelWhenFreed()
         let source = ConfigurationSource(
             path: config ?? ConfigurationLoader.defaultPath, required: config != nil, procRoot: procRoot, socket: socket
         )
