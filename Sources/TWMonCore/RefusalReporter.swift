@@ -8,6 +8,11 @@ public struct RefusalReporter: Sendable {
         public var user: UInt32
         /// Connections of that UID refused since its previous report, this one included.
         public var refused: Int
+
+        public init(user: UInt32, refused: Int) {
+            self.user = user
+            self.refused = refused
+        }
     }
 
     private struct Offender {

@@ -235,6 +235,34 @@ struct ControlServerTests {
         }
     }
 
+    /// A client calling every 0.3 s never lets its idle timer (0.5 s) run out, but the
+    /// connection still ends at its maximum lifetime (1.5 s here): answers up to then, the end
+    /// after, and a new connection is served as usual.
+    @Test func aBusyConnectionEndsAtItsMaximumLifetime() async throws {
+        var configuration = Self.fast
+        configuration.maximumLifetime = .milliseconds(1_500)
+        try await ControlServerHarness.run(configuration: configuration) { context in
+            let client = try UnixTestClient(path: context.path)
+            let started = ContinuousClock.now
+            var answered = 0
+            var ended: Duration?
+            while ended == nil && ContinuousClock.now - started < .seconds(6) {
+                client.call(Self.getInfo)
+                switch client.receive(timeout: .seconds(2)) {
+                case .message(let reply):
+                    #expect(reply == expected(Self.getInfo))
+                    answered += 1
+                    usleep(300_000)
+                case .closed, .timedOut:
+                    ended = ContinuousClock.now - started
+                }
+            }
+            #expect(answered >= 3)
+            #expect(ended.map { $0 >= .milliseconds(1_400) && $0 < .seconds(3) } == true, "\(String(describing: ended))")
+            try assertStillServing(context.path)
+        }
+    }
+
     /// A client that sends calls and never reads its replies costs bounded memory: the server
     /// stops reading from it, closes it when idle, and serves everyone else meanwhile.
     @Test func aClientThatNeverReadsIsThrottledAndClosed() async throws {
