@@ -104,11 +104,16 @@ public enum MonitorService {
         }
     }
 
+    /// What comes before the parameters object of a successful reply.
+    public static let replyPrefix = Array(#"{"parameters":"#.utf8)
+    /// What comes after it: the closing brace and the NUL.
+    public static let replySuffix: [UInt8] = [UInt8(ascii: "}"), 0]
+
     /// `{"parameters":{…}}` or `{"error":"…","parameters":{…}}`, NUL-terminated.
     public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
         switch result {
         case .success(let parameters):
-            return Array(#"{"parameters":"#.utf8) + parameters + [UInt8(ascii: "}"), 0]
+            return replyPrefix + parameters + replySuffix
         case .failure(let error):
             var json = JSONWriter()
             json.beginObject()

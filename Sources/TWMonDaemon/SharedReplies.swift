@@ -103,11 +103,12 @@ final class SharedReplies: Sendable {
     /// `MonitorService.encode`, written straight into one buffer of the exact size.
     private static func encode(_ result: Result<[UInt8], VarlinkError>) -> ByteBuffer {
         guard case .success(let parameters) = result else { return ByteBuffer(bytes: MonitorService.encode(result)) }
-        let prefix = #"{"parameters":"#
-        var buffer = ByteBufferAllocator().buffer(capacity: prefix.utf8.count + parameters.count + 2)
-        buffer.writeString(prefix)
+        var buffer = ByteBufferAllocator().buffer(
+            capacity: MonitorService.replyPrefix.count + parameters.count + MonitorService.replySuffix.count
+        )
+        buffer.writeBytes(MonitorService.replyPrefix)
         buffer.writeBytes(parameters)
-        buffer.writeBytes([UInt8(ascii: "}"), 0])
+        buffer.writeBytes(MonitorService.replySuffix)
         return buffer
     }
 }
