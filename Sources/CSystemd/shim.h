@@ -3,4 +3,6 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 #include <sys/uio.h>
+/* mallopt, for TWMonSystem.LargeAllocations. */
+#include <malloc.h>
 #endif

@@ -18,17 +18,50 @@ public enum MonitorService {
     /// Answers one message (without its NUL). `snapshot` is the latest scan (nil before the
     /// first one); `now` is the wall clock in seconds since the epoch.
     public static func respond(to message: some Collection<UInt8>, snapshot: MonitorSnapshot?, now: Double) -> Response {
-        let call: VarlinkCall
+        switch parse(message) {
+        case .respond(let response): response
+        case .call(let call): call.oneway ? .none : .send(encode(reply(to: call, snapshot: snapshot, now: now)))
+        }
+    }
+
+    /// A received message, read.
+    public enum Request: Sendable {
+        /// A call to answer (unless it is `oneway`).
+        case call(VarlinkCall)
+        /// Not a call that can be answered from a snapshot: respond this way.
+        case respond(Response)
+    }
+
+    /// Reads one message (without its NUL).
+    public static func parse(_ message: some Collection<UInt8>) -> Request {
         do {
-            call = try VarlinkCall(message: message)
+            return .call(try VarlinkCall(message: message))
         } catch {
             if case .invalidMember(let name) = error {
-                return .send(encode(.failure(.invalidParameter(parameter: name))))
+                return .respond(.send(encode(.failure(.invalidParameter(parameter: name)))))
             }
-            return .disconnect(error)
+            return .respond(.disconnect(error))
         }
-        let result = reply(to: call, snapshot: snapshot, now: now)
-        return call.oneway ? .none : .send(encode(result))
+    }
+
+    /// Which shareable reply `call` asks for, or nil when its reply is not worth sharing
+    /// (small constant replies, invalid parameters). Calls with equal keys on the same
+    /// snapshot get the same bytes, so a server may encode them once and send them to all.
+    /// `GetStatus` carries ages in whole seconds, so its key includes the second of `now`.
+    public static func sharedReplyKey(for call: VarlinkCall, now: Double) -> SharedReplyKey? {
+        switch call.method {
+        case "io.twmon.Monitor.GetStatus":
+            guard call.parameters.isEmpty, now.isFinite, abs(now) < 1e15 else { return nil }
+            return .status(second: Int64(now.rounded(.down)))
+        case "io.twmon.Monitor.ListAlerts":
+            return call.parameters.isEmpty ? .alerts : nil
+        case "io.twmon.Monitor.ListPorts":
+            guard (try? expectOnly(["listeningOnly", "state", "limit"], in: call)) != nil,
+                  let (listeningOnly, state, limit) = try? portSelection(call) else { return nil }
+            return .ports(listeningOnly: listeningOnly, state: state, limit: limit)
+        default:
+            return nil
+        }
     }
 
     /// The parameters object of the reply to `call` as JSON, or the error it gets.
@@ -71,11 +104,16 @@ public enum MonitorService {
         }
     }
 
+    /// What comes before the parameters object of a successful reply.
+    public static let replyPrefix = Array(#"{"parameters":"#.utf8)
+    /// What comes after it: the closing brace and the NUL.
+    public static let replySuffix: [UInt8] = [UInt8(ascii: "}"), 0]
+
     /// `{"parameters":{…}}` or `{"error":"…","parameters":{…}}`, NUL-terminated.
     public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
         switch result {
         case .success(let parameters):
-            return Array(#"{"parameters":"#.utf8) + parameters + [UInt8(ascii: "}"), 0]
+            return replyPrefix + parameters + replySuffix
         case .failure(let error):
             var json = JSONWriter()
             json.beginObject()

@@ -10,8 +10,10 @@ public struct MonitorStatus: Sendable, Equatable {
     public var timeWaitThreshold: Int
     /// `proc` or `netlink`.
     public var source: String
-    /// When the latest scan started (seconds since the epoch).
+    /// When the latest successful scan started (seconds since the epoch).
     public var lastScan: Double
+    /// Whole seconds since the latest successful scan started: grows while scans fail.
+    public var scanAgeSeconds: Int
     /// How long the latest scan took, in milliseconds.
     public var scanDurationMilliseconds: Double
     /// Scans since twmond started.
@@ -33,6 +35,9 @@ public struct MonitorStatus: Sendable, Equatable {
     /// The latest problem worth showing.
     public var problem: String?
 
+    /// Ages are capped here (about 31 700 years), so no clock can overflow them.
+    static let largestAge = 1e12
+
     /// The status of `snapshot` at wall-clock time `now`.
     public init(snapshot: MonitorSnapshot, now: Double) {
         let table = snapshot.table
@@ -42,6 +47,8 @@ public struct MonitorStatus: Sendable, Equatable {
         timeWaitThreshold = snapshot.configuration.alert.timeWaitThreshold
         source = snapshot.source
         lastScan = snapshot.scannedAt
+        let age = now - snapshot.scannedAt
+        scanAgeSeconds = age.isFinite ? Int(min(max(0, age), Self.largestAge).rounded(.down)) : 0
         let duration = snapshot.scanDuration.components
         let milliseconds = Double(duration.seconds) * 1_000 + Double(duration.attoseconds) / 1e15
         scanDurationMilliseconds = (milliseconds * 1_000).rounded() / 1_000
@@ -64,6 +71,8 @@ public struct MonitorStatus: Sendable, Equatable {
         timeWaitThreshold = try json.int("time_wait_threshold")
         source = try json.string("source")
         lastScan = try json.double("last_scan_unix")
+        scanAgeSeconds = try json.int("scan_age_seconds")
+        guard scanAgeSeconds >= 0 else { throw JSONFieldError(field: "scan_age_seconds", expected: "a count of seconds, not negative") }
         scanDurationMilliseconds = try json.double("scan_duration_ms")
         scanCount = try json.int("scan_count")
         totals = try json.stateCounts("totals")
@@ -86,6 +95,7 @@ public struct MonitorStatus: Sendable, Equatable {
         json.member("source", source)
         json.member("last_scan", UTCTimestamp.iso8601(lastScan))
         json.member("last_scan_unix", lastScan)
+        json.member("scan_age_seconds", scanAgeSeconds)
         json.member("scan_duration_ms", scanDurationMilliseconds)
         json.member("scan_count", scanCount)
         json.member("sockets", totals.total)

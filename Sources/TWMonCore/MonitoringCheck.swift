@@ -9,8 +9,10 @@
 ///
 /// With `warning` and/or `critical` set, port alerts are not consulted: the highest TIME_WAIT
 /// count on any server port is compared with them (`≥`); a missing `critical` is twice
-/// `warning`. The namespace alert is CRITICAL either way. UNKNOWN (the daemon unreachable,
-/// no scan yet, an unreadable reply) is decided by the caller, with `unknown(_:)`.
+/// `warning`. The namespace alert is CRITICAL either way. UNKNOWN when the last successful
+/// scan is older than `staleIntervals` scan intervals (twmond cannot scan); the other UNKNOWN
+/// cases (the daemon unreachable, no scan yet, an unreadable reply) are decided by the caller,
+/// with `unknown(_:)`.
 public struct MonitoringCheck: Sendable, Equatable {
     /// A plugin state and its exit code.
     public enum State: Int32, Sendable, Comparable {
@@ -32,6 +34,10 @@ public struct MonitoringCheck: Sendable, Equatable {
         public static func < (lhs: State, rhs: State) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    /// A last successful scan older than this many scan intervals is UNKNOWN: the figures are
+    /// stale, whatever they say.
+    public static let staleIntervals = 3.0
+
     /// A port alert at this multiple of its threshold is CRITICAL.
     public static let criticalFactor = 2
 
@@ -48,6 +54,10 @@ public struct MonitoringCheck: Sendable, Equatable {
     /// The state and the plugin's output line (text, `|`, perfdata). `busiestServerPort` is the
     /// server port with the most TIME_WAIT sockets, if any.
     public func evaluate(_ status: MonitorStatus, busiestServerPort: PortStats?) -> (state: State, output: String) {
+        if Double(status.scanAgeSeconds) > Self.staleIntervals * status.scanIntervalSeconds {
+            let reason = "last successful scan \(status.scanAgeSeconds) s ago, more than \(Int(Self.staleIntervals)) scan intervals of \(MonitorStatus.seconds(status.scanIntervalSeconds))"
+            return (.unknown, Self.unknown(reason + (status.problem.map { ": \($0)" } ?? "")))
+        }
         var state = State.ok
         var findings: [String] = []
         if let alert = status.namespaceAlert {

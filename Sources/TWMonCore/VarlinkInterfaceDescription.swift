@@ -141,9 +141,13 @@ public enum VarlinkInterfaceDescription {
           time_wait_threshold: int,
           # proc or netlink.
           source: string,
-          # When the latest scan started.
+          # When the latest successful scan started (a failed scan keeps the
+          # previous table and time).
           last_scan: string,
           last_scan_unix: float,
+          # Whole seconds since then: more than a few scan intervals means twmond
+          # cannot scan (see problem); twmonctl check says UNKNOWN past three.
+          scan_age_seconds: int,
           scan_duration_ms: float,
           # Scans since twmond started.
           scan_count: int,
@@ -158,7 +162,8 @@ public enum VarlinkInterfaceDescription {
           namespace: ?NamespaceTimeWait,
           alerts: []PortAlert,
           namespace_alert: ?NamespaceAlert,
-          # The latest problem worth showing (a failed scan or reload).
+          # The latest problems worth showing (a failing scan, a refused reload),
+          # published as soon as they happen.
           problem: ?string
         )
 

@@ -1,35 +1,124 @@
+import Logging
 import NIOCore
 import Synchronization
+import TWMonCore
 
-/// The control socket's open connections: admits up to a limit and closes them all at shutdown.
+/// The control socket's open connections, with the fairness rules of `ConnectionLedger`
+/// applied: admits a connection by its peer UID (evicting an idle one of the same UID when
+/// that UID is full), accounts the output queued for each, drops the slowest readers when the
+/// total passes its bound, throttles accepting while connections are being refused or evicted
+/// (`ChurnThrottle`), and closes everything at shutdown. Refusals and evictions are logged a
+/// few times per offender (`RefusalReporter`), never once per connection.
 final class ConnectionRegistry: Sendable {
     private struct State {
-        var open: [ObjectIdentifier: any Channel] = [:]
+        var ledger: ConnectionLedger
+        var throttle: ChurnThrottle
+        var refusals: RefusalReporter
+        var evictions: RefusalReporter
+        var open: [ConnectionLedger.ID: any Channel] = [:]
+        var nextID: ConnectionLedger.ID = 0
         var closed = false
     }
 
-    /// Connections served at once.
-    let limit: Int
-    private let state = Mutex(State())
-
-    init(limit: Int) {
-        self.limit = limit
+    /// What happened to a new connection.
+    private enum Decision {
+        case admitted(ConnectionLedger.ID, evicted: (any Channel)?, report: RefusalReporter.Report?)
+        case refused(report: RefusalReporter.Report?)
     }
 
-    /// Admits `channel` unless the limit is reached or the registry was closed; an admitted
-    /// channel leaves the registry when it closes.
-    func admit(_ channel: any Channel) -> Bool {
-        let admitted = state.withLock { state in
-            guard !state.closed, state.open.count < limit else { return false }
-            state.open[ObjectIdentifier(channel)] = channel
-            return true
-        }
-        if admitted {
-            channel.closeFuture.whenComplete { [self] _ in
-                _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+    /// The limits in force.
+    let limits: ConnectionLedger.Limits
+    private let state: Mutex<State>
+    private let started = ContinuousClock.now
+    private let logger: Logger
+
+    init(limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+        state = Mutex(State(
+            ledger: ConnectionLedger(limits: limits),
+            throttle: ChurnThrottle(ratePerSecond: churnPerSecond, burst: churnPerSecond / 4),
+            refusals: RefusalReporter(interval: logInterval), evictions: RefusalReporter(interval: logInterval)
+        ))
+    }
+
+    /// Monotonic seconds since the registry was made.
+    private var now: Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// Admits `channel` from peer UID `user`, or refuses it (nil: the caller closes it). An
+    /// admitted channel leaves the registry when it closes.
+    func admit(_ channel: any Channel, user: UInt32) -> ConnectionLedger.ID? {
+        let now = now
+        let decision = state.withLock { state -> Decision in
+            guard !state.closed else { return .refused(report: nil) }
+            state.nextID += 1
+            let id = state.nextID
+            switch state.ledger.admit(id, user: user) {
+            case .admit:
+                state.open[id] = channel
+                return .admitted(id, evicted: nil, report: nil)
+            case .admitEvicting(let victim):
+                state.open[id] = channel
+                state.throttle.charge(now: now)
+                return .admitted(id, evicted: state.open.removeValue(forKey: victim), report: state.evictions.refused(user, now: now))
+            case .refuse:
+                state.throttle.charge(now: now)
+                return .refused(report: state.refusals.refused(user, now: now))
             }
         }
-        return admitted
+        switch decision {
+        case .admitted(let id, let evicted, let report):
+            evicted?.close(promise: nil)
+            if let report {
+                logger.warning("control socket: a user is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
+                    "uid": "\(report.user)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
+                ])
+            }
+            channel.closeFuture.whenComplete { [self] _ in
+                state.withLock { state in
+                    state.ledger.remove(id)
+                    state.open.removeValue(forKey: id)
+                }
+            }
+            return id
+        case .refused(let report):
+            if let report {
+                logger.warning("control socket: connection limit reached, refusing new connections of a user", metadata: [
+                    "uid": "\(report.user)", "refused": "\(report.refused)",
+                    "per_uid_limit": "\(limits.perUserLimit)", "total_limit": "\(limits.totalLimit)",
+                ])
+            }
+            return nil
+        }
+    }
+
+    /// `id` completed a request: it is its UID's most recently active connection.
+    func touch(_ id: ConnectionLedger.ID) {
+        state.withLock { $0.ledger.touch(id) }
+    }
+
+    /// `id` queues reply buffer `buffer` of `bytes`; the slowest readers are closed if the
+    /// output queued would pass the bound.
+    func queue(_ buffer: ConnectionLedger.BufferID, bytes: Int, for id: ConnectionLedger.ID) {
+        let dropped = state.withLock { state in
+            state.ledger.queue(buffer, bytes: bytes, for: id).compactMap { state.open.removeValue(forKey: $0) }
+        }
+        for channel in dropped { channel.close(promise: nil) }
+    }
+
+    /// `bytes` queued for `id` were written, or dropped with its connection.
+    func written(_ bytes: Int, for id: ConnectionLedger.ID) {
+        state.withLock { $0.ledger.written(bytes, for: id) }
+    }
+
+    /// How long to wait before accepting more connections: nil while churn is within its rate.
+    func acceptDelay() -> TimeAmount? {
+        let now = now
+        let seconds = state.withLock { $0.throttle.delay(now: now) }
+        return seconds > 0 ? .nanoseconds(Int64(min(seconds, 1) * 1e9)) : nil
     }
 
     /// Refuses new connections and closes the open ones.

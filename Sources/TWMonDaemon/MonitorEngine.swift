@@ -67,7 +67,7 @@ public actor MonitorEngine {
         } catch {
             scanProblem = "scan failed: \(error)"
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
-            notifier.status("Scan failing: \(error)")
+            publishProblem()
             throw error
         }
         let duration = clock.now - started
@@ -92,11 +92,11 @@ public actor MonitorEngine {
         store.publish(MonitorSnapshot(
             table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
             scanCount: scanCount, alerts: alerts, namespaceAlert: namespaceAlert, namespace: namespace,
-            history: history, configuration: configuration, startedAt: startedAt, problem: reloadProblem
+            history: history, configuration: configuration, startedAt: startedAt, problem: problem
         ))
         let status = StatusLine.render(
             table: table, alerts: alerts, namespaceAlert: namespaceAlert, scanMilliseconds: milliseconds,
-            problem: reloadProblem
+            problem: problem
         )
         if readiness.isReady {
             notifier.status(status)
@@ -108,6 +108,24 @@ public actor MonitorEngine {
             "duration_ms": "\(milliseconds)", "alerts": "\(alerts.count)",
         ])
         return true
+    }
+
+    /// The problems in force (a failing scan, a refused reload), as one line.
+    private var problem: String? {
+        let problems = [scanProblem, reloadProblem].compactMap { $0 }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    /// Shows the problems at once, without a new table: in STATUS, and in the latest snapshot
+    /// (its table and scan time stay those of the last successful scan, so its age grows).
+    private func publishProblem() {
+        let text = problem ?? "OK"
+        notifier.status(StatusLine.oneLine(scanProblem == nil ? text : "Scan failing: " + text))
+        if var snapshot = store.latest {
+            snapshot.problem = problem
+            snapshot.configuration = configuration
+            store.publish(snapshot)
+        }
     }
 
     private func report(_ action: AlertAction, table: PortTable, at now: Double) {
@@ -143,13 +161,19 @@ public actor MonitorEngine {
             if updated.scan.source != configuration.scan.source || updated.scan.procRoot != configuration.scan.procRoot
                 || updated.scan.source == .auto
             {
+                // Switch only to a source that can scan: a reload must not turn a working
+                // daemon into one that fails every scan.
+                let candidate: Scanner
                 do {
-                    scanner = try Scanner.make(kind: updated.scan.source, procRoot: updated.scan.procRoot)
-                    Self.logSourceChoice(of: scanner, to: logger)
-                    namespaceReader = NamespaceCountersReader(procRoot: updated.scan.procRoot)
+                    candidate = try Scanner.make(kind: updated.scan.source, procRoot: updated.scan.procRoot)
+                    _ = try candidate.scan()
                 } catch {
-                    throw ConfigurationError(path: source.path, problems: [ConfigurationProblem(key: "scan.source", message: "\(error)")])
+                    let key = updated.scan.source != configuration.scan.source ? "scan.source" : "scan.proc_root"
+                    throw ConfigurationError(path: source.path, problems: [ConfigurationProblem(key: key, message: "cannot scan: \(error)")])
                 }
+                scanner = candidate
+                Self.logSourceChoice(of: scanner, to: logger)
+                namespaceReader = NamespaceCountersReader(procRoot: updated.scan.procRoot)
             }
             if updated.control.socket != configuration.control.socket {
                 logger.warning("control.socket changed; it takes effect at the next restart", metadata: ["socket": "\(updated.control.socket)"])
@@ -176,7 +200,8 @@ public actor MonitorEngine {
         notifier.send(["READY=1"])
     }
 
-    static func level(_ name: String) -> Logger.Level {
+    /// The swift-log level named by `log.level` (`info` for a name it does not know).
+    public static func level(_ name: String) -> Logger.Level {
         Logger.Level(rawValue: name) ?? .info
     }
 }

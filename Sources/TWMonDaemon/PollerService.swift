@@ -7,7 +7,8 @@ import TWMonSystem
 ///
 /// The first scan must succeed, or the daemon stops with an error (a wrong proc root should
 /// fail loudly at start). Later failures are logged and retried; while they last the
-/// watchdog is not fed, so systemd restarts a daemon that can no longer do its work.
+/// watchdog is not fed, so systemd restarts a daemon that can no longer do its work. The sleep
+/// between scans ends as soon as a graceful shutdown starts.
 public struct PollerService: Service {
     private let engine: MonitorEngine
     private let notifier: SystemdNotifier
@@ -32,7 +33,8 @@ public struct PollerService: Service {
                 var wake = nextScan
                 if let watchdogInterval { wake = min(wake, clock.now + watchdogInterval) }
                 do {
-                    try await Task.sleep(until: wake, clock: clock)
+                    // Ends at once on SIGTERM, however long the interval.
+                    try await cancelWhenGracefulShutdown { [wake] in try await Task.sleep(until: wake, clock: clock) }
                 } catch {
                     break
                 }

@@ -7,55 +7,80 @@ import TWMonCore
 ///
 /// Abuse stays bounded: a message over the size limit or bytes that are not a Varlink call end
 /// the connection; a connection that completes no request for `idleTimeout` is closed (a
-/// client that connects and sleeps, or drips bytes); and while the peer does not read its
-/// replies (the channel is not writable) no further request is answered or read, so at most
-/// one reply beyond the write buffer's high-water mark is queued.
+/// client that connects and sleeps, or drips bytes); one open for `lifetime` answers no further
+/// request and is closed once its replies are written (a client calling now and then cannot
+/// hold a connection forever); while the peer does not read its replies (the channel is not
+/// writable) no further request is answered or read, so at most one reply beyond the write
+/// buffer's high-water mark is queued, and that reply counts against the registry's bound on
+/// all queued output. Replies come from `SharedReplies`, one buffer for all who ask the same;
+/// while a large one is encoded off the event loop, this connection's later requests wait.
 final class VarlinkConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let store: SnapshotStore
+    /// Timing limits of one connection.
+    struct Limits: Sendable {
+        /// Closed after this long without completing a request.
+        var idleTimeout: TimeAmount
+        /// No request is answered after this long; closed once the replies are out.
+        var lifetime: TimeAmount
+        /// The largest request accepted, in bytes.
+        var maximumMessageSize: Int
+    }
+
+    private let id: ConnectionLedger.ID
+    private let registry: ConnectionRegistry
+    private let replies: SharedReplies
     private let clock: @Sendable () -> Double
-    private let idleTimeout: TimeAmount
+    private let limits: Limits
     private let logger: Logger
     private var framer: VarlinkFramer
     private var lastRequest = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    private var lifetimeEnd: Scheduled<Void>?
     /// A read was asked for while the peer was not reading its replies.
     private var readDeferred = false
     private var closing = false
     /// The peer shut down its sending side.
     private var inputEnded = false
+    /// The connection outlived `lifetime`: no further request is answered.
+    private var expired = false
     /// Closing once the queued replies are written.
     private var closeQueued = false
+    /// A reply is being encoded off the event loop: later requests wait, in order.
+    private var awaitingReply = false
 
-    init(store: SnapshotStore, clock: @escaping @Sendable () -> Double, idleTimeout: TimeAmount, maximumMessageSize: Int, logger: Logger) {
-        self.store = store
+    init(
+        id: ConnectionLedger.ID, registry: ConnectionRegistry, replies: SharedReplies, clock: @escaping @Sendable () -> Double,
+        limits: Limits, logger: Logger
+    ) {
+        self.id = id
+        self.registry = registry
+        self.replies = replies
         self.clock = clock
-        self.idleTimeout = idleTimeout
+        self.limits = limits
         self.logger = logger
-        framer = VarlinkFramer(maximumMessageSize: maximumMessageSize)
+        framer = VarlinkFramer(maximumMessageSize: limits.maximumMessageSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { startIdleCheck(context: context) }
+        if context.channel.isActive { startTimers(context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        startIdleCheck(context: context)
+        startTimers(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        idleCheck?.cancel()
-        idleCheck = nil
+        cancelTimers()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !expired else { return }
         framer.append(unwrapInboundIn(data).readableBytesView)
         serve(context: context)
     }
@@ -81,7 +106,8 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if expired { return }
+        if context.channel.isWritable && !awaitingReply {
             context.read()
         } else {
             readDeferred = true
@@ -92,7 +118,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     private func serve(context: ChannelHandlerContext) {
         var wrote = false
         var drained = false
-        while !closing && context.channel.isWritable {
+        while !closing && !expired && !awaitingReply && context.channel.isWritable {
             let message: ArraySlice<UInt8>
             do {
                 guard let next = try framer.nextMessage() else {
@@ -106,41 +132,82 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                 break
             }
             lastRequest = .now()
-            switch MonitorService.respond(to: message, snapshot: store.latest, now: clock()) {
-            case .send(let reply):
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply)), promise: nil)
-                wrote = true
-            case .none:
+            registry.touch(id)
+            switch MonitorService.parse(message) {
+            case .call(let call) where call.oneway:
                 break
-            case .disconnect(let reason):
+            case .call(let call):
+                switch replies.answer(call, now: clock(), on: context.eventLoop) {
+                case .ready(let reply):
+                    write(reply, context: context)
+                    wrote = true
+                case .pending(let encoding):
+                    awaitingReply = true
+                    encoding.assumeIsolated().whenComplete { [self] result in
+                        awaitingReply = false
+                        guard !closing, case .success(let reply) = result else {
+                            close(context: context)
+                            return
+                        }
+                        write(reply, context: context)
+                        context.flush()
+                        serve(context: context)
+                    }
+                }
+            case .respond(.send(let reply)):
+                write(replies.unshared(reply), context: context)
+                wrote = true
+            case .respond(.none):
+                break
+            case .respond(.disconnect(let reason)):
                 logger.debug("closing control connection", metadata: ["reason": "\(reason)"])
                 close(context: context)
             }
         }
         if wrote { context.flush() }
-        if inputEnded && drained && !closing && !closeQueued {
+        if inputEnded && drained && !closing {
             // Close once the replies are out (or at the idle deadline, should the peer never
             // read them).
-            closeQueued = true
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { [self] _ in
-                close(context: context)
-            }
+            closeWhenWritten(context: context)
         }
-        if readDeferred && !closing && context.channel.isWritable {
+        if readDeferred && !closing && !expired && !awaitingReply && context.channel.isWritable {
             readDeferred = false
             context.read()
         }
     }
 
-    private func startIdleCheck(context: ChannelHandlerContext) {
+    /// Writes `reply`, accounted in the registry until it is written or dropped.
+    private func write(_ reply: SharedReplies.Reply, context: ChannelHandlerContext) {
+        let bytes = reply.bytes.readableBytes
+        registry.queue(reply.buffer, bytes: bytes, for: id)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { [registry, id] _ in registry.written(bytes, for: id) }
+        context.write(wrapOutboundOut(reply.bytes), promise: written)
+    }
+
+    private func closeWhenWritten(context: ChannelHandlerContext) {
+        guard !closeQueued else { return }
+        closeQueued = true
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { [self] _ in
+            close(context: context)
+        }
+    }
+
+    private func startTimers(context: ChannelHandlerContext) {
         guard idleCheck == nil, !closing else { return }
         lastRequest = .now()
-        scheduleIdleCheck(context: context, at: lastRequest + idleTimeout)
+        scheduleIdleCheck(context: context, at: lastRequest + limits.idleTimeout)
+        lifetimeEnd = context.eventLoop.assumeIsolated().scheduleTask(in: limits.lifetime) { [self] in
+            guard !closing else { return }
+            logger.debug("closing control connection at the end of its lifetime")
+            expired = true
+            closeWhenWritten(context: context)
+        }
     }
 
     private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            let due = lastRequest + idleTimeout
+            let due = lastRequest + limits.idleTimeout
             if NIODeadline.now() >= due {
                 logger.debug("closing idle control connection")
                 close(context: context)
@@ -150,11 +217,17 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    private func cancelTimers() {
+        idleCheck?.cancel()
+        idleCheck = nil
+        lifetimeEnd?.cancel()
+        lifetimeEnd = nil
+    }
+
     private func close(context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        idleCheck?.cancel()
-        idleCheck = nil
+        cancelTimers()
         context.close(promise: nil)
     }
 }

@@ -1,3 +1,5 @@
+// sys/socket.h's SOCK_* constants reach this module through CSystemd's headers.
+import CSystemd
 import Glibc
 
 /// A Unix socket file a server bound itself: made world-connectable, and removed at shutdown
@@ -19,6 +21,28 @@ public struct BoundSocketFile: Sendable {
         _ = try retryingSystemCall("stat", subject: path) { stat(path, &info) }
         device = info.st_dev
         inode = info.st_ino
+    }
+
+    /// Whether a server accepts connections on the socket file at `path` now: a connection
+    /// attempt (non-blocking, closed at once) succeeds, or finds the server's backlog full. A
+    /// missing file, a stale socket nobody listens on, or a file that is not a socket is not
+    /// served. Ask before replacing a socket file, so a second instance does not unlink the
+    /// live socket of the first.
+    public static func isServed(at path: String) -> Bool {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        guard let descriptor = try? retryingSystemCall("socket", { socket(AF_UNIX, socketType, 0) }) else { return false }
+        defer { close(descriptor) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return connected == 0 || errno == EAGAIN || errno == EINPROGRESS
     }
 
     /// Removes the file if it is still the one bound.

@@ -2,17 +2,24 @@ import Logging
 import TWMonCore
 
 /// A swift-log handler that writes each log line as a structured journal entry: metadata
-/// becomes fields (names made valid: `[A-Z0-9_]`), the level becomes PRIORITY.
+/// becomes fields (names made valid: `[A-Z0-9_]`), the level becomes PRIORITY. The level is
+/// a `SharedLogLevel`: every handler made with the same one follows it.
 public struct JournalLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
+    /// The shared level: setting it here sets it for every handler sharing it.
+    public var logLevel: Logger.Level {
+        get { level.value }
+        nonmutating set { level.value = newValue }
+    }
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let sink: any JournalSink
+    private let level: SharedLogLevel
 
-    public init(label: String, sink: any JournalSink) {
+    public init(label: String, sink: any JournalSink, level: SharedLogLevel) {
         self.label = label
         self.sink = sink
+        self.level = level
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -14,7 +14,8 @@ struct CheckCommand: ParsableCommand {
             total is near net.ipv4.tcp_max_tw_buckets. With --warning/--critical, the busiest \
             server port's TIME_WAIT count is compared with them instead (critical defaults to \
             \(MonitoringCheck.criticalFactor)× warning); the namespace alert stays CRITICAL. \
-            UNKNOWN when twmond cannot be reached, has not scanned yet, or the arguments are wrong.
+            UNKNOWN when twmond cannot be reached, has not scanned yet, cannot scan (its last \
+            successful scan is older than three scan intervals), or the arguments are wrong.
             """
     )
 
@@ -36,9 +37,11 @@ struct CheckCommand: ParsableCommand {
         let state: MonitoringCheck.State
         let output: String
         do {
-            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus"))
+            // One connection for both calls: one wait in the accept queue, however busy.
+            let client = try connection.connect()
+            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus", on: client))
             let busiest = try PortListing(json: try connection.call(
-                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))]
+                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))], on: client
             )).ports.first
             (state, output) = MonitoringCheck(warning: warning, critical: critical).evaluate(status, busiestServerPort: busiest)
         } catch let error as DaemonCallError {

@@ -52,11 +52,22 @@ struct DaemonConnection: ParsableArguments {
         }
     }
 
-    /// Calls `method` on twmond and returns the reply's parameters.
-    func call(_ method: String, parameters: [(key: String, value: JSONValue)] = []) throws(DaemonCallError) -> JSONValue {
+    /// A connection to twmond, for several calls in a row.
+    func connect() throws(DaemonCallError) -> VarlinkClient {
         do {
-            let client = try VarlinkClient(path: socketPath, timeout: .milliseconds(Int64(timeout * 1_000)))
-            return try client.call(method, parameters: parameters)
+            return try VarlinkClient(path: socketPath, timeout: .milliseconds(Int64(timeout * 1_000)))
+        } catch {
+            throw DaemonCallError(error)
+        }
+    }
+
+    /// Calls `method` on twmond (on `client`, else on a new connection) and returns the
+    /// reply's parameters.
+    func call(_ method: String, parameters: [(key: String, value: JSONValue)] = [], on client: VarlinkClient? = nil) throws(DaemonCallError) -> JSONValue {
+        let connected: VarlinkClient
+        if let client { connected = client } else { connected = try connect() }
+        do {
+            return try connected.call(method, parameters: parameters)
         } catch {
             throw DaemonCallError(error)
         }

@@ -34,6 +34,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
+        LargeAllocations.returnToTheKernelWhenFreed()
         let source = ConfigurationSource(
             path: config ?? ConfigurationLoader.defaultPath, required: config != nil, procRoot: procRoot, socket: socket
         )
@@ -51,13 +52,10 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         }
 
         let journal = JournalWriter()
-        LoggingSystem.bootstrap { label in
-            var handler = JournalLogHandler(label: label, sink: journal)
-            handler.logLevel = .trace
-            return handler
-        }
-        var logger = Logger(label: "twmond")
-        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
+        // One level for all loggers, so a reload of log.level reaches every service.
+        let level = SharedLogLevel(MonitorEngine.level(configuration.log.level))
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label, sink: journal, level: level) }
+        let logger = Logger(label: "twmond")
 
         let notifier = SystemdNotifier()
         let store = SnapshotStore()

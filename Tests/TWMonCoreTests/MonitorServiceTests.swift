@@ -39,7 +39,7 @@ struct MonitorServiceTests {
     @Test func getStatus() {
         #expect(reply(#"{"method":"io.twmon.Monitor.GetStatus","parameters":{}}"#) == """
             {"parameters":{"version":"0.1.0","uptime_seconds":3607,"scan_interval_seconds":5.0,"time_wait_threshold":5000,\
-            "source":"proc","last_scan":"2025-11-24T23:05:53Z","last_scan_unix":1764025553.5,"scan_duration_ms":41.25,\
+            "source":"proc","last_scan":"2025-11-24T23:05:53Z","last_scan_unix":1764025553.5,"scan_age_seconds":6,"scan_duration_ms":41.25,\
             "scan_count":42,"sockets":18014,"totals":{"ESTABLISHED":7,"TIME_WAIT":18003,"CLOSE_WAIT":1,"LISTEN":3},\
             "port_count":4,"server_ports":3,"malformed_rows":1,"namespace":{"time_wait":18003,"max_tw_buckets":262144},\
             "alerts":[\(Self.alert443),\(Self.alert8080)]}}

@@ -61,4 +61,20 @@ struct MonitoringCheckTests {
     @Test func unknownLine() {
         #expect(MonitoringCheck.unknown("twmond is not running?\nx") == "TWMON UNKNOWN - twmond is not running? x")
     }
+
+    /// The fixture scans every 5 s: a last good scan 15 s old is still judged, 16 s is UNKNOWN
+    /// whatever the alerts say, with the problem that explains it.
+    @Test func unknownWhenTheLastGoodScanIsOlderThanThreeIntervals() {
+        var snapshot = MonitorSnapshotFixture.snapshot()
+        snapshot.problem = "scan failed: net/tcp is a directory"
+        let fresh = MonitorStatus(snapshot: snapshot, now: snapshot.scannedAt + 15.5)
+        #expect(fresh.scanAgeSeconds == 15)
+        #expect(MonitoringCheck().evaluate(fresh, busiestServerPort: busiest).state == .critical)
+        let stale = MonitorStatus(snapshot: snapshot, now: snapshot.scannedAt + 16)
+        let (state, output) = MonitoringCheck().evaluate(stale, busiestServerPort: busiest)
+        #expect(state == .unknown)
+        #expect(output == "TWMON UNKNOWN - last successful scan 16 s ago, more than 3 scan intervals of 5 s: scan failed: net/tcp is a directory")
+        // A clock set back is not an age below zero.
+        #expect(MonitorStatus(snapshot: snapshot, now: snapshot.scannedAt - 100).scanAgeSeconds == 0)
+    }
 }

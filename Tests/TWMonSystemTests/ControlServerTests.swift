@@ -195,27 +195,35 @@ struct ControlServerTests {
         }
     }
 
-    @Test func threeHundredConcurrentClients() async throws {
+    /// One UID (this test's) opening 300 connections at once: it holds at most its per-UID
+    /// limit, and each connection past it closes that UID's least recently active idle one,
+    /// so the newest 128 are answered and the oldest 172 closed, none left waiting.
+    @Test func aUserOverItsLimitLosesItsOldestIdleConnections() async throws {
         try await ControlServerHarness.run { context in
-            let limit = ControlServer.Configuration().maximumConnections
-            #expect(limit == 256)
+            let limit = ControlServer.Configuration().maximumConnectionsPerUser
+            #expect(limit == 128)
             do {
-                let clients = try (0..<300).map { _ in try UnixTestClient(path: context.path) }
+                var clients: [UnixTestClient] = []
+                for _ in 0..<300 {
+                    clients.append(try UnixTestClient(path: context.path))
+                    // Admitted in connection order, so "oldest" is well defined.
+                    usleep(1_000)
+                }
+                // Evictions are throttled (400 a second after a burst of 100): let the server
+                // accept all before anyone calls, or an early connection is answered first.
+                usleep(1_000_000)
                 for client in clients { client.call(Self.getInfo) }
-                var answered = 0, closed = 0
+                var outcomes: [UnixTestClient.Outcome] = []
                 let started = ContinuousClock.now
                 for client in clients {
-                    switch client.receive(timeout: .seconds(5)) {
-                    case .message(let reply):
-                        #expect(reply == expected(Self.getInfo))
-                        answered += 1
-                    case .closed: closed += 1
-                    case .timedOut: break
-                    }
+                    outcomes.append(client.receive(timeout: .seconds(5)))
                 }
-                // Those over the limit were accepted and closed at once, not left waiting.
-                #expect(answered == limit)
-                #expect(closed == 300 - limit)
+                #expect(outcomes.count { $0 == .closed } == 300 - limit)
+                #expect(outcomes.count { $0 == .message(expected(Self.getInfo)) } == limit)
+                // The oldest went first (connections accepted in one batch may be set up on
+                // the two event loops in either order: a few around the boundary may swap).
+                #expect(outcomes.prefix(300 - limit - 8).allSatisfy { $0 == .closed })
+                #expect(outcomes.suffix(limit - 8).allSatisfy { $0 == .message(expected(Self.getInfo)) })
                 #expect(ContinuousClock.now - started < .seconds(5))
             }
             // Once they are gone, the server takes new clients again.
@@ -224,6 +232,34 @@ struct ControlServerTests {
                 client.call(Self.getInfo)
                 return client.receive(timeout: .seconds(1)) == .message(expected(Self.getInfo))
             }
+        }
+    }
+
+    /// A client calling every 0.3 s never lets its idle timer (0.5 s) run out, but the
+    /// connection still ends at its maximum lifetime (1.5 s here): answers up to then, the end
+    /// after, and a new connection is served as usual.
+    @Test func aBusyConnectionEndsAtItsMaximumLifetime() async throws {
+        var configuration = Self.fast
+        configuration.maximumLifetime = .milliseconds(1_500)
+        try await ControlServerHarness.run(configuration: configuration) { context in
+            let client = try UnixTestClient(path: context.path)
+            let started = ContinuousClock.now
+            var answered = 0
+            var ended: Duration?
+            while ended == nil && ContinuousClock.now - started < .seconds(6) {
+                client.call(Self.getInfo)
+                switch client.receive(timeout: .seconds(2)) {
+                case .message(let reply):
+                    #expect(reply == expected(Self.getInfo))
+                    answered += 1
+                    usleep(300_000)
+                case .closed, .timedOut:
+                    ended = ContinuousClock.now - started
+                }
+            }
+            #expect(answered >= 3)
+            #expect(ended.map { $0 >= .milliseconds(1_400) && $0 < .seconds(3) } == true, "\(String(describing: ended))")
+            try assertStillServing(context.path)
         }
     }
 
