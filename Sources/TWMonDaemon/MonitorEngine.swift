@@ -3,9 +3,17 @@ import TWMonCore
 import TWMonSystem
 
 /// The daemon's work, one step at a time: scan, judge, report. An actor, so a reload (from
-/// SIGHUP) runs between two scans, never during one. Scans are synchronous and short; the
-/// control socket never waits for them, it reads the `SnapshotStore`.
+/// SIGHUP) runs between two scans, never during one. A scan blocks (it reads /proc or a netlink
+/// dump, up to a quarter of a second on a large table), so the actor runs on a thread of its own
+/// (`DedicatedThreadExecutor`), not on Swift's cooperative pool: the poller awaits it, and
+/// timers, the control socket and every other task go on meanwhile. The control socket never
+/// waits for a scan at all; it reads the `SnapshotStore`.
 public actor MonitorEngine {
+    /// Where this actor's jobs run: the scan thread.
+    private nonisolated let executor: DedicatedThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// Makes the scanner for a source and proc root (at start and at a reload that changes them).
+    private let makeScanner: ScannerFactory
     private let source: ConfigurationSource
     private var configuration: Configuration
     private var policy: AlertPolicy
@@ -27,14 +35,21 @@ public actor MonitorEngine {
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
 
+    /// Makes a `Scanner` for a source kind and a proc root.
+    public typealias ScannerFactory = @Sendable (ScanSourceKind, String) throws(ScanError) -> Scanner
+
+    /// `makeScanner` is `Scanner.make` but for tests that need a scan of a given cost.
     public init(
         configuration: Configuration, source: ConfigurationSource, journal: any JournalSink,
-        notifier: SystemdNotifier, store: SnapshotStore, readiness: ReadinessGate, logger: Logger
+        notifier: SystemdNotifier, store: SnapshotStore, readiness: ReadinessGate, logger: Logger,
+        makeScanner: @escaping ScannerFactory = { kind, procRoot throws(ScanError) in try Scanner.make(kind: kind, procRoot: procRoot) }
     ) throws(ScanError) {
+        self.executor = DedicatedThreadExecutor(name: "twmon-scan")
+        self.makeScanner = makeScanner
         self.configuration = configuration
         self.source = source
         self.policy = AlertPolicy(configuration: configuration)
-        self.scanner = try Scanner.make(kind: configuration.scan.source, procRoot: configuration.scan.procRoot)
+        self.scanner = try makeScanner(configuration.scan.source, configuration.scan.procRoot)
         self.namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
         self.journal = journal
         self.notifier = notifier
@@ -165,7 +180,7 @@ public actor MonitorEngine {
                 // daemon into one that fails every scan.
                 let candidate: Scanner
                 do {
-                    candidate = try Scanner.make(kind: updated.scan.source, procRoot: updated.scan.procRoot)
+                    candidate = try makeScanner(updated.scan.source, updated.scan.procRoot)
                     _ = try candidate.scan()
                 } catch {
                     let key = updated.scan.source != configuration.scan.source ? "scan.source" : "scan.proc_root"
