@@ -113,9 +113,11 @@ public struct AlertLimits: Sendable, Equatable {
 
 /// `count × share` rounded up to a whole count, where a product within a few ulps of a whole
 /// number is that number: 5000 × 0.81 is 4050.000000000001 in binary floating point, but the
-/// 0.81 in the file means 4050.
+/// 0.81 in the file means 4050. A product beyond `Int`'s range is `Int.max` (never a trap).
 func wholeCeiling(_ count: Int, times share: Double) -> Int {
     let product = Double(count) * share
     let nearest = product.rounded()
-    return Int(abs(product - nearest) <= 4 * nearest.ulp ? nearest : product.rounded(.up))
+    let whole = abs(product - nearest) <= 4 * nearest.ulp ? nearest : product.rounded(.up)
+    guard whole.isFinite, whole < Double(Int.max) else { return whole < 0 ? 0 : Int.max }
+    return max(0, Int(whole))
 }

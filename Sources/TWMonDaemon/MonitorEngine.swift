@@ -23,6 +23,8 @@ public actor MonitorEngine {
     private var reloadProblem: String?
     /// The latest scan failure, cleared by the next successful scan.
     private var scanProblem: String?
+    /// Why the namespace's TIME_WAIT figures are unreadable, while they are.
+    private var countersProblem: String?
 
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
@@ -66,7 +68,7 @@ public actor MonitorEngine {
         let duration = clock.now - started
         scanProblem = nil
         scanCount += 1
-        let namespace = namespaceReader.read()
+        let namespace = readNamespaceCounters()
         let actions = policy.evaluate(table, namespace: namespace, now: moment)
         // A port that jumped straight over its threshold had no peers tallied: tally them now.
         let missingPeers = actions.compactMap { action -> UInt16? in
@@ -85,11 +87,11 @@ public actor MonitorEngine {
         store.publish(MonitorSnapshot(
             table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
             scanCount: scanCount, alerts: alerts, namespaceAlert: namespaceAlert, namespace: namespace,
-            history: history, configuration: configuration, startedAt: startedAt, problem: reloadProblem
+            history: history, configuration: configuration, startedAt: startedAt, problem: reloadProblem ?? countersProblem
         ))
         let status = StatusLine.render(
             table: table, alerts: alerts, namespaceAlert: namespaceAlert, scanMilliseconds: milliseconds,
-            problem: reloadProblem
+            problem: reloadProblem ?? countersProblem
         )
         if readiness.isReady {
             notifier.status(status)
@@ -101,6 +103,20 @@ public actor MonitorEngine {
             "duration_ms": "\(milliseconds)", "alerts": "\(alerts.count)",
         ])
         return true
+    }
+
+    /// The namespace's figures, or nil when they are missing or unreadable; a failure is logged
+    /// when it starts and shown in `problem` until it ends.
+    private func readNamespaceCounters() -> NamespaceTimeWait? {
+        do {
+            let figures = try namespaceReader.read()
+            countersProblem = nil
+            return figures
+        } catch {
+            if countersProblem == nil { logger.warning("namespace counters unreadable", metadata: ["error": "\(error)"]) }
+            countersProblem = "\(error)"
+            return nil
+        }
     }
 
     private func report(_ action: AlertAction, table: PortTable, at now: Double) {
