@@ -52,6 +52,18 @@ public struct Configuration: Sendable, Equatable {
         /// Path of the Varlink socket bound when the daemon is not socket-activated.
         public var socket = "/run/twmond.sock"
         public init() {}
+
+        /// What is wrong with `path` as the control socket, or nil. It must be an absolute
+        /// path that fits `sun_path`. Abstract sockets (`@name`) are refused: they have no file
+        /// mode or directory to restrict who connects, and the socket unit, the stale-file
+        /// clean-up and `twmonctl --socket` all work with a path.
+        public static func problem(withSocketPath path: String) -> String? {
+            if path.hasPrefix("@") { return "abstract sockets (@name) are not supported; give an absolute path" }
+            guard path.hasPrefix("/") else { return "must be an absolute path" }
+            guard path.utf8.count < 108 else { return "is longer than a Unix socket path may be (107 bytes)" }
+            guard !path.utf8.contains(0) else { return "must not contain a NUL byte" }
+            return nil
+        }
     }
 
     /// Logging.

@@ -42,7 +42,7 @@ private func customConfiguration() -> Configuration {
         443: Configuration.PortOverride(timeWaitThreshold: 1_000),
         65535: Configuration.PortOverride(),
     ]
-    expected.control.socket = "@twmond"
+    expected.control.socket = "/run/twmon/control.sock"
     expected.log.level = "debug"
     return expected
 }
@@ -108,7 +108,7 @@ struct ConfigurationTests {
             [ports.65535]
 
             [control]
-            socket = "@twmond"
+            socket = "/run/twmon/control.sock"
 
             [log]
             level = "debug"
@@ -256,6 +256,23 @@ struct ConfigurationTests {
         #expect(found.first?.message.hasPrefix("must be an absolute path") == true)
     }
 
+    /// `@name` would pass for an abstract socket but bind a file named `@name`: refused.
+    @Test func abstractControlSocketsAreRefused() {
+        let found = problems("[control]\nsocket = \"@twmond\"")
+        #expect(found == [ConfigurationProblem(
+            key: "control.socket", message: "abstract sockets (@name) are not supported; give an absolute path, got \"@twmond\""
+        )])
+    }
+
+    /// The TOML parser sees a C string: a NUL would end the file early and hide what follows.
+    @Test(arguments: [
+        ("\0", "line 1, column 1"), ("[alert]\nsustain = 1\n\0colour = 1\n", "line 3, column 1"),
+        ("[alert]\nsustain = 1 # x\0\n", "line 2, column 16"), ("# é\0", "line 1, column 5"),
+    ])
+    func aNulByteIsAnError(text: String, position: String) {
+        #expect(problems(text) == [ConfigurationProblem(key: position, message: "NUL byte in the file")])
+    }
+
     @Test func controlSocketMustFitAUnixSocketAddress() {
         let longest = "/" + String(repeating: "s", count: 106)
         #expect(problems("[control]\nsocket = \"\(longest)\"") == [])
@@ -268,6 +285,14 @@ struct ConfigurationTests {
         ("[ports.65536]", "ports.65536"),
         ("[ports.http]\nignore = true", "ports.http"),
         ("[ports.-1]", "ports.-1"),
+        ("[ports.\"+80\"]\nignore = true", "ports.+80"),
+        ("[ports.\"080\"]\nignore = true", "ports.080"),
+        ("[ports.\" 80\"]\nignore = true", "ports. 80"),
+        ("[ports.\"80 \"]\nignore = true", "ports.80 "),
+        ("[ports.\"0080\"]", "ports.0080"),
+        ("[ports.\"٨٠\"]", "ports.٨٠"),
+        // One port, two spellings: the non-canonical one is refused, so no override is lost.
+        ("[ports.80]\nignore = false\n[ports.\"080\"]\nignore = true", "ports.080"),
         ("[ports]\n8080 = 5", "ports.8080"),
         ("ports = 5", "ports"),
         ("ports = [8080]", "ports"),

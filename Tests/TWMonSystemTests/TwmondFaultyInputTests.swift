@@ -171,7 +171,8 @@ struct TwmondFaultyInputTests {
     }
 
     /// A configuration that is a FIFO or /dev/zero: `--check-config` answers at once with a
-    /// clear error, and a reload to it is refused while the daemon goes on.
+    /// clear error, and a reload to it is refused while the daemon goes on. An abstract socket
+    /// name is refused too.
     @Test func configurationsThatAreNotFiles() async throws {
         try await OwnThread.run {
             let directory = try TemporaryDirectory()
@@ -185,7 +186,19 @@ struct TwmondFaultyInputTests {
                 #expect(check.standardError == "twmond: invalid configuration:\n  \(path): file: cannot read: \(path) is a \(kind), not a regular file\n")
             }
 
+            // `@name`, from the file or from --socket, is refused rather than bound as a file.
             let root = try TwmondControlSocketTests.procRoot(in: directory)
+            let abstract = try TwmondControlSocketTests.configuration(in: directory, socket: "@twmond-test")
+            let fromFile = try TestNetworkNamespace.run(["timeout", "10", TestEnvironment.executable("twmond"), "--check-config", "--config", abstract])
+            #expect(fromFile.status == 1)
+            #expect(fromFile.standardError.contains("control.socket: abstract sockets (@name) are not supported"))
+            let fromFlag = try TestNetworkNamespace.run([
+                "timeout", "10", TestEnvironment.executable("twmond"), "--config", try TwmondControlSocketTests.configuration(in: directory),
+                "--proc-root", root, "--socket", "@twmond-test",
+            ])
+            #expect(fromFlag.status == 1)
+            #expect(fromFlag.standardError == "twmond: invalid configuration:\n  --socket: abstract sockets (@name) are not supported; give an absolute path, got \"@twmond-test\"\n")
+
             let configuration = try TwmondControlSocketTests.configuration(in: directory)
             let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
             _ = try TwmondControlSocketTests.waitForStatus(daemon.socket)
