@@ -170,6 +170,46 @@ struct TwmondFaultyInputTests {
         }
     }
 
+    /// Hostile calls on one connection to the real daemon: each gets its error reply and the
+    /// same connection is answered afterwards (they used to drop it, or be accepted).
+    @Test func hostileVarlinkCallsKeepTheConnection() async throws {
+        try await OwnThread.run {
+            let directory = try TemporaryDirectory()
+            let daemon = try Daemon(
+                directory: directory, configuration: try TwmondControlSocketTests.configuration(in: directory),
+                procRoot: try TwmondControlSocketTests.procRoot(in: directory)
+            )
+            _ = try TwmondControlSocketTests.waitForStatus(daemon.socket)
+            let client = try UnixTestClient(path: daemon.socket)
+            let invalid = { (parameter: String) in
+                UnixTestClient.Outcome.message(#"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"\#(parameter)"}}"#)
+            }
+            let calls: [(String, UnixTestClient.Outcome)] = [
+                (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":1e999}}"#, invalid("limit")),
+                (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":\#(String(repeating: "7", count: 60_000))}}"#, invalid("limit")),
+                (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":1,"limit":2}}"#, invalid("limit")),
+                (#"{"method":"io.twmon.Monitor.GetStatus","upgrade":true}"#, invalid("upgrade")),
+            ]
+            for (call, expected) in calls {
+                #expect(client.call(call))
+                #expect(client.receive() == expected, "\(call.prefix(80))")
+            }
+            #expect(client.call(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"time_wait"}}"#))
+            guard case .message(let invalidState) = client.receive() else {
+                Issue.record("no reply to a lowercase state")
+                return
+            }
+            #expect(invalidState.hasPrefix(#"{"error":"io.twmon.Monitor.InvalidState","parameters":{"state":"time_wait""#))
+            #expect(client.call(#"{"method":"org.varlink.service.GetInfo"}"#))
+            guard case .message(let info) = client.receive() else {
+                Issue.record("the connection was not kept")
+                return
+            }
+            #expect(info.contains(#""product":"twmond""#))
+            #expect(daemon.stop())
+        }
+    }
+
     /// A configuration that is a FIFO or /dev/zero: `--check-config` answers at once with a
     /// clear error, and a reload to it is refused while the daemon goes on. An abstract socket
     /// name is refused too.
