@@ -58,7 +58,7 @@ public actor MonitorEngine {
         let started = clock.now
         var table: PortTable
         do {
-            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert)
+            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers)
         } catch {
             scanProblem = "scan failed: \(error)"
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
@@ -76,7 +76,7 @@ public actor MonitorEngine {
             if case .portReminder(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
             return nil
         }
-        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers) {
+        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers) {
             for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
         }
         for action in actions { report(action, table: table, at: moment.wallClock) }
@@ -124,7 +124,7 @@ public actor MonitorEngine {
         let entry: AlertHistoryEntry
         switch action {
         case .portRaised(let alert), .portReminder(let alert), .portCleared(let alert):
-            peers = Array((table.topPeers[alert.port] ?? []).prefix(configuration.alert.topPeers))
+            peers = table.topPeers[alert.port] ?? []
             entry = AlertHistoryEntry(event: Self.event(action), port: alert.port, timeWait: alert.timeWait, threshold: alert.limits.threshold, at: now)
         case .namespaceRaised(let alert), .namespaceReminder(let alert), .namespaceCleared(let alert):
             entry = AlertHistoryEntry(event: Self.event(action), port: nil, timeWait: alert.timeWait, threshold: alert.threshold, at: now)
