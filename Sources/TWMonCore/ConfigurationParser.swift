@@ -14,6 +14,11 @@ public enum ConfigurationParser {
         if let position = nulPosition(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL byte in the file")])
         }
+        if let position = TOMLHeaderCheck.firstBadHeader(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(
+                key: position, message: "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
+            )])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

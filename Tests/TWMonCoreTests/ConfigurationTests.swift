@@ -273,6 +273,36 @@ struct ConfigurationTests {
         #expect(problems(text) == [ConfigurationProblem(key: position, message: "NUL byte in the file")])
     }
 
+    /// Headers that made toml++ abort the process (a failed assertion, found by the config
+    /// fuzz target): reported as syntax errors, and the test process survives them.
+    @Test(arguments: [
+        ("[+can]\ninterval = 0\n", "line 1, column 2"),
+        ("[[!x]]\n", "line 1, column 3"),
+        ("[ #x]\n", "line 1, column 3"),
+        ("[alert]\nsustain = 1\n  [  ,x]\n", "line 3, column 6"),
+        ("colour = \"blue\"\n[+can]\ninterval = 0\n[ports.\"080\"]\nignore = 1\n[ports.http]\n[control]\u{08}socket = \"@x\"\n", "line 2, column 2"),
+        ("[\n", "line 1, column 2"),
+    ])
+    func headersTheTOMLLibraryWouldAbortOn(text: String, position: String) {
+        #expect(problems(text) == [ConfigurationProblem(
+            key: position, message: "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
+        )])
+    }
+
+    /// Brackets inside strings, comments, arrays and inline tables are not headers.
+    @Test(arguments: [
+        "# [+x]\n[alert]\nsustain = 2\n",
+        "[alert] # [+x]\nsustain = 2\n",
+        "x = [\n  [+1, 2],\n  [ [3] ],\n]\n[alert]\nsustain = 2\n",
+        "x = \"\"\"\n[+x]\n\"\"\"\n[alert]\nsustain = 2\n",
+        "x = '''\n[!x]\n'''\n[alert]\nsustain = 2\n",
+        "x = \"[+x] \\\" [\"\n[alert]\nsustain = 2\n",
+        "x = { y = [ {} ] }\n[\"alert\"]\nsustain = 2\n",
+    ])
+    func bracketsThatAreNotHeaders(text: String) {
+        #expect(problemKeys(text) == ["x"] || problemKeys(text) == [])
+    }
+
     @Test func controlSocketMustFitAUnixSocketAddress() {
         let longest = "/" + String(repeating: "s", count: 106)
         #expect(problems("[control]\nsocket = \"\(longest)\"") == [])
