@@ -3,7 +3,11 @@
 ///
 /// A port in alert may hold 100 000 TIME_WAIT sockets, each tallied in every scan; a
 /// `Dictionary` keyed by port and address spends ≈200 ns per socket there (SipHash, reference
-/// counting), this table a few nanoseconds. IPv4-mapped IPv6 addresses are counted as their
+/// counting), this table a few nanoseconds — when its slot is in the cache. With tens of
+/// thousands of distinct peers the table outgrows the cache and each count is a memory access,
+/// so the /proc scan queues its sockets (`enqueue`) and counts them in batches (`flush`): the
+/// slots of a batch are loaded together, their memory accesses overlapping, before they are
+/// counted. IPv4-mapped IPv6 addresses are counted as their
 /// IPv4 address, so each (port, address) has one slot. The hash is keyed with a random seed
 /// per table: remote addresses are chosen by whoever connects, and a fixed hash would let
 /// them be chosen to collide.
@@ -31,30 +35,75 @@ struct PeerTally: Sendable {
     /// Indices of the slots in use, to clear and to list them.
     @usableFromInline var used: [Int] = []
     @usableFromInline let seed = UInt64.random(in: .min ... .max)
+    /// Sockets queued by `enqueue`, counted by `flush`: keys and their hashes.
+    @usableFromInline var pending: [(key: Slot, hash: Int)] = []
+    /// Where the loads that warm a batch's slots go, so that they are not optimised away.
+    @usableFromInline var warmed: UInt32 = 0
+    /// Sockets per batch.
+    @usableFromInline static let batch = 32
 
-    @usableFromInline init() {}
+    @usableFromInline init() {
+        pending.reserveCapacity(Self.batch)
+    }
 
     /// Counts one socket of `port` held by `address`.
     @inlinable
     mutating func add(port: UInt16, address: IPAddress) {
+        let key = Self.key(port: port, address: address)
+        count(key, hash: hash(key))
+    }
+
+    /// Queues one socket of `port` held by `address`; it is counted by the next `flush`, at
+    /// the latest when the batch is full.
+    @inlinable
+    mutating func enqueue(port: UInt16, address: IPAddress) {
+        let key = Self.key(port: port, address: address)
+        pending.append((key, hash(key)))
+        if pending.count == Self.batch { flush() }
+    }
+
+    /// Counts the queued sockets: first a load of each one's home slot (independent loads the
+    /// processor overlaps), then the counting itself, mostly from the cache.
+    @inlinable
+    mutating func flush() {
+        let mask = slots.count - 1
+        var touched: UInt32 = 0
+        for entry in pending { touched &+= slots[entry.hash & mask].tag }
+        warmed = touched
+        for entry in pending { count(entry.key, hash: entry.hash) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// The slot key of a socket (count 1): IPv4-mapped addresses as IPv4.
+    @inlinable @inline(__always)
+    static func key(port: UInt16, address: IPAddress) -> Slot {
         let address = address.family == .ipv6 ? address.unmapped : address
-        let words = unsafeBitCast(address.bytes, to: SIMD2<UInt64>.self)
         let tag = UInt32(port) << 2 | (address.family == .ipv4 ? 1 : 2)
-        let index = probe(words: words, tag: tag)
-        if slots[index].tag == tag {
+        return Slot(words: unsafeBitCast(address.bytes, to: SIMD2<UInt64>.self), tag: tag, count: 1)
+    }
+
+    @inlinable @inline(__always)
+    func hash(_ key: Slot) -> Int {
+        Int(truncatingIfNeeded: Self.mix(Self.mix(key.words[0] ^ seed) &+ key.words[1] ^ UInt64(key.tag)))
+    }
+
+    @inlinable @inline(__always)
+    mutating func count(_ key: Slot, hash: Int) {
+        let index = probe(words: key.words, tag: key.tag, hash: hash)
+        if slots[index].tag == key.tag {
             slots[index].count &+= 1
             return
         }
-        slots[index] = Slot(words: words, tag: tag, count: 1)
+        slots[index] = key
         used.append(index)
         if used.count * 2 > slots.count { grow() }
     }
 
     /// The slot holding (`words`, `tag`), or the empty slot where it belongs.
     @inlinable @inline(__always)
-    func probe(words: SIMD2<UInt64>, tag: UInt32) -> Int {
+    func probe(words: SIMD2<UInt64>, tag: UInt32, hash: Int) -> Int {
         let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: Self.mix(Self.mix(words[0] ^ seed) &+ words[1] ^ UInt64(tag))) & mask
+        var index = hash & mask
         while true {
             let slot = slots[index]
             if slot.tag == 0 || (slot.tag == tag && slot.words == words) { return index }
@@ -77,9 +126,11 @@ struct PeerTally: Sendable {
     mutating func removeAll() {
         for index in used { slots[index] = .empty }
         used.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
     }
 
-    /// Calls `body` with each (port, address, count), in no particular order. A table at
+    /// Calls `body` with each (port, address, count), in no particular order (after `flush`:
+    /// queued sockets are not counted yet). A table at
     /// least an eighth full is walked in memory order (the hardware prefetches it); a sparser
     /// one through the list of used slots.
     func forEachEntry(_ body: (UInt16, IPAddress, Int) -> Void) {
@@ -103,7 +154,7 @@ struct PeerTally: Sendable {
         used.removeAll(keepingCapacity: true)
         for oldIndex in oldUsed {
             let slot = old[oldIndex]
-            let index = probe(words: slot.words, tag: slot.tag)
+            let index = probe(words: slot.words, tag: slot.tag, hash: hash(slot))
             slots[index] = slot
             used.append(index)
         }

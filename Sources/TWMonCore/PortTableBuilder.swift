@@ -76,9 +76,10 @@ public struct PortTableBuilder: Sendable {
         malformedRows += ProcNetTCPParser.forEachRow(in: text, family: family, startsFile: startsFile) { row in
             add(localPort: row.localPort, state: row.state, family: family)
             if talliesPeer(of: row.localPort, state: row.state) {
-                peers.add(port: row.localPort, address: row.remoteAddress)
+                peers.enqueue(port: row.localPort, address: row.remoteAddress)
             }
         }
+        peers.flush()
     }
 
     /// True when a socket on `port` in `state` has its remote address tallied. (Mutating only

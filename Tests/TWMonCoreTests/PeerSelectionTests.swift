@@ -69,10 +69,46 @@ struct PeerSelectionTests {
         #expect(Self.table(sockets, limit: limit).topPeers[8080] == Self.reference(sockets, limit: limit))
     }
 
+    /// The /proc path counts in batches (`enqueue`/`flush`): the same peers as one at a time,
+    /// for tables of 1 ... 5000 TIME_WAIT rows on one port, many distinct peers, fed in pieces.
+    @Test(arguments: [1, 31, 32, 33, 1_000, 5_000])
+    func batchedProcTallyAgreesWithTheReference(rows: Int) {
+        var generator = SplitMix(seed: UInt64(rows))
+        var text = "  sl  local_address rem_address   st\n"
+        var sockets: [(IPAddress, Int)] = []
+        for row in 0..<rows {
+            let peer = Self.ipv4(127, 1, UInt8(generator.next() % 7), UInt8(generator.next() % 200))
+            let hex = (0..<4).reversed().map { String(peer.bytes[$0], radix: 16, uppercase: true) }
+                .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+            text += "\(row): 0100007F:1F90 \(hex):9C40 06 00000000:00000000 03:00001770 00000000 0 0 0\n"
+            sockets.append((peer, 1))
+        }
+        let bytes = Array(text.utf8)
+        var builder = PortTableBuilder()
+        builder.reset(watchingPeersOf: [8080])
+        builder.topPeerLimit = 10
+        // Fed in pieces of whole lines, as the reader hands them over.
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+        for (index, chunk) in lines.chunks(of: 97).enumerated() {
+            let piece = chunk.flatMap { $0 + [UInt8(ascii: "\n")] }
+            piece.withUnsafeBytes { builder.addProcTable($0, family: .ipv4, startsFile: index == 0) }
+        }
+        #expect(builder.build().topPeers[8080] == Self.reference(sockets, limit: 10))
+    }
+
     @Test func addressesOrderNumerically() {
         #expect(Self.ipv4(10, 0, 0, 9) < Self.ipv4(10, 0, 0, 10))
         #expect(Self.ipv4(255, 255, 255, 255) < IPAddress([UInt8](repeating: 0, count: 16))!)
         #expect(!(Self.ipv4(10, 0, 0, 9) < Self.ipv4(10, 0, 0, 9)))
+    }
+}
+
+private extension Collection {
+    func chunks(of size: Int) -> [SubSequence] {
+        stride(from: 0, to: count, by: size).map { offset in
+            let start = index(startIndex, offsetBy: offset)
+            return self[start..<index(start, offsetBy: Swift.min(size, count - offset))]
+        }
     }
 }
 
