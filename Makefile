@@ -5,6 +5,7 @@
 #   make install   install binaries, units, config, catalog and man pages (PREFIX, DESTDIR)
 #   make test-e2e  the end-to-end test under a real systemd in a container (root)
 #   make bench     the scan benchmark (root)
+#   make fuzz      the libFuzzer targets, 60 s each (FUZZ_SECONDS); also part of make test
 
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
@@ -34,7 +35,7 @@ CONFDIR      ?= /etc/twmond
 # A foreground run as a normal user cannot bind /run/twmond.sock.
 RUN_SOCKET   ?= $(if $(filter 0,$(shell id -u)),/run/twmond.sock,$(or $(XDG_RUNTIME_DIR),/tmp)/twmond.sock)
 
-.PHONY: all build release man deb deps run test test-e2e install install-files uninstall bench clean
+.PHONY: all build release man deb deps run test test-e2e fuzz install install-files uninstall bench clean
 
 all: build
 
@@ -94,11 +95,19 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory fuzz
 	@if [ "$$(id -u)" = 0 ] || [ "$(CI)" = true ]; then \
 	    $(MAKE) --no-print-directory test-e2e; \
 	else \
 	    echo "skipping test-e2e (boots systemd in a container): needs root; run 'sudo make test-e2e'"; \
 	fi
+
+# The libFuzzer targets (Tests/Fuzz): /proc rows, Varlink messages, the configuration; built
+# with -sanitize=fuzzer,address into .build-fuzz, each run FUZZ_SECONDS (60), failing on a
+# crash, a leak or an over-limit allocation. Needs no root.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run.sh
 
 # End to end under a real systemd: make install into a stage, boot a throw-away
 # systemd-nspawn container, check the units as an operator would (Tests/e2e/).
@@ -153,4 +162,4 @@ bench: deps
 	$(RELEASE_BIN)/twmon-bench run --bin-dir $(RELEASE_BIN) --output bench-results/bench.json $(BENCH_FLAGS)
 
 clean:
-	rm -rf .build dist
+	rm -rf .build .build-fuzz dist

@@ -110,3 +110,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executable (Tests/Fuzz, `make fuzz`): only with TWMON_FUZZ=1, as Tests/Fuzz/run.sh
+// builds it with -sanitize=fuzzer,address into .build-fuzz; an ordinary build never sees it.
+if Context.environment["TWMON_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "twmon-fuzz", dependencies: ["TWMonCore"], path: "Tests/Fuzz/twmon-fuzz"))
+}

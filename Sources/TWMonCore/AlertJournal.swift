@@ -86,8 +86,13 @@ public enum AlertJournal {
         ])
     }
 
+    /// `part` as a whole percentage of `whole`; never overflows, whatever the figures.
     private static func percent(_ part: Int, of whole: Int) -> String {
-        whole > 0 ? "\(part * 100 / whole)%" : "?"
+        guard whole > 0, part >= 0 else { return "?" }
+        // Whole shares times 100, plus the remainder's hundredths (below 100: no overflow).
+        let (scaled, overflow) = (part / whole).multipliedReportingOverflow(by: 100)
+        guard !overflow else { return "?" }
+        return "\(scaled + Int(Double(part % whole) / Double(whole) * 100))%"
     }
 
     /// `0.80`

@@ -52,6 +52,18 @@ public struct Configuration: Sendable, Equatable {
         /// Path of the Varlink socket bound when the daemon is not socket-activated.
         public var socket = "/run/twmond.sock"
         public init() {}
+
+        /// What is wrong with `path` as the control socket, or nil. It must be an absolute
+        /// path that fits `sun_path`. Abstract sockets (`@name`) are refused: they have no file
+        /// mode or directory to restrict who connects, and the socket unit, the stale-file
+        /// clean-up and `twmonctl --socket` all work with a path.
+        public static func problem(withSocketPath path: String) -> String? {
+            if path.hasPrefix("@") { return "abstract sockets (@name) are not supported; give an absolute path" }
+            guard path.hasPrefix("/") else { return "must be an absolute path" }
+            guard path.utf8.count < 108 else { return "is longer than a Unix socket path may be (107 bytes)" }
+            guard !path.utf8.contains(0) else { return "must not contain a NUL byte" }
+            return nil
+        }
     }
 
     /// Logging.
@@ -113,9 +125,11 @@ public struct AlertLimits: Sendable, Equatable {
 
 /// `count × share` rounded up to a whole count, where a product within a few ulps of a whole
 /// number is that number: 5000 × 0.81 is 4050.000000000001 in binary floating point, but the
-/// 0.81 in the file means 4050.
+/// 0.81 in the file means 4050. A product beyond `Int`'s range is `Int.max` (never a trap).
 func wholeCeiling(_ count: Int, times share: Double) -> Int {
     let product = Double(count) * share
     let nearest = product.rounded()
-    return Int(abs(product - nearest) <= 4 * nearest.ulp ? nearest : product.rounded(.up))
+    let whole = abs(product - nearest) <= 4 * nearest.ulp ? nearest : product.rounded(.up)
+    guard whole.isFinite, whole < Double(Int.max) else { return whole < 0 ? 0 : Int.max }
+    return max(0, Int(whole))
 }

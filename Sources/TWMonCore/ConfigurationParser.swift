@@ -10,6 +10,15 @@ public enum ConfigurationParser {
 
     /// Parses `text`; `path` only names the file in errors.
     public static func parse(_ text: String, path: String? = nil) throws(ConfigurationError) -> Configuration {
+        // The TOML parser reads a C string: a NUL would silently end the file there.
+        if let position = nulPosition(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL byte in the file")])
+        }
+        if let position = TOMLHeaderCheck.firstBadHeader(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(
+                key: position, message: "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
+            )])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -46,8 +55,8 @@ public enum ConfigurationParser {
             if let table = ports.table {
                 for key in table.keys.sorted() {
                     let name = "ports.\(key)"
-                    guard let port = UInt16(key), port > 0 else {
-                        reader.problem(name, "a port number from 1 to 65535 is expected as the key")
+                    guard let port = canonicalPort(key) else {
+                        reader.problem(name, "a port number from 1 to 65535, in decimal without sign or leading zeros, is expected as the key")
                         continue
                     }
                     guard let portTable = table[key]?.table else {
@@ -68,8 +77,7 @@ public enum ConfigurationParser {
         }
         reader.section(root, "control") { reader, table in
             reader.string(table, "control.socket") { value in
-                guard value.hasPrefix("/") || value.hasPrefix("@") else { return "must be an absolute path" }
-                guard value.utf8.count < 108 else { return "is longer than a Unix socket path may be (107 bytes)" }
+                if let problem = Configuration.Control.problem(withSocketPath: value) { return problem }
                 configuration.control.socket = value
                 return nil
             }
@@ -84,6 +92,26 @@ public enum ConfigurationParser {
         reader.rejectUnknown(root, prefix: nil)
         guard reader.problems.isEmpty else { throw ConfigurationError(path: path, problems: reader.problems) }
         return configuration
+    }
+
+    /// `line L, column C` of the first NUL in `text`, or nil.
+    static func nulPosition(in text: String) -> String? {
+        guard let nul = text.utf8.firstIndex(of: 0) else { return nil }
+        let before = text.utf8[..<nul]
+        let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+        return "line \(line), column \(column)"
+    }
+
+    /// The port a `[ports.N]` key names: only the canonical spelling (`80`, never `080` or
+    /// `+80`), so two keys can never name the same port.
+    static func canonicalPort(_ key: String) -> UInt16? {
+        let digits = key.utf8
+        guard (1...5).contains(digits.count), digits.first != UInt8(ascii: "0"),
+              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let port = UInt16(key)
+        else { return nil }
+        return port
     }
 
     /// Walks tables, remembering which keys were read so the rest can be reported as unknown.

@@ -106,3 +106,18 @@ public struct TCPSocketRecord: Sendable, Hashable {
         self.state = state
     }
 }
+
+extension IPAddress: Comparable {
+    /// IPv4 before IPv6; within a family, numerically (the bytes in network order).
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        if lhs.family != rhs.family { return lhs.family == .ipv4 }
+        let left = lhs.orderedWords, right = rhs.orderedWords
+        return left.high != right.high ? left.high < right.high : left.low < right.low
+    }
+
+    /// The 16 bytes as two numbers, first byte most significant, whatever the host's order.
+    private var orderedWords: (high: UInt64, low: UInt64) {
+        let words = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
+        return (UInt64(bigEndian: words[0]), UInt64(bigEndian: words[1]))
+    }
+}

@@ -37,10 +37,12 @@ public enum MonitorService {
         do {
             return .call(try VarlinkCall(message: message))
         } catch {
-            if case .invalidMember(let name) = error {
+            switch error {
+            case .invalidMember(let name), .duplicateKey(let name):
                 return .respond(.send(encode(.failure(.invalidParameter(parameter: name)))))
+            case .invalidJSON, .notAnObject:
+                return .respond(.disconnect(error))
             }
-            return .respond(.disconnect(error))
         }
     }
 
@@ -67,6 +69,9 @@ public enum MonitorService {
     /// The parameters object of the reply to `call` as JSON, or the error it gets.
     public static func reply(to call: VarlinkCall, snapshot: MonitorSnapshot?, now: Double) -> Result<[UInt8], VarlinkError> {
         Result { () throws(VarlinkError) -> [UInt8] in
+            // No method takes the connection over: the upgrade is refused, naming the member,
+            // and the connection stays a Varlink connection.
+            if call.upgrade { throw .invalidParameter(parameter: "upgrade") }
             var json = JSONWriter()
             switch call.method {
             case "org.varlink.service.GetInfo":

@@ -67,7 +67,7 @@ public struct MonitoringCheck: Sendable, Equatable {
         let levels = portLevels(status)
         if warning == nil && critical == nil {
             for alert in status.alerts {
-                let critical = alert.timeWait >= Self.criticalFactor * alert.limits.threshold
+                let critical = alert.timeWait >= Self.criticalLevel(alert.limits.threshold)
                 state = max(state, critical ? .critical : .warning)
                 findings.append(":\(alert.port) TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold)\(critical ? " (×\(Self.criticalFactor))" : "")")
             }
@@ -107,8 +107,15 @@ public struct MonitoringCheck: Sendable, Equatable {
     /// threshold and twice it.
     private func portLevels(_ status: MonitorStatus) -> (warning: Int?, critical: Int?) {
         if warning == nil && critical == nil {
-            return (status.timeWaitThreshold, Self.criticalFactor * status.timeWaitThreshold)
+            return (status.timeWaitThreshold, Self.criticalLevel(status.timeWaitThreshold))
         }
-        return (warning, critical ?? warning.map { Self.criticalFactor * $0 })
+        return (warning, critical ?? warning.map(Self.criticalLevel))
+    }
+
+    /// `criticalFactor × level`, or `Int.max` where that does not fit: a level however large
+    /// (from the command line or a reply) never traps.
+    static func criticalLevel(_ level: Int) -> Int {
+        let (product, overflow) = level.multipliedReportingOverflow(by: criticalFactor)
+        return overflow ? Int.max : product
     }
 }

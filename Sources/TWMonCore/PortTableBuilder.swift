@@ -16,11 +16,11 @@ public struct PortTableBuilder: Sendable {
     /// Ports whose TIME_WAIT peers are tallied (a bitmap over all 65 536 ports).
     @usableFromInline var peerWatch: [UInt64]
     @usableFromInline var watchesPeers = false
-    /// TIME_WAIT sockets per watched port and remote address as the kernel shows it;
-    /// IPv4-mapped addresses are merged into their IPv4 address when the table is built.
+    /// TIME_WAIT sockets per watched port and remote address (IPv4-mapped addresses counted
+    /// as their IPv4 address).
     @usableFromInline var peers = PeerTally()
 
-    /// How many peers per port a table reports.
+    /// How many peers per port a table reports (`alert.top_peers`).
     public var topPeerLimit = 5
 
     public init() {
@@ -76,9 +76,10 @@ public struct PortTableBuilder: Sendable {
         malformedRows += ProcNetTCPParser.forEachRow(in: text, family: family, startsFile: startsFile) { row in
             add(localPort: row.localPort, state: row.state, family: family)
             if talliesPeer(of: row.localPort, state: row.state) {
-                peers.add(port: row.localPort, address: row.remoteAddress)
+                peers.enqueue(port: row.localPort, address: row.remoteAddress)
             }
         }
+        peers.flush()
     }
 
     /// True when a socket on `port` in `state` has its remote address tallied. (Mutating only
@@ -104,15 +105,25 @@ public struct PortTableBuilder: Sendable {
                 ports.append(PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6))
             }
         }
-        var peersByPort: [UInt16: [IPAddress: Int]] = [:]
-        for (port, address, count) in peers.entries { peersByPort[port, default: [:]][address.unmapped, default: 0] += count }
-        var topPeers: [UInt16: [PeerCount]] = [:]
-        for (port, counts) in peersByPort {
-            let ranked = counts.map { PeerCount(address: $0.key, count: $0.value) }.sorted {
-                $0.count != $1.count ? $0.count > $1.count : $0.address.description < $1.address.description
+        return PortTable(ports: ports, malformedRows: malformedRows, topPeers: topPeerSelections())
+    }
+
+    /// The best `topPeerLimit` peers of each port with tallied peers: one bounded heap per
+    /// port, found through the port's accumulator slot (no hashing, no sort of the tally).
+    func topPeerSelections() -> [UInt16: [PeerCount]] {
+        var selections: [PeerSelection] = []
+        var selectionBySlot = [Int32](repeating: -1, count: peers.used.isEmpty ? 0 : accumulators.count)
+        peers.forEachEntry { port, address, count in
+            // A tallied socket was counted first, so its port has a slot.
+            let slot = Int(slotByPort[Int(port)])
+            if selectionBySlot[slot] < 0 {
+                selectionBySlot[slot] = Int32(selections.count)
+                selections.append(PeerSelection(port: port, limit: topPeerLimit))
             }
-            topPeers[port] = Array(ranked.prefix(topPeerLimit))
+            selections[Int(selectionBySlot[slot])].offer(PeerCount(address: address, count: count))
         }
-        return PortTable(ports: ports, malformedRows: malformedRows, topPeers: topPeers)
+        var topPeers: [UInt16: [PeerCount]] = [:]
+        for selection in selections { topPeers[selection.port] = selection.ranked }
+        return topPeers
     }
 }

@@ -209,16 +209,21 @@ public enum ProcNetTCPParser {
     }
 
     /// Decodes an address's valid hex digits. The kernel prints each 32-bit word of the address
-    /// as a host-order number, so the word's native bytes are in network order.
+    /// as the number its memory holds, read in the kernel's `byteOrder`; that memory is in
+    /// network order, so the address's bytes are the number's bytes in that order
+    /// (`0100007F` is 127.0.0.1 on a little-endian machine, 1.0.0.127 on a big-endian one).
     @inlinable
-    static func address(_ text: UnsafePointer<UInt8>, family: AddressFamily) -> IPAddress {
-        var words = SIMD4<UInt32>.zero
+    static func address(_ text: UnsafePointer<UInt8>, family: AddressFamily, byteOrder: ByteOrder = .host) -> IPAddress {
+        var bytes = SIMD16<UInt8>.zero
         for word in 0..<(family.addressHexDigits / 8) {
             var value: UInt32 = 0
             for index in 0..<8 { value = value << 4 | nibble(text[8 * word + index]) }
-            words[word] = value.littleEndian
+            for byte in 0..<4 {
+                let shift = byteOrder == .littleEndian ? 8 * byte : 24 - 8 * byte
+                bytes[4 * word + byte] = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+            }
         }
-        return IPAddress(family: family, bytes: unsafeBitCast(words, to: SIMD16<UInt8>.self))
+        return IPAddress(family: family, bytes: bytes)
     }
 
     // MARK: - Rows

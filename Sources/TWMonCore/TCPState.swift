@@ -32,11 +32,16 @@ public enum TCPState: UInt8, CaseIterable, Sendable, Hashable, Comparable {
         }
     }
 
-    /// Looks a state up by its kernel name, case-insensitively; `-` may stand for `_`.
+    /// Looks a state up by its exact kernel name (`TIME_WAIT`), as the Varlink interface
+    /// documents it; nil for any other spelling.
     public init?(name: String) {
-        let normalized = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
-        guard let state = TCPState.allCases.first(where: { $0.name == normalized }) else { return nil }
+        guard let state = TCPState.allCases.first(where: { $0.name == name }) else { return nil }
         self = state
+    }
+
+    /// Looks a state up as an operator may type it: any case, `-` for `_` (`time-wait`).
+    public init?(typedName: String) {
+        self.init(name: String(typedName.uppercased().map { $0 == "-" ? "_" : $0 }))
     }
 
     public static func < (lhs: TCPState, rhs: TCPState) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -1,6 +1,10 @@
 /// One Varlink method call: `{"method":"io.twmon.Monitor.GetStatus","parameters":{…}}`,
-/// optionally with `"oneway":true` (no reply wanted) or `"more":true` (the client accepts
-/// several replies; twmon's methods always send one).
+/// optionally with `"oneway":true` (no reply wanted), `"more":true` (the client accepts
+/// several replies; twmon's methods always send one) or `"upgrade":true` (the client asks to
+/// take the connection over with another protocol after the reply).
+///
+/// A key given twice, in the call or in its parameters, is an error (`duplicateKey`), as in
+/// systemd's JSON dispatch: which of the two was meant cannot be known.
 public struct VarlinkCall: Sendable {
     /// The fully qualified method name, `INTERFACE.Method`.
     public var method: String
@@ -10,12 +14,18 @@ public struct VarlinkCall: Sendable {
     public var oneway: Bool
     /// The client accepts more than one reply.
     public var more: Bool
+    /// The client asks for a protocol upgrade after the reply.
+    public var upgrade: Bool
 
-    public init(method: String, parameters: [(key: String, value: JSONValue)] = [], oneway: Bool = false, more: Bool = false) {
+    public init(
+        method: String, parameters: [(key: String, value: JSONValue)] = [], oneway: Bool = false, more: Bool = false,
+        upgrade: Bool = false
+    ) {
         self.method = method
         self.parameters = parameters
         self.oneway = oneway
         self.more = more
+        self.upgrade = upgrade
     }
 
     /// Decodes one message (without its NUL).
@@ -26,16 +36,29 @@ public struct VarlinkCall: Sendable {
         } catch {
             throw .invalidJSON(error)
         }
-        guard case .object = value else { throw .notAnObject }
+        guard case .object(let members) = value else { throw .notAnObject }
+        try Self.rejectDuplicates(in: members)
         guard case .string(let method)? = value["method"] else { throw .invalidMember("method") }
         self.method = method
         switch value["parameters"] {
         case nil, .null?: parameters = []
-        case .object(let members)?: parameters = members
+        case .object(let members)?:
+            try Self.rejectDuplicates(in: members)
+            parameters = members
         default: throw .invalidMember("parameters")
         }
         oneway = try Self.flag("oneway", in: value)
         more = try Self.flag("more", in: value)
+        upgrade = try Self.flag("upgrade", in: value)
+    }
+
+    /// Objects are small (a call has at most five members, a method a few parameters): a
+    /// quadratic check allocates nothing.
+    private static func rejectDuplicates(in members: [(key: String, value: JSONValue)]) throws(VarlinkCallError) {
+        for index in members.indices.dropFirst() {
+            let key = members[index].key
+            if members[..<index].contains(where: { $0.key == key }) { throw .duplicateKey(key) }
+        }
     }
 
     private static func flag(_ key: String, in value: JSONValue) throws(VarlinkCallError) -> Bool {
@@ -46,8 +69,8 @@ public struct VarlinkCall: Sendable {
         }
     }
 
-    /// The call as a message without its NUL: `method` and `parameters`, and `oneway` and
-    /// `more` when set.
+    /// The call as a message without its NUL: `method` and `parameters`, and `oneway`, `more`
+    /// and `upgrade` when set.
     public var message: [UInt8] {
         var json = JSONWriter()
         json.beginObject()
@@ -56,6 +79,7 @@ public struct VarlinkCall: Sendable {
         JSONValue.object(parameters).write(into: &json)
         if oneway { json.member("oneway", true) }
         if more { json.member("more", true) }
+        if upgrade { json.member("upgrade", true) }
         json.endObject()
         return json.bytes
     }
@@ -79,14 +103,18 @@ public enum VarlinkCallError: Error, Sendable, Equatable, CustomStringConvertibl
     case invalidJSON(JSONParseError)
     /// JSON, but not an object.
     case notAnObject
-    /// A member of the call (`method`, `parameters`, `oneway`, `more`) is missing or mistyped.
+    /// A member of the call (`method`, `parameters`, `oneway`, `more`, `upgrade`) is missing or
+    /// mistyped.
     case invalidMember(String)
+    /// A key appears twice in the call or in its parameters.
+    case duplicateKey(String)
 
     public var description: String {
         switch self {
         case .invalidJSON(let error): "not JSON: \(error)"
         case .notAnObject: "not a JSON object"
         case .invalidMember(let name): "invalid or missing '\(name)'"
+        case .duplicateKey(let name): "'\(name)' given more than once"
         }
     }
 }

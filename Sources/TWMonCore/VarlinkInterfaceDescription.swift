@@ -169,7 +169,8 @@ public enum VarlinkInterfaceDescription {
 
         # The per-port table of the latest scan, most TIME_WAIT first (then most
         # sockets, then lowest port). listeningOnly keeps server ports, state keeps
-        # ports with a socket in that state (a kernel state name such as TIME_WAIT),
+        # ports with a socket in that state (a kernel state name such as TIME_WAIT,
+        # spelt exactly: time_wait is InvalidState),
         # limit keeps the first ports. totals, port_count and server_ports always
         # describe the whole namespace.
         method ListPorts(listeningOnly: ?bool, state: ?string, limit: ?int) -> (

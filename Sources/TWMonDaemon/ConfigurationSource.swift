@@ -24,7 +24,12 @@ public struct ConfigurationSource: Sendable {
     public func load() throws(ConfigurationError) -> Configuration {
         var configuration = try ConfigurationLoader.load(path: path, required: required)
         if let procRoot { configuration.scan.procRoot = procRoot }
-        if let socket { configuration.control.socket = socket }
+        if let socket {
+            if let problem = Configuration.Control.problem(withSocketPath: socket) {
+                throw ConfigurationError(path: nil, problems: [ConfigurationProblem(key: "--socket", message: "\(problem), got \"\(socket)\"")])
+            }
+            configuration.control.socket = socket
+        }
         return configuration
     }
 }

@@ -31,6 +31,8 @@ public actor MonitorEngine {
     private var reloadProblem: String?
     /// The latest scan failure, cleared by the next successful scan.
     private var scanProblem: String?
+    /// Why the namespace's TIME_WAIT figures are unreadable, while they are.
+    private var countersProblem: String?
 
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
@@ -78,7 +80,7 @@ public actor MonitorEngine {
         let started = clock.now
         var table: PortTable
         do {
-            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert)
+            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers)
         } catch {
             scanProblem = "scan failed: \(error)"
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
@@ -88,7 +90,7 @@ public actor MonitorEngine {
         let duration = clock.now - started
         scanProblem = nil
         scanCount += 1
-        let namespace = namespaceReader.read()
+        let namespace = readNamespaceCounters()
         let actions = policy.evaluate(table, namespace: namespace, now: moment)
         // A port that jumped straight over its threshold had no peers tallied: tally them now.
         let missingPeers = actions.compactMap { action -> UInt16? in
@@ -96,7 +98,7 @@ public actor MonitorEngine {
             if case .portReminder(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
             return nil
         }
-        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers) {
+        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers) {
             for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
         }
         for action in actions { report(action, table: table, at: moment.wallClock) }
@@ -125,9 +127,10 @@ public actor MonitorEngine {
         return true
     }
 
-    /// The problems in force (a failing scan, a refused reload), as one line.
+    /// The problems in force (a failing scan, a refused reload, unreadable namespace counters),
+    /// as one line.
     private var problem: String? {
-        let problems = [scanProblem, reloadProblem].compactMap { $0 }
+        let problems = [scanProblem, reloadProblem, countersProblem].compactMap { $0 }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
@@ -143,12 +146,26 @@ public actor MonitorEngine {
         }
     }
 
+    /// The namespace's figures, or nil when they are missing or unreadable; a failure is logged
+    /// when it starts and shown in `problem` until it ends.
+    private func readNamespaceCounters() -> NamespaceTimeWait? {
+        do {
+            let figures = try namespaceReader.read()
+            countersProblem = nil
+            return figures
+        } catch {
+            if countersProblem == nil { logger.warning("namespace counters unreadable", metadata: ["error": "\(error)"]) }
+            countersProblem = "\(error)"
+            return nil
+        }
+    }
+
     private func report(_ action: AlertAction, table: PortTable, at now: Double) {
         var peers: [PeerCount] = []
         let entry: AlertHistoryEntry
         switch action {
         case .portRaised(let alert), .portReminder(let alert), .portCleared(let alert):
-            peers = Array((table.topPeers[alert.port] ?? []).prefix(configuration.alert.topPeers))
+            peers = table.topPeers[alert.port] ?? []
             entry = AlertHistoryEntry(event: Self.event(action), port: alert.port, timeWait: alert.timeWait, threshold: alert.limits.threshold, at: now)
         case .namespaceRaised(let alert), .namespaceReminder(let alert), .namespaceCleared(let alert):
             entry = AlertHistoryEntry(event: Self.event(action), port: nil, timeWait: alert.timeWait, threshold: alert.threshold, at: now)

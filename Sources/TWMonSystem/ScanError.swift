@@ -2,8 +2,9 @@
 public enum ScanError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `net/tcp` is missing under the proc root: the root is wrong or /proc/net is hidden.
     case missingTable(path: String)
-    /// A table exists but could not be read.
-    case unreadable(SystemCallError)
+    /// A table exists but could not be read, or is not what a table can be (not a regular
+    /// file, a line longer than any row).
+    case unreadable(FileReadError)
     /// The netlink sock_diag dump failed.
     case netlink(String)
 

@@ -50,9 +50,11 @@ public final class Scanner {
         self.autoChoice = autoChoice
     }
 
-    /// Scans once; TIME_WAIT peers are tallied for the ports in `peerPorts`.
-    public func scan(watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16]()) throws(ScanError) -> PortTable {
+    /// Scans once; TIME_WAIT peers are tallied for the ports in `peerPorts`, and the table
+    /// keeps the `topPeers` with the most sockets of each.
+    public func scan(watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16](), topPeers: Int = 5) throws(ScanError) -> PortTable {
         builder.reset(watchingPeersOf: peerPorts)
+        builder.topPeerLimit = topPeers
         try source.collect(into: &builder)
         return builder.build()
     }

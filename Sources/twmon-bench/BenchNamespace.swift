@@ -104,7 +104,7 @@ func socketsElsewhere(than excluded: BenchNamespace) -> Int {
 /// The text of a small file (/proc), or nil.
 func readProcText(_ path: String) -> String? {
     let reader = ProcFileReader(initialCapacity: 16_384)
-    guard (try? reader.read(path: path)) == true else { return nil }
+    guard (try? reader.read(path: path, limit: 1 << 20)) == true else { return nil }
     return reader.withBytes { String(decoding: $0, as: UTF8.self) }
 }
 

@@ -37,7 +37,8 @@ struct MeasureCommand: ParsableCommand {
     }
 
     func run() throws {
-        let floorReader = ProcFileReader()
+        // As large as the largest table, so that the floor is one buffer reused, never regrown.
+        let floorReader = ProcFileReader(initialCapacity: 64 << 20)
         let piecesReader = ProcFileReader()
         let procScanner = Scanner(source: ProcNetSource())
         let netlinkScanner = Scanner(source: try NetlinkSource())
@@ -52,8 +53,8 @@ struct MeasureCommand: ParsableCommand {
             try Cost.of {
                 switch method {
                 case .floor:
-                    try floorReader.read(path: "/proc/net/tcp")
-                    try floorReader.read(path: "/proc/net/tcp6")
+                    try floorReader.read(path: "/proc/net/tcp", limit: .max)
+                    try floorReader.read(path: "/proc/net/tcp6", limit: .max)
                 case .floorPieces:
                     try piecesReader.readLines(path: "/proc/net/tcp") { _ in }
                     try piecesReader.readLines(path: "/proc/net/tcp6") { _ in }
@@ -64,7 +65,7 @@ struct MeasureCommand: ParsableCommand {
                 case .netlink:
                     netlinkTable = try netlinkScanner.scan()
                 case .check:
-                    namespace = counters.read()
+                    namespace = try counters.read()
                 case .judge:
                     seconds += 1
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)

@@ -26,7 +26,7 @@ struct ParseCommand: ParsableCommand {
 
     func run() throws {
         let reader = ProcFileReader()
-        guard try reader.read(path: file) else { throw ValidationError("\(file) does not exist") }
+        guard try reader.read(path: file, limit: .max) else { throw ValidationError("\(file) does not exist") }
         var builder = PortTableBuilder()
         var samples = Samples()
         var table = PortTable()

@@ -39,7 +39,7 @@ struct LoadGenerator: ParsableCommand {
     @Option(name: .customLong("close-wait"), help: "Connections closed by the client only.")
     var closeWait = 0
 
-    @Option(name: .customLong("source-addresses"), help: "Bind IPv4 clients to 127.0.0.1…127.0.0.N and ports 10000…59999 (50 000 connections per address, past the ephemeral range).")
+    @Option(name: .customLong("source-addresses"), help: "Bind IPv4 clients to N loopback addresses from 127.0.0.1 on (127.0.0.1…127.0.0.254, then 127.0.1.0…) and ports 10000…59999 (50 000 connections per address, past the ephemeral range): N distinct peers.")
     var sourceAddresses = 1
 
     @Flag(help: "Keep the listener and open sockets until SIGTERM, SIGINT or SIGHUP.")
@@ -50,7 +50,7 @@ struct LoadGenerator: ParsableCommand {
                               ("--established", established), ("--close-wait", closeWait)] where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
-        if sourceAddresses < 1 || sourceAddresses > 254 { throw ValidationError("--source-addresses must be 1...254") }
+        if sourceAddresses < 1 || sourceAddresses > 1 << 20 { throw ValidationError("--source-addresses must be 1...1048576") }
         if LoopbackAddress(listen) == nil { throw ValidationError("cannot parse --listen \(listen)") }
         if let connect, LoopbackAddress(connect) == nil { throw ValidationError("cannot parse --connect \(connect)") }
     }
@@ -120,7 +120,8 @@ struct LoadGenerator: ParsableCommand {
     private func pair(_ listener: LoopbackSocket, _ target: LoopbackAddress, _ index: Int) throws -> (LoopbackSocket, LoopbackSocket) {
         var source: LoopbackAddress?
         if sourceAddresses > 1, target.family == AF_INET {
-            source = LoopbackAddress("127.0.0.\(1 + index % sourceAddresses)")
+            let host = 1 + index % sourceAddresses
+            source = LoopbackAddress("127.\(host >> 16).\(host >> 8 & 0xFF).\(host & 0xFF)")
             source!.port = UInt16(10_000 + (index / sourceAddresses) % 50_000)
         }
         let client = try LoopbackSocket.connected(to: target, from: source)

@@ -27,9 +27,15 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("CRITICAL when a server port has at least this many TIME_WAIT sockets.", valueName: "N"))
     var critical: Int?
 
+    /// The counts a level may be: a port's TIME_WAIT count is a kernel `int`.
+    static let levels = KernelCount.range.upperBound
+
     func validate() throws {
-        if let warning, warning < 1 { throw ValidationError("--warning must be at least 1") }
-        if let critical, critical < 1 { throw ValidationError("--critical must be at least 1") }
+        for (name, level) in [("--warning", warning), ("--critical", critical)] {
+            if let level, !(1...Self.levels).contains(level) {
+                throw ValidationError("\(name) must be from 1 to \(Self.levels), got \(level)")
+            }
+        }
         if let warning, let critical, critical < warning { throw ValidationError("--critical must not be below --warning") }
     }
 

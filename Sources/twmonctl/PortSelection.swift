@@ -6,14 +6,14 @@ struct PortSelection: ParsableArguments {
     @Flag(help: "Only server ports (a LISTEN socket exists on them).")
     var listening = false
 
-    @Option(help: ArgumentHelp("Only ports with at least one socket in this state (e.g. TIME_WAIT).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Only ports with at least one socket in this state (e.g. TIME_WAIT; any case, - for _).", valueName: "NAME"))
     var state: String?
 
     @Option(help: ArgumentHelp("Show at most this many ports.", valueName: "N"))
     var limit: Int?
 
     func validate() throws {
-        if let state, TCPState(name: state) == nil {
+        if let state, TCPState(typedName: state) == nil {
             let names = TCPState.allCases.map(\.name).joined(separator: ", ")
             throw ValidationError("unknown state '\(state)'; expected one of \(names)")
         }
@@ -21,5 +21,5 @@ struct PortSelection: ParsableArguments {
     }
 
     /// The state asked for, validated.
-    var tcpState: TCPState? { state.flatMap(TCPState.init(name:)) }
+    var tcpState: TCPState? { state.flatMap(TCPState.init(typedName:)) }
 }

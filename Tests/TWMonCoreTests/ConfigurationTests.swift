@@ -42,7 +42,7 @@ private func customConfiguration() -> Configuration {
         443: Configuration.PortOverride(timeWaitThreshold: 1_000),
         65535: Configuration.PortOverride(),
     ]
-    expected.control.socket = "@twmond"
+    expected.control.socket = "/run/twmon/control.sock"
     expected.log.level = "debug"
     return expected
 }
@@ -108,7 +108,7 @@ struct ConfigurationTests {
             [ports.65535]
 
             [control]
-            socket = "@twmond"
+            socket = "/run/twmon/control.sock"
 
             [log]
             level = "debug"
@@ -256,6 +256,53 @@ struct ConfigurationTests {
         #expect(found.first?.message.hasPrefix("must be an absolute path") == true)
     }
 
+    /// `@name` would pass for an abstract socket but bind a file named `@name`: refused.
+    @Test func abstractControlSocketsAreRefused() {
+        let found = problems("[control]\nsocket = \"@twmond\"")
+        #expect(found == [ConfigurationProblem(
+            key: "control.socket", message: "abstract sockets (@name) are not supported; give an absolute path, got \"@twmond\""
+        )])
+    }
+
+    /// The TOML parser sees a C string: a NUL would end the file early and hide what follows.
+    @Test(arguments: [
+        ("\0", "line 1, column 1"), ("[alert]\nsustain = 1\n\0colour = 1\n", "line 3, column 1"),
+        ("[alert]\nsustain = 1 # x\0\n", "line 2, column 16"), ("# é\0", "line 1, column 5"),
+    ])
+    func aNulByteIsAnError(text: String, position: String) {
+        #expect(problems(text) == [ConfigurationProblem(key: position, message: "NUL byte in the file")])
+    }
+
+    /// Headers that made toml++ abort the process (a failed assertion, found by the config
+    /// fuzz target): reported as syntax errors, and the test process survives them.
+    @Test(arguments: [
+        ("[+can]\ninterval = 0\n", "line 1, column 2"),
+        ("[[!x]]\n", "line 1, column 3"),
+        ("[ #x]\n", "line 1, column 3"),
+        ("[alert]\nsustain = 1\n  [  ,x]\n", "line 3, column 6"),
+        ("colour = \"blue\"\n[+can]\ninterval = 0\n[ports.\"080\"]\nignore = 1\n[ports.http]\n[control]\u{08}socket = \"@x\"\n", "line 2, column 2"),
+        ("[\n", "line 1, column 2"),
+    ])
+    func headersTheTOMLLibraryWouldAbortOn(text: String, position: String) {
+        #expect(problems(text) == [ConfigurationProblem(
+            key: position, message: "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
+        )])
+    }
+
+    /// Brackets inside strings, comments, arrays and inline tables are not headers.
+    @Test(arguments: [
+        "# [+x]\n[alert]\nsustain = 2\n",
+        "[alert] # [+x]\nsustain = 2\n",
+        "x = [\n  [+1, 2],\n  [ [3] ],\n]\n[alert]\nsustain = 2\n",
+        "x = \"\"\"\n[+x]\n\"\"\"\n[alert]\nsustain = 2\n",
+        "x = '''\n[!x]\n'''\n[alert]\nsustain = 2\n",
+        "x = \"[+x] \\\" [\"\n[alert]\nsustain = 2\n",
+        "x = { y = [ {} ] }\n[\"alert\"]\nsustain = 2\n",
+    ])
+    func bracketsThatAreNotHeaders(text: String) {
+        #expect(problemKeys(text) == ["x"] || problemKeys(text) == [])
+    }
+
     @Test func controlSocketMustFitAUnixSocketAddress() {
         let longest = "/" + String(repeating: "s", count: 106)
         #expect(problems("[control]\nsocket = \"\(longest)\"") == [])
@@ -268,6 +315,14 @@ struct ConfigurationTests {
         ("[ports.65536]", "ports.65536"),
         ("[ports.http]\nignore = true", "ports.http"),
         ("[ports.-1]", "ports.-1"),
+        ("[ports.\"+80\"]\nignore = true", "ports.+80"),
+        ("[ports.\"080\"]\nignore = true", "ports.080"),
+        ("[ports.\" 80\"]\nignore = true", "ports. 80"),
+        ("[ports.\"80 \"]\nignore = true", "ports.80 "),
+        ("[ports.\"0080\"]", "ports.0080"),
+        ("[ports.\"٨٠\"]", "ports.٨٠"),
+        // One port, two spellings: the non-canonical one is refused, so no override is lost.
+        ("[ports.80]\nignore = false\n[ports.\"080\"]\nignore = true", "ports.080"),
         ("[ports]\n8080 = 5", "ports.8080"),
         ("ports = 5", "ports"),
         ("ports = [8080]", "ports"),

@@ -27,7 +27,18 @@ struct IPAddressTests {
 
     @Test func stateNamesRoundTrip() {
         for state in TCPState.allCases { #expect(TCPState(name: state.name) == state) }
-        #expect(TCPState(name: "time-wait") == .timeWait)
         #expect(TCPState(name: "TIMEWAIT") == nil)
     }
+
+    /// The protocol name is exact (as the Varlink interface documents it); only what an
+    /// operator types on the command line is folded.
+    @Test(arguments: [("TIME_WAIT", true), ("time_wait", false), ("Time_Wait", false), ("time-wait", false), ("TIME_WAIT ", false)])
+    func stateNamesAreExact(name: String, known: Bool) {
+        #expect((TCPState(name: name) == .timeWait) == known)
+        #expect(TCPState(typedName: name.trimmingSuffix()) == .timeWait)
+    }
+}
+
+private extension String {
+    func trimmingSuffix() -> String { last == " " ? String(dropLast()) : self }
 }

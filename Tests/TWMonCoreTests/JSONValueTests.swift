@@ -23,10 +23,20 @@ struct JSONValueTests {
 
     @Test(arguments: [
         "", " ", "{", "[1,]", "{\"a\":1,}", "{a:1}", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul",
-        "\"abc", "\"\u{01}\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{\"a\" 1}", "NaN", "1e999",
+        "\"abc", "\"\u{01}\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{\"a\" 1}", "NaN", "Infinity", "-1e",
     ])
     func rejectsInvalidDocuments(_ text: String) {
         #expect(throws: JSONParseError.self) { try parse(text) }
+    }
+
+    /// Valid JSON beyond Double's range is ±infinity, a value no parameter accepts; it is not a
+    /// syntax error (which would end the connection).
+    @Test(arguments: [
+        ("1e999", Double.infinity), ("-1e999", -Double.infinity), (String(repeating: "9", count: 60_000), Double.infinity),
+        ("-" + String(repeating: "9", count: 60_000), -Double.infinity), ("1e-999", 0), ("9223372036854775808", 9223372036854775808),
+    ])
+    func numbersOutOfRange(text: String, expected: Double) throws {
+        #expect(try parse(text) == .number(expected))
     }
 
     @Test func rejectsInvalidUTF8() {

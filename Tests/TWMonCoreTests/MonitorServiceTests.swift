@@ -63,7 +63,7 @@ struct MonitorServiceTests {
     @Test func listPortsSelection() {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":true,"limit":2}}"#)
             == #"{"parameters":{"ports":[\#(Self.port8080),\#(Self.port443)],\#(Self.wholeNamespace)}}"#)
-        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"close-wait","listeningOnly":null}}"#)
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"CLOSE_WAIT","listeningOnly":null}}"#)
             == #"{"parameters":{"ports":[\#(Self.port443)],\#(Self.wholeNamespace)}}"#)
         #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":0}}"#)
             == #"{"parameters":{"ports":[],\#(Self.wholeNamespace)}}"#)
@@ -116,6 +116,39 @@ struct MonitorServiceTests {
     ])
     func errorReplies(_ call: String, _ expected: String) {
         #expect(reply(call) == expected)
+    }
+
+    private static func invalid(_ parameter: String) -> String {
+        #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"\#(parameter)"}}"#
+    }
+
+    /// Numbers beyond any range, keys given twice, a state name in another case and a request
+    /// for a protocol upgrade: each gets an error reply and the connection stays usable
+    /// (issue 10, E).
+    @Test(arguments: [
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":1e999}}"#, invalid("limit")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":-1e999}}"#, invalid("limit")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":\#(String(repeating: "9", count: 60_000))}}"#, invalid("limit")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":9223372036854775808}}"#, invalid("limit")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","parameters":{"x":1e999}}"#, invalid("x")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","oneway":1e999}"#, invalid("oneway")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":1,"limit":2}}"#, invalid("limit")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"LISTEN","limit":1,"state":"TIME_WAIT"}}"#, invalid("state")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","method":"io.twmon.Monitor.ListPorts"}"#, invalid("method")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","oneway":false,"oneway":true}"#, invalid("oneway")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","upgrade":true}"#, invalid("upgrade")),
+        (#"{"method":"org.varlink.service.GetInfo","upgrade":true}"#, invalid("upgrade")),
+        (#"{"method":"io.twmon.Monitor.GetStatus","upgrade":"yes"}"#, invalid("upgrade")),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"time_wait"}}"#,
+         #"{"error":"io.twmon.Monitor.InvalidState","parameters":{"state":"time_wait","expected":["ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING","NEW_SYN_RECV"]}}"#),
+    ])
+    func hostileCallsGetErrorReplies(_ call: String, _ expected: String) {
+        #expect(reply(call) == expected)
+    }
+
+    /// `upgrade: false` is an ordinary call.
+    @Test func upgradeFalseIsAnOrdinaryCall() {
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts","upgrade":false}"#) == reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#))
     }
 
     @Test func invalidStateIsCheckedBeforeReadiness() {

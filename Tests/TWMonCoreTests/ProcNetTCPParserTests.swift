@@ -27,6 +27,26 @@ struct ProcNetTCPParserTests {
         #expect(parsed.malformedRows == testCase.malformed)
     }
 
+    /// The same address as kernels of both byte orders print it, decoded with the order given:
+    /// independent of the order of the machine running the test.
+    @Test(arguments: [
+        ("0100007F", AddressFamily.ipv4, ByteOrder.littleEndian, "127.0.0.1"),
+        ("7F000001", .ipv4, .bigEndian, "127.0.0.1"),
+        ("0100007F", .ipv4, .bigEndian, "1.0.0.127"),
+        ("B80D0120000000000000000007000000", .ipv6, .littleEndian, "2001:db8::7"),
+        ("20010DB8000000000000000000000007", .ipv6, .bigEndian, "2001:db8::7"),
+        ("0000000000000000FFFF00000100007F", .ipv6, .littleEndian, "::ffff:127.0.0.1"),
+        ("00000000000000000000FFFF7F000001", .ipv6, .bigEndian, "::ffff:127.0.0.1"),
+        ("00000000000000000000000001000000", .ipv6, .littleEndian, "::1"),
+        ("00000000000000000000000000000001", .ipv6, .bigEndian, "::1"),
+    ])
+    func decodesAddressesInEitherByteOrder(text: String, family: AddressFamily, order: ByteOrder, expected: String) {
+        let bytes = Array(text.utf8)
+        let address = bytes.withUnsafeBufferPointer { ProcNetTCPParser.address($0.baseAddress!, family: family, byteOrder: order) }
+        #expect(address.description == expected)
+        #expect(address.family == family)
+    }
+
     @Test func decodesIPv4AddressesPortsAndState() throws {
         let records = ProcNetTCPParser.records(in: try Fixture.bytes("tcp-ipv4.txt"), family: .ipv4).records
         #expect(records[0].local.description == "127.0.0.1:8080")

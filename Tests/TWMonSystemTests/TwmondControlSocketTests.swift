@@ -101,6 +101,10 @@ struct TwmondControlSocketTests {
             #expect(check.standardOutput.contains(" | port_time_wait="))
             #expect(try Self.twmonctl(["check", "--socket", socket, "--warning", "1000"]).status == MonitoringCheck.State.ok.rawValue)
             #expect(try Self.twmonctl(["check", "--socket", socket, "--warning", "0"]).status == MonitoringCheck.State.unknown.rawValue)
+            // Beyond any count: a usage error (UNKNOWN), not a trap.
+            let huge = try Self.twmonctl(["check", "--socket", socket, "--warning", "4611686018427387904"])
+            #expect(huge.status == MonitoringCheck.State.unknown.rawValue)
+            #expect(huge.standardOutput == "TWMON UNKNOWN - --warning must be from 1 to 2147483647, got 4611686018427387904\n")
 
             // SIGTERM: a clean exit that removes the socket file it bound.
             daemon.terminate()
