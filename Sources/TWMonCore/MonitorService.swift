@@ -50,7 +50,9 @@ public enum MonitorService {
     /// (small constant replies, invalid parameters). Calls with equal keys on the same
     /// snapshot get the same bytes, so a server may encode them once and send them to all.
     /// `GetStatus` carries ages in whole seconds, so its key includes the second of `now`.
+    /// A call that asks for an upgrade gets its own (error) reply from `reply(to:)`.
     public static func sharedReplyKey(for call: VarlinkCall, now: Double) -> SharedReplyKey? {
+        guard !call.upgrade else { return nil }
         switch call.method {
         case "io.twmon.Monitor.GetStatus":
             guard call.parameters.isEmpty, now.isFinite, abs(now) < 1e15 else { return nil }

@@ -151,6 +151,17 @@ struct MonitorServiceTests {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts","upgrade":false}"#) == reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#))
     }
 
+    /// A server answers shareable calls from one encoded reply per snapshot; a call asking for
+    /// an upgrade must not get that reply but its own refusal.
+    @Test func upgradeCallsAreNeverShared() throws {
+        for method in ["GetStatus", "ListAlerts", "ListPorts"] {
+            let plain = try VarlinkCall(message: Array(#"{"method":"io.twmon.Monitor.\#(method)"}"#.utf8))
+            let upgrading = try VarlinkCall(message: Array(#"{"method":"io.twmon.Monitor.\#(method)","upgrade":true}"#.utf8))
+            #expect(MonitorService.sharedReplyKey(for: plain, now: 100) != nil)
+            #expect(MonitorService.sharedReplyKey(for: upgrading, now: 100) == nil)
+        }
+    }
+
     @Test func invalidStateIsCheckedBeforeReadiness() {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":-1}}"#, snapshot: nil)
             == #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#)
