@@ -61,7 +61,7 @@ struct PeerSelectionTests {
     /// Many peers with random counts, offered in random order: the same as the full sort.
     @Test(arguments: [1, 5, 37, 100])
     func agreesWithAFullSort(limit: Int) {
-        var generator = SplitMix(seed: UInt64(limit))
+        var generator = SplitMix64(seed: UInt64(limit))
         let sockets: [(IPAddress, Int)] = (0..<3_000).map { index in
             let address = Self.ipv4(127, UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF), UInt8(generator.next() % 4))
             return (generator.next() % 5 == 0 ? Self.mapped(address) : address, Int(generator.next() % 6) + 1)
@@ -73,7 +73,7 @@ struct PeerSelectionTests {
     /// for tables of 1 ... 5000 TIME_WAIT rows on one port, many distinct peers, fed in pieces.
     @Test(arguments: [1, 31, 32, 33, 1_000, 5_000])
     func batchedProcTallyAgreesWithTheReference(rows: Int) {
-        var generator = SplitMix(seed: UInt64(rows))
+        var generator = SplitMix64(seed: UInt64(rows))
         var text = "  sl  local_address rem_address   st\n"
         var sockets: [(IPAddress, Int)] = []
         for row in 0..<rows {
@@ -109,18 +109,5 @@ private extension Collection {
             let start = index(startIndex, offsetBy: offset)
             return self[start..<index(start, offsetBy: Swift.min(size, count - offset))]
         }
-    }
-}
-
-/// A small deterministic generator for test data.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }
