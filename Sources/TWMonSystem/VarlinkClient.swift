@@ -26,6 +26,10 @@ public final class VarlinkClient {
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        // A local until connected: once every stored property is set, a throwing init runs
+        // deinit, which would close the descriptor a second time (by then perhaps another
+        // thread's newly opened file).
+        let descriptor: Int32
         do {
             descriptor = try retryingSystemCall("socket") { socket(AF_UNIX, socketType, 0) }
         } catch {
@@ -49,6 +53,7 @@ public final class VarlinkClient {
             Glibc.close(descriptor)
             throw .connect(path: path, error)
         }
+        self.descriptor = descriptor
     }
 
     deinit { Glibc.close(descriptor) }

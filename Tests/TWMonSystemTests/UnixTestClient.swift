@@ -22,7 +22,9 @@ final class UnixTestClient: @unchecked Sendable {
     private var pending: [UInt8] = []
 
     init(path: String) throws {
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // Assigned only once connected: a throwing init with every stored property set runs
+        // deinit, which would close the descriptor twice (perhaps another test's by then).
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         let result = Self.withAddress(of: path) { connect(descriptor, $0, $1) }
         guard result == 0 else {
@@ -30,6 +32,7 @@ final class UnixTestClient: @unchecked Sendable {
             Glibc.close(descriptor)
             throw Failure(description: "connect \(path): \(reason)")
         }
+        self.descriptor = descriptor
     }
 
     deinit { Glibc.close(descriptor) }
