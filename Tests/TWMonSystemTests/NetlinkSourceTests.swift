@@ -50,6 +50,41 @@ struct NetlinkSourceTests {
         #expect(netlinkTable.malformedRows == 0)
     }
 
+    @Test("a port with more TIME_WAIT sockets than one datagram holds counts and tallies its peers as /proc does")
+    func manyDatagramsWithPeers() throws {
+        let listener = try LoopbackTCP.listener()
+        defer { listener.close() }
+        let port = try listener.localPort()
+        // 1 500 sockets: four datagrams of ≈ 370 messages, and three walks of the 512-socket batch.
+        let count = 1_500
+        for _ in 0..<count {
+            let client = try LoopbackTCP.connected(to: port)
+            try listener.accept().close()
+            client.awaitEndOfStream()
+            client.close()
+        }
+        let proc = Scanner(source: ProcNetSource())
+        let netlink = Scanner(source: try NetlinkSource())
+        var attempts = 0
+        while try proc.scan()[port: port]?.timeWait != count, attempts < 200 {
+            attempts += 1
+            usleep(10_000)
+        }
+
+        let netlinkTable = try netlink.scan(watchingPeersOf: [port])
+        let procTable = try proc.scan(watchingPeersOf: [port])
+        #expect(netlinkTable[port: port]?.ipv4[.timeWait] == count)
+        #expect(netlinkTable[port: port] == procTable[port: port])
+        let loopback = try #require(IPAddress([127, 0, 0, 1]))
+        #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: count)])
+        #expect(netlinkTable.topPeers == procTable.topPeers)
+        // Unwatched, the port counts the same and no peer is tallied.
+        let unwatched = try netlink.scan()
+        #expect(unwatched[port: port] == netlinkTable[port: port])
+        #expect(unwatched.topPeers.isEmpty)
+        #expect(netlinkTable.malformedRows == 0)
+    }
+
     @Test("the source's socket serves scan after scan")
     func scansRepeatedly() throws {
         let listener = try LoopbackTCP.listener()
