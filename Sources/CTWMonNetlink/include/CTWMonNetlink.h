@@ -15,7 +15,9 @@
 #include <linux/inet_diag.h>
 
 /// Opens a NETLINK_SOCK_DIAG datagram socket (close-on-exec) connected to the kernel, so that
-/// only the kernel can send to it. Returns the descriptor, or -1 with `errno` set.
+/// only the kernel can send to it, and made without CAP_NET_ADMIN, so that the kernel's dumps
+/// carry no attributes reserved for privileged readers (twmon reads none). Returns the
+/// descriptor, or -1 with `errno` set.
 int twmon_diag_open(void);
 
 /// A dump request as sent: the netlink header and an inet_diag request.
