@@ -75,6 +75,7 @@ struct RunCommand: ParsableCommand {
         report.machine.loadAfter = Machine.loadAverage()
 
         print(report.table(), terminator: "")
+        fflush(nil)  // the table before the log line on stderr, also when both go to one file
         try report.writeJSON(to: output)
         log("wrote \(output)")
     }
