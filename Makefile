@@ -147,7 +147,7 @@ uninstall:
 # TIME_WAIT sockets, the /proc floor and both scans measured in one process, the real twmond
 # with each source beside collectd (tcpconns) and node_exporter (tcpstat) over the same
 # seconds, twmond's memory and CPU. Needs root, iproute2 and procps; installs BENCH_PACKAGES
-# when missing (on a host run by systemd, apt also starts their services); takes about 12
+# when missing (on a host run by systemd, apt also starts their services); takes about 13
 # minutes. Prints a table and writes bench-results/bench.json. Options go in BENCH_FLAGS, e.g.
 # BENCH_FLAGS="--sizes 10000 --memory-scans 100 --cpu-seconds 10 --peer-seconds 10" for a quick look.
 BENCH_FLAGS  ?=
