@@ -27,7 +27,7 @@ public final class NetlinkSource: SocketTableSource {
     /// The size of one `recv()`. The kernel puts at most 32 KiB of messages in each datagram of
     /// a dump (less when the reader's buffer is smaller) and makes the next one only when the
     /// last is received, whatever SO_RCVBUF says. At 120 000 sockets 32 KiB and 64 KiB cost the
-    /// same, 16 KiB 3 % and 8 KiB (collectd's) 8 % more kernel time; 64 KiB leaves room should a
+    /// same, 16 KiB ≈ 3 % and 8 KiB (collectd's) 3–8 % more kernel time; 64 KiB leaves room should a
     /// kernel send more. A larger datagram is an error (`MSG_TRUNC`), never a silently cut one.
     private static let receiveSize = 64 * 1024
     /// Sockets the walker hands over per call: more than a 32 KiB datagram holds (≈ 370).
@@ -82,15 +82,16 @@ public final class NetlinkSource: SocketTableSource {
                 throw .netlink("dump: a \(received)-byte datagram does not fit the \(buffer.count)-byte buffer")
             }
             var cursor = twmon_diag_cursor_make(buffer.baseAddress, received, sequence)
-            while true {
+            walk: while true {
                 var count = 0
                 let event = twmon_diag_walk(&cursor, sockets.baseAddress, sockets.count, &count)
                 for index in 0..<count { add(sockets[index], to: &builder) }
                 switch event {
                 case TWMON_DIAG_FULL:
-                    continue
+                    continue walk
                 case TWMON_DIAG_END_OF_BUFFER:
                     malformed += cursor.malformed
+                    break walk
                 case TWMON_DIAG_DONE:
                     builder.addMalformedRows(malformed + cursor.malformed)
                     return
@@ -99,7 +100,6 @@ public final class NetlinkSource: SocketTableSource {
                 default:
                     throw .netlink("dump: truncated message")
                 }
-                break
             }
         }
     }
