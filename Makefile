@@ -24,6 +24,8 @@ DEBUG_BIN     = .build/debug
 MAN_DIR       = .build/man
 APT_PACKAGES  = libsystemd-dev pkg-config
 DEB_PACKAGES  = debhelper dpkg-dev fakeroot lintian
+# The monitors make bench measures twmond against, in the same namespace and run.
+BENCH_PACKAGES = collectd-core prometheus-node-exporter
 
 SBINDIR      ?= $(PREFIX)/sbin
 BINDIR       ?= $(PREFIX)/bin
@@ -151,13 +153,19 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; journalctl --update-catalog; fi
 
 # The scan benchmark: private network namespaces with 10 000, 50 000 and 120 000 server-side
-# TIME_WAIT sockets, the /proc floor and both scans measured in one process, the real twmond's
-# memory and CPU. Needs root, iproute2 and procps; takes about 10 minutes. Prints a table and
-# writes bench-results/bench.json. Options go in BENCH_FLAGS, e.g.
-# BENCH_FLAGS="--sizes 10000 --memory-scans 100 --cpu-seconds 10" for a quick look.
+# TIME_WAIT sockets, the /proc floor and both scans measured in one process, the real twmond
+# with each source beside collectd (tcpconns) and node_exporter (tcpstat) over the same
+# seconds, twmond's memory and CPU. Needs root, iproute2 and procps; installs BENCH_PACKAGES
+# when missing (on a host run by systemd, apt also starts their services); takes about 13
+# minutes. Prints a table and writes bench-results/bench.json. Options go in BENCH_FLAGS, e.g.
+# BENCH_FLAGS="--sizes 10000 --memory-scans 100 --cpu-seconds 10 --peer-seconds 10" for a quick look.
 BENCH_FLAGS  ?=
 bench: deps
 	@if [ "$$(id -u)" != 0 ]; then echo "make bench needs root: it creates network namespaces (ip netns)"; exit 1; fi
+	@if ! command -v collectd >/dev/null || ! command -v prometheus-node-exporter >/dev/null; then \
+	    echo "Installing $(BENCH_PACKAGES) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BENCH_PACKAGES); \
+	fi
 	$(SWIFT) build $(RELEASE_FLAGS) $(BUILD_FLAGS)
 	$(RELEASE_BIN)/twmon-bench run --bin-dir $(RELEASE_BIN) --output bench-results/bench.json $(BENCH_FLAGS)
 

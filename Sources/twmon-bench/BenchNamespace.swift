@@ -55,6 +55,26 @@ final class BenchNamespace {
         return process
     }
 
+    /// Makes a socket inside the namespace: the calling thread enters it for the `socket()` call
+    /// and returns to its own namespace; the socket stays in the one it was made in.
+    func makeSocket(domain: Int32, type: Int32) throws -> Int32 {
+        let own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        guard own >= 0 else { throw BenchFailure("open /proc/thread-self/ns/net: \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(own) }
+        let target = open("/run/netns/" + name, O_RDONLY | O_CLOEXEC)
+        guard target >= 0 else { throw BenchFailure("open /run/netns/\(name): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(target) }
+        guard setns(target, cloneNewNetwork) == 0 else { throw BenchFailure("setns \(name): \(String(cString: strerror(errno)))") }
+        let descriptor = socket(domain, type, 0)
+        let socketError = errno
+        guard setns(own, cloneNewNetwork) == 0 else {
+            // Staying in the benchmark's namespace would make every later figure wrong.
+            fatalError("cannot return to the benchmark's own network namespace: \(String(cString: strerror(errno)))")
+        }
+        guard descriptor >= 0 else { throw BenchFailure("socket in \(name): \(String(cString: strerror(socketError)))") }
+        return descriptor
+    }
+
     /// The namespace's `TCP:` line of /proc/net/sockstat, read through a process inside it.
     static func sockstat(of pid: pid_t) -> (inUse: Int, timeWait: Int)? {
         guard let text = readProcText("/proc/\(pid)/net/sockstat"),
@@ -78,6 +98,13 @@ final class BenchNamespace {
         ChildProcess.runRegardless(["ip", "netns", "delete", name])
     }
 }
+
+/// setns(2), which Glibc's module map leaves out (it needs _GNU_SOURCE).
+@_silgen_name("setns")
+private func setns(_ descriptor: Int32, _ type: Int32) -> Int32
+
+/// CLONE_NEWNET of <sched.h> (also left out): setns accepts only a network namespace.
+private let cloneNewNetwork: Int32 = 0x4000_0000
 
 /// TCP sockets (in use and TIME_WAIT) in the machine's other network namespaces, found through
 /// the processes in them. All namespaces share the kernel's socket hash table, and every scan

@@ -33,6 +33,8 @@ struct SizeResult {
     var figures: [String: Double] = [:]
     /// TCP sockets in the machine's other namespaces while the scans were measured.
     var socketsElsewhere = 0
+    /// twmond beside collectd and node_exporter in this namespace.
+    var peers: PeerResult?
     var memory: MemoryResult?
 
     init(timeWait: Int, createSeconds: Double) {
@@ -130,6 +132,17 @@ struct BenchReport {
             text += pad("", 12) + "sockets: /proc \(grouped(sockets)), netlink \(grouped(netlinkSockets)), "
                 + "sockstat tw \(grouped(Int(size.figures["time_wait_sockstat"] ?? 0))); made in \(format(size.createSeconds, decimals: 1)) s; "
                 + "\(grouped(size.socketsElsewhere)) in other namespaces\n"
+            if let peers = size.peers {
+                text += pad("", 12) + "side by side for \(format(peers.seconds, decimals: 0)) s (TIME_WAIT meanwhile "
+                    + "\(grouped(peers.timeWaitLow ?? 0))–\(grouped(peers.timeWaitHigh ?? 0)), mean \(grouped(peers.timeWaitMean ?? 0)); "
+                    + "node_exporter saw \(grouped(Int(peers.exporterTimeWait ?? -1)))), CPU per collection:\n"
+                for collector in peers.collectors {
+                    text += pad("", 14) + pad(Self.peerLabels[collector.name] ?? collector.name, 38)
+                        + pad(format(collector.perCollection * 1e3) + " ms", 10, right: true)
+                        + "  (\(collector.collections) in all; user \(format(collector.cpu.user * 1e3, decimals: 0)) ms, "
+                        + "system \(format(collector.cpu.system * 1e3, decimals: 0)) ms)\n"
+                }
+            }
             if let memory = size.memory {
                 var perScan = "-"
                 if let cpu = memory.cpuPerScan {
@@ -143,6 +156,7 @@ struct BenchReport {
             }
             text += "\n"
         }
+        text += peerTable()
         for idle in idle {
             text += "twmond, scan.source = \(pad(idle.source, 7)) scan.interval = 1, \(idle.sockets) sockets: "
                 + "\(format(idle.cpuPercent)) % of a core (\(format(idle.cpuSeconds * 1e3 / Double(max(idle.scans, 1)))) ms per scan; "
@@ -153,6 +167,33 @@ struct BenchReport {
             text += "  (\(grouped(first.socketsElsewhere)) sockets in other namespaces meanwhile)\n"
         }
         return text
+    }
+
+    /// How the comparison's collectors are labelled in the table.
+    static let peerLabels = [
+        "collectd": "collectd tcpconns, per 1 s interval",
+        "node_exporter": "node_exporter tcpstat, per scrape",
+        "twmond proc": "twmond scan.source = proc, per scan",
+        "twmond netlink": "twmond scan.source = netlink, per scan",
+    ]
+
+    /// All sizes' side-by-side figures in one table, as the README shows them.
+    func peerTable() -> String {
+        let measured = sizes.filter { $0.peers != nil }
+        guard !measured.isEmpty else { return "" }
+        let columns = ["collectd", "node_exporter", "twmond proc", "twmond netlink"]
+        var text = "CPU ms per collection, side by side in one namespace\n"
+        let header = pad("TIME_WAIT", 10) + columns.map { pad($0, 16, right: true) }.joined() + pad("netlink/collectd", 18, right: true)
+        text += header + "\n" + String(repeating: "-", count: header.count) + "\n"
+        for size in measured {
+            let peers = size.peers!
+            text += pad(grouped(size.timeWait), 10)
+            for column in columns {
+                text += pad(peers.cost(column).map { format($0.perCollection * 1e3) } ?? "-", 16, right: true)
+            }
+            text += pad(peers.netlinkToCollectd.map { format($0) + "×" } ?? "-", 18, right: true) + "\n"
+        }
+        return text + "\n"
     }
 
     func writeJSON(to path: String) throws {
@@ -185,6 +226,28 @@ struct BenchReport {
                             if let floor {
                                 json.member("cpu_ratio_to_floor", cost.cpu / floor.cpu)
                                 json.member("wall_ratio_to_floor", cost.wall / floor.wall)
+                            }
+                        }
+                    }
+                }
+                if let peers = size.peers {
+                    json.object("side_by_side") { json in
+                        json.member("seconds", peers.seconds)
+                        json.member("time_wait_low", peers.timeWaitLow ?? -1)
+                        json.member("time_wait_high", peers.timeWaitHigh ?? -1)
+                        json.member("time_wait_mean", peers.timeWaitMean ?? -1)
+                        json.member("node_exporter_time_wait_mean", peers.exporterTimeWait ?? -1)
+                        json.member("netlink_to_collectd", peers.netlinkToCollectd ?? .nan)
+                        json.array("collectors") { json in
+                            for collector in peers.collectors {
+                                json.beginObject()
+                                json.member("name", collector.name)
+                                json.member("collections", collector.collections)
+                                json.member("cpu_ms_per_collection", collector.perCollection * 1e3)
+                                json.member("cpu_seconds", collector.cpu.total)
+                                json.member("utime_seconds", collector.cpu.user)
+                                json.member("stime_seconds", collector.cpu.system)
+                                json.endObject()
                             }
                         }
                     }

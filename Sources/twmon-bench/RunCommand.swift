@@ -3,8 +3,8 @@ import Glibc
 
 /// `twmon-bench run` (what `make bench` runs, as root): first the real `twmond`'s CPU at a 1 s
 /// interval on a small table, then for each size a private network namespace with that many
-/// server-side TIME_WAIT sockets, the per-scan costs measured inside it, and `twmond`'s memory
-/// after many scans. Every namespace and process is removed at the end, also on an error or
+/// server-side TIME_WAIT sockets, the per-scan costs measured inside it, twmond beside collectd
+/// and node_exporter over the same seconds, and `twmond`'s memory after many scans. Every namespace and process is removed at the end, also on an error or
 /// SIGINT/SIGTERM. Prints a table and writes JSON.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +27,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("cpu-seconds"), help: "How long twmond's CPU is measured at a 1 s interval with < 1000 sockets; 0 skips.")
     var cpuSeconds = 60.0
 
+    @Option(name: .customLong("peer-seconds"), help: "How long twmond (both sources), collectd and node_exporter are measured side by side at each size; 0 skips.")
+    var peerSeconds = 30.0
+
     @Option(name: .customLong("bin-dir"), help: "Where twmond and twmon-loadgen are.")
     var binDirectory = ".build/release"
 
@@ -36,7 +39,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if parsedSizes == nil { throw ValidationError("--sizes must be positive numbers separated by commas") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
-        if established < 0 || memoryScans < 0 || cpuSeconds < 0 { throw ValidationError("counts must not be negative") }
+        if established < 0 || memoryScans < 0 || cpuSeconds < 0 || peerSeconds < 0 { throw ValidationError("counts must not be negative") }
     }
 
     private var parsedSizes: [Int]? {
@@ -72,6 +75,7 @@ struct RunCommand: ParsableCommand {
         report.machine.loadAfter = Machine.loadAverage()
 
         print(report.table(), terminator: "")
+        fflush(nil)  // the table before the log line on stderr, also when both go to one file
         try report.writeJSON(to: output)
         log("wrote \(output)")
     }
@@ -86,8 +90,11 @@ struct RunCommand: ParsableCommand {
             ["--listen", "127.0.0.1", "--port", String(port), "--time-wait", String(timeWait), "--source-addresses", String(addresses)]
         }
         let loadStarted = monotonicNow()
-        _ = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
+        let firstLoad = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
         var result = SizeResult(timeWait: size, createSeconds: monotonicNow() - loadStarted)
+        let keeper = TimeWaitKeeper(
+            namespace: namespace, target: size, loadgen: tools.loadgen, probe: firstLoad.pid, firstPort: 8081, arguments: load
+        )
 
         log("\(size) TIME_WAIT: measuring scans (\(runs) runs)")
         let elsewhereBefore = socketsElsewhere(than: namespace)
@@ -98,33 +105,33 @@ struct RunCommand: ParsableCommand {
             if parts.count == 2, let value = Double(parts[1]) { result.figures[String(parts[0])] = value }
         }
 
+        if peerSeconds > 0 {
+            log("\(size) TIME_WAIT: twmond (proc, netlink), collectd and node_exporter side by side for \(Int(peerSeconds)) s")
+            let comparison = PeerComparison(namespace: namespace, size: size, tools: tools, workspace: workspace, seconds: peerSeconds)
+            result.peers = try comparison.run(keeper: keeper)
+        }
         if memoryScans > 0 {
             log("\(size) TIME_WAIT: twmond, \(memoryScans) scans at scan.interval = 0.1")
-            result.memory = try daemonMemory(namespace: namespace, size: size, tools: tools, workspace: workspace, refill: load)
+            result.memory = try daemonMemory(namespace: namespace, size: size, tools: tools, workspace: workspace, keeper: keeper)
         }
         return result
     }
 
-    /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory.
-    ///
-    /// TIME_WAIT lasts 60 s, about as long as a scan run takes, so the sockets that expire are
-    /// made again: ten times a second, whatever the namespace lacks (less what load generators
-    /// still running are making) is made by a new load generator on a server port of its own
-    /// (so on 4-tuples of its own). The kernel expires TIME_WAIT sockets in batches, so the
-    /// count dips for a moment now and then; the lowest, highest and mean counts are reported.
+    /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory, while
+    /// `keeper` makes the TIME_WAIT sockets that expire again.
     private func daemonMemory(
-        namespace: BenchNamespace, size: Int, tools: Tools, workspace: Workspace, refill: (Int, Int) -> [String]
+        namespace: BenchNamespace, size: Int, tools: Tools, workspace: Workspace, keeper: TimeWaitKeeper
     ) throws -> MemoryResult {
         let notify = try NotifyListener(path: workspace.path("notify-\(size).sock"))
         let daemon = try startDaemon(
             in: namespace, label: String(size), interval: 0.1, tools: tools, workspace: workspace, notifySocket: notify.path
         )
+        defer { daemon.stop() }
         var result = MemoryResult()
+        keeper.restartStatistics()
         let began = monotonicNow()
-        var lastScan = began, refillPort = 8081
+        var lastScan = began
         var firstScanCPU: (cpu: Double, scans: Int)?
-        var refills: [(process: ChildProcess, count: Int)] = []
-        var samples = 0, sampleSum = 0
         while result.scans < memoryScans {
             guard daemon.isRunning else {
                 throw BenchFailure("twmond stopped; see \(workspace.path("twmond-\(size).log"))")
@@ -137,20 +144,11 @@ struct RunCommand: ParsableCommand {
             if firstScanCPU == nil, result.scans > 0, let cpu = processCPUSeconds(of: daemon.pid) {
                 firstScanCPU = (cpu, result.scans)  // start-up and first scan left out
             }
-
-            guard let counts = BenchNamespace.sockstat(of: daemon.pid) else { continue }
-            samples += 1
-            sampleSum += counts.timeWait
-            result.timeWaitLow = min(result.timeWaitLow ?? counts.timeWait, counts.timeWait)
-            result.timeWaitHigh = max(result.timeWaitHigh ?? counts.timeWait, counts.timeWait)
-            refills.removeAll { !$0.process.isRunning }
-            let missing = size - counts.timeWait - refills.reduce(0) { $0 + $1.count }
-            if missing > size / 200 {
-                refills.append((try namespace.start([tools.loadgen] + refill(missing, refillPort)), missing))
-                refillPort += 1
-            }
+            try keeper.topUp()
         }
-        result.timeWaitMean = samples > 0 ? sampleSum / samples : nil
+        result.timeWaitLow = keeper.low
+        result.timeWaitHigh = keeper.high
+        result.timeWaitMean = keeper.mean
         if let firstScanCPU, let cpu = processCPUSeconds(of: daemon.pid), result.scans > firstScanCPU.scans {
             result.cpuPerScan = (cpu - firstScanCPU.cpu) / Double(result.scans - firstScanCPU.scans)
         }
@@ -159,7 +157,6 @@ struct RunCommand: ParsableCommand {
         result.peakKiB = statusField("VmHWM", of: daemon.pid) ?? -1
         result.anonymousKiB = statusField("RssAnon", of: daemon.pid) ?? -1
         result.fileKiB = statusField("RssFile", of: daemon.pid) ?? -1
-        daemon.stop()
         return result
     }
 }

@@ -1,3 +1,4 @@
+import CTWMonNetlink
 import Glibc
 import Testing
 import TWMonCore
@@ -26,12 +27,7 @@ struct NetlinkSourceTests {
         let proc = Scanner(source: ProcNetSource())
         let netlink = try Scanner.make(kind: .netlink, procRoot: "/proc")
         #expect(netlink.source.name == "netlink")
-        // Loopback delivers the last ACK asynchronously: wait for the TIME_WAIT to exist.
-        var attempts = 0
-        while try proc.scan()[port: port]?.timeWait != 1, attempts < 200 {
-            attempts += 1
-            usleep(10_000)
-        }
+        try Self.awaitTimeWait(1, on: port, through: proc)
 
         let netlinkTable = try netlink.scan(watchingPeersOf: [port])
         let procTable = try proc.scan(watchingPeersOf: [port])
@@ -48,6 +44,92 @@ struct NetlinkSourceTests {
         #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: 1)])
         #expect(netlinkTable.topPeers[port] == procTable.topPeers[port])
         #expect(netlinkTable.malformedRows == 0)
+    }
+
+    @Test("a port with more TIME_WAIT sockets than one datagram holds counts and tallies its peers as /proc does")
+    func manyDatagramsWithPeers() throws {
+        let listener = try LoopbackTCP.listener()
+        defer { listener.close() }
+        let port = try listener.localPort()
+        // 1 500 sockets: four datagrams of ≈ 370 messages, and three walks of the 512-socket batch.
+        let count = 1_500
+        for _ in 0..<count {
+            let client = try LoopbackTCP.connected(to: port)
+            try listener.accept().close()
+            client.awaitEndOfStream()
+            client.close()
+        }
+        let proc = Scanner(source: ProcNetSource())
+        let netlink = Scanner(source: try NetlinkSource())
+        try Self.awaitTimeWait(count, on: port, through: proc)
+
+        let netlinkTable = try netlink.scan(watchingPeersOf: [port])
+        let procTable = try proc.scan(watchingPeersOf: [port])
+        #expect(netlinkTable[port: port]?.ipv4[.timeWait] == count)
+        #expect(netlinkTable[port: port] == procTable[port: port])
+        let loopback = try #require(IPAddress([127, 0, 0, 1]))
+        #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: count)])
+        #expect(netlinkTable.topPeers == procTable.topPeers)
+        // Unwatched, the port counts the same and no peer is tallied.
+        let unwatched = try netlink.scan()
+        #expect(unwatched[port: port] == netlinkTable[port: port])
+        #expect(unwatched.topPeers.isEmpty)
+        #expect(netlinkTable.malformedRows == 0)
+    }
+
+    @Test(
+        "made by root, the socket gets bare time-wait messages and the thread keeps CAP_NET_ADMIN",
+        .enabled(if: geteuid() == 0, "only a reader with CAP_NET_ADMIN is sent the attribute the socket avoids")
+    )
+    func noPrivilegedAttributes() throws {
+        let listener = try LoopbackTCP.listener()
+        defer { listener.close() }
+        let port = try listener.localPort()
+        let closing = try LoopbackTCP.connected(to: port)
+        try listener.accept().close()
+        closing.awaitEndOfStream()
+        closing.close()
+        let proc = Scanner(source: ProcNetSource())
+        try Self.awaitTimeWait(1, on: port, through: proc)
+
+        let descriptor = twmon_diag_open()
+        try #require(descriptor >= 0)
+        defer { Glibc.close(descriptor) }
+        // CAP_NET_ADMIN is bit 12 of the thread's effective set, lowered only around socket().
+        let status = try #require(try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8))
+        let effective = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }?.split(separator: "\t").last
+        #expect(effective.flatMap { UInt64($0, radix: 16) }.map { $0 & (1 << 12) != 0 } == true)
+
+        var request = twmon_diag_request_make(1)
+        #expect(withUnsafeBytes(of: &request) { send(descriptor, $0.baseAddress, $0.count, 0) } == MemoryLayout.size(ofValue: request))
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var timeWaitLengths: Set<UInt32> = []
+        receiving: while true {
+            let received = recv(descriptor, &buffer, buffer.count, 0)
+            try #require(received > 0)
+            var offset = 0
+            while offset + MemoryLayout<nlmsghdr>.size <= received {
+                let header = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: nlmsghdr.self) }
+                guard header.nlmsg_type != UInt16(NLMSG_DONE), header.nlmsg_len >= UInt32(MemoryLayout<nlmsghdr>.size) else { break receiving }
+                // idiag_state is the second byte of the inet_diag_msg.
+                if header.nlmsg_type == UInt16(TCPDIAG_GETSOCK), buffer[offset + MemoryLayout<nlmsghdr>.size + 1] == 6 {
+                    timeWaitLengths.insert(header.nlmsg_len)
+                }
+                offset += (Int(header.nlmsg_len) + 3) & ~3
+            }
+        }
+        // nlmsghdr (16) + inet_diag_msg (72), without INET_DIAG_MARK (8 more).
+        #expect(timeWaitLengths == [88])
+    }
+
+    /// Loopback delivers the last ACK asynchronously: waits (up to 2 s) until `proc` sees
+    /// `count` TIME_WAIT sockets on `port`.
+    private static func awaitTimeWait(_ count: Int, on port: UInt16, through proc: Scanner) throws {
+        var attempts = 0
+        while try proc.scan()[port: port]?.timeWait != count, attempts < 200 {
+            attempts += 1
+            usleep(10_000)
+        }
     }
 
     @Test("the source's socket serves scan after scan")
