@@ -14,10 +14,8 @@ public enum ConfigurationParser {
         if let position = nulPosition(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL byte in the file")])
         }
-        if let position = TOMLHeaderCheck.firstBadHeader(in: text) {
-            throw ConfigurationError(path: path, problems: [ConfigurationProblem(
-                key: position, message: "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
-            )])
+        if let finding = TOMLSyntaxGuard.firstFatalConstruct(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: finding.position, message: finding.message)])
         }
         let root: TOMLTable
         do {

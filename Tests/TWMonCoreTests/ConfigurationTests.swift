@@ -289,6 +289,24 @@ struct ConfigurationTests {
         )])
     }
 
+    /// A '}' inside an array made toml++ fail `!is_value_terminator(*cp)` and abort (found by
+    /// the config fuzz target in a fresh clone's `make test`); a ']' inside an inline table is
+    /// refused the same way. Reported as syntax errors at the bracket.
+    @Test(arguments: [
+        ("x = [}\n", "line 1, column 6", "'}' inside an array opened with '['"),
+        ("[scan]\ninterval = [1, }]\n", "line 2, column 16", "'}' inside an array opened with '['"),
+        ("x = [[}]]\n", "line 1, column 7", "'}' inside an array opened with '['"),
+        ("x = {a=[}]}\n", "line 1, column 9", "'}' inside an array opened with '['"),
+        ("x = {a = ]}\n", "line 1, column 10", "']' inside an inline table opened with '{'"),
+        (
+            "colour = \"blue\"\n[scan]\ninterval = [}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}m}}}}}}}}}}}}}}}}}}}/}}}}}}}}}p]\n[control]\nsocket =\"\"@x\"\n",
+            "line 3, column 13", "'}' inside an array opened with '['"
+        ),
+    ])
+    func mismatchedBracketsTheTOMLLibraryWouldAbortOn(text: String, position: String, message: String) {
+        #expect(problems(text) == [ConfigurationProblem(key: position, message: "TOML syntax: " + message)])
+    }
+
     /// Brackets inside strings, comments, arrays and inline tables are not headers.
     @Test(arguments: [
         "# [+x]\n[alert]\nsustain = 2\n",

@@ -1,18 +1,33 @@
-/// Finds the table headers that make toml++ (under TOMLKit) stop the process instead of
-/// reporting an error: a header whose name starts with a character that starts no key
-/// (`[+x]`, `[[!x]]`) fails an assertion in its key parser, which aborts twmond — at start-up,
-/// on `--check-config`, and on a reload. Found by the configuration fuzz target.
+/// Finds the constructs that make toml++ (under TOMLKit) stop the process instead of reporting
+/// an error — a failed assertion aborts twmond at start-up, on `--check-config` and on a
+/// reload. Both were found by the configuration fuzz target:
+/// - a table header whose name starts with a character that starts no key (`[+x]`, `[[!x]]`),
+///   which fails an assertion in the key parser;
+/// - a `}` inside an array (`x = [}`, `x = [1, }]`), which fails `!is_value_terminator(*cp)`
+///   in the value parser.
 ///
-/// Such a header is never valid TOML, so it is reported as a syntax error before the text
-/// reaches the library. The scan follows just enough TOML to know where a statement starts:
-/// comments, the four kinds of strings, and the brackets of arrays and inline tables.
-enum TOMLHeaderCheck {
-    /// `line L, column C` (bytes, from 1) of the first character after `[` or `[[` of a header
-    /// that cannot start a key, or nil.
-    static func firstBadHeader(in text: String) -> String? {
+/// Neither is ever valid TOML (nor is the mirror case, a `]` inside an inline table), so each
+/// is reported as a syntax error before the text reaches the library. The scan follows just
+/// enough TOML to know where a statement starts and which bracket is open: comments, the four
+/// kinds of strings, and the brackets of arrays and inline tables.
+enum TOMLSyntaxGuard {
+    /// Where and what the first such construct is.
+    struct Finding: Equatable {
+        /// `line L, column C` (bytes, from 1).
+        var position: String
+        /// What is wrong, for the error message.
+        var message: String
+    }
+
+    static let badHeaderMessage = "TOML syntax: a table name must start with a letter, digit, '-', '_' or a quote"
+
+    /// The first construct that would abort the TOML library, or nil.
+    static func firstFatalConstruct(in text: String) -> Finding? {
         let bytes = Array(text.utf8)
         var index = 0, line = 1, lineStart = 0
-        var depth = 0, statementStart = true, inHeader = false
+        // The open brackets of values (arrays and inline tables), innermost last.
+        var open: [UInt8] = []
+        var statementStart = true, inHeader = false
         func at(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
         while index < bytes.count {
             let byte = bytes[index]
@@ -21,7 +36,7 @@ enum TOMLHeaderCheck {
                 line += 1
                 lineStart = index + 1
                 inHeader = false
-                if depth == 0 { statementStart = true }
+                if open.isEmpty { statementStart = true }
                 index += 1
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 index += 1
@@ -49,22 +64,31 @@ enum TOMLHeaderCheck {
                     }
                     index += 1
                 }
-            case UInt8(ascii: "[") where statementStart && depth == 0:
+            case UInt8(ascii: "[") where statementStart && open.isEmpty:
                 statementStart = false
                 inHeader = true
                 var name = index + 1
                 if at(name) == UInt8(ascii: "[") { name += 1 }
                 while at(name) == UInt8(ascii: " ") || at(name) == UInt8(ascii: "\t") { name += 1 }
                 guard let first = at(name), isKeyStart(first) else {
-                    return "line \(line), column \(name - lineStart + 1)"
+                    return Finding(position: "line \(line), column \(name - lineStart + 1)", message: badHeaderMessage)
                 }
                 index = name
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 statementStart = false
-                if !inHeader { depth += 1 }
+                if !inHeader { open.append(byte) }
                 index += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                if !inHeader { depth = max(0, depth - 1) }
+                if !inHeader, let innermost = open.popLast() {
+                    let opener = byte == UInt8(ascii: "]") ? UInt8(ascii: "[") : UInt8(ascii: "{")
+                    guard innermost == opener else {
+                        let what = innermost == UInt8(ascii: "[") ? "an array opened with '['" : "an inline table opened with '{'"
+                        return Finding(
+                            position: "line \(line), column \(index - lineStart + 1)",
+                            message: "TOML syntax: '\(Character(Unicode.Scalar(byte)))' inside \(what)"
+                        )
+                    }
+                }
                 index += 1
             default:
                 statementStart = false
