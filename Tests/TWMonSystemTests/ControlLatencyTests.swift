@@ -26,7 +26,10 @@ struct ControlLatencyTests {
             try "[scan]\ninterval = 0.1\n".write(toFile: config, atomically: true, encoding: .utf8)
             _ = try namespace.start([TestEnvironment.executable("twmond"), "--config", config, "--socket", socket])
             let first = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(socket, timeout: .seconds(60)))
-            #expect(first.totals[.timeWait] >= 100_000)
+            // The scans must be large ones. (Exact counts are ScanAgainstKernelTests' job: here the
+            // first sockets made expire 60 s later, and on a loaded machine making 100 000 of them
+            // and starting a debug twmond can take that long — seen as 99 999.)
+            #expect(first.totals[.timeWait] >= 95_000)
 
             let client = try VarlinkClient(path: socket)
             let clock = ContinuousClock()

@@ -210,8 +210,14 @@ struct ControlServerTests {
                     usleep(1_000)
                 }
                 // Evictions are throttled (400 a second after a burst of 100): let the server
-                // accept all before anyone calls, or an early connection is answered first.
-                usleep(1_000_000)
+                // accept all before anyone calls, or an early connection is answered first. All
+                // are accepted once 172 have been hung up on (a loaded machine may take seconds).
+                let accepting = ContinuousClock.now
+                while clients.count(where: { $0.waitForHangUp(timeout: .zero) }) < 300 - limit,
+                      ContinuousClock.now - accepting < .seconds(20) {
+                    usleep(100_000)
+                }
+                usleep(200_000)
                 for client in clients { client.call(Self.getInfo) }
                 var outcomes: [UnixTestClient.Outcome] = []
                 let started = ContinuousClock.now
