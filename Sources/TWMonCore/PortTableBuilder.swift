@@ -63,9 +63,17 @@ public struct PortTableBuilder: Sendable {
     /// Counts one socket, and its peer when its port is watched and it is in TIME_WAIT.
     @inlinable
     public mutating func add(_ record: TCPSocketRecord) {
-        add(localPort: record.local.port, state: record.state, family: record.local.address.family)
-        if talliesPeer(of: record.local.port, state: record.state) {
-            peers.add(port: record.local.port, address: record.remote.address)
+        add(localPort: record.local.port, state: record.state, family: record.local.address.family) { record.remote.address }
+    }
+
+    /// Counts one socket of a source that finds its remote address in place (netlink):
+    /// `remoteAddress` is called only when the socket's peer is tallied, that is when it is in
+    /// TIME_WAIT on a watched port, so other sockets cost no address decoding.
+    @inlinable
+    public mutating func add(localPort: UInt16, state: TCPState, family: AddressFamily, remoteAddress: () -> IPAddress) {
+        add(localPort: localPort, state: state, family: family)
+        if talliesPeer(of: localPort, state: state) {
+            peers.add(port: localPort, address: remoteAddress())
         }
     }
 
