@@ -22,15 +22,30 @@ public enum ProcNetTCPParser {
         @usableFromInline let localText: UnsafePointer<UInt8>
         @usableFromInline let remoteText: UnsafePointer<UInt8>
         @usableFromInline let family: AddressFamily
+        /// The end of the buffer the row is in (the columns after `st` are read up to it).
+        @usableFromInline let bufferEnd: UnsafePointer<UInt8>
 
         @inlinable
-        init(localPort: UInt16, state: TCPState, localText: UnsafePointer<UInt8>, remoteText: UnsafePointer<UInt8>, family: AddressFamily) {
+        init(localPort: UInt16, state: TCPState, localText: UnsafePointer<UInt8>, remoteText: UnsafePointer<UInt8>, family: AddressFamily, bufferEnd: UnsafePointer<UInt8>) {
             self.localPort = localPort
             self.state = state
             self.localText = localText
             self.remoteText = remoteText
             self.family = family
+            self.bufferEnd = bufferEnd
         }
+
+        /// The local address, decoded.
+        @inlinable
+        public var localAddress: IPAddress { ProcNetTCPParser.address(localText, family: family) }
+
+        /// The remote port, decoded.
+        @inlinable
+        public var remotePort: UInt16 { ProcNetTCPParser.port(remoteText + family.addressHexDigits + 1) }
+
+        /// The socket's inode (the tenth column), or 0 when the row has none that reads as one.
+        /// Read only when asked for: a scan asks for CLOSE_WAIT rows only.
+        public var inode: UInt64 { ProcNetTCPParser.inode(afterRemote: remoteText + family.addressHexDigits + 5, bufferEnd) }
 
         /// The remote address, decoded.
         @inlinable
@@ -228,6 +243,28 @@ public enum ProcNetTCPParser {
 
     // MARK: - Rows
 
+    /// The inode column of a row, from just after its remote endpoint: the state, then
+    /// `tx_queue:rx_queue`, `tr:tm->when`, `retrnsmt`, `uid`, `timeout`, then the inode in
+    /// decimal. 0 when the row ends early or the column is not a number below 2^48.
+    static func inode(afterRemote start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64 {
+        var cursor = start
+        for _ in 0..<6 {
+            guard skipBlanks(&cursor, end) else { return 0 }
+            while cursor < end && !isBlank(cursor.pointee) && cursor.pointee != UInt8(ascii: "\n") { cursor += 1 }
+        }
+        guard skipBlanks(&cursor, end) else { return 0 }
+        var value: UInt64 = 0
+        var digits = 0
+        while cursor < end, case let digit = cursor.pointee &- UInt8(ascii: "0"), digit < 10 {
+            value = value * 10 + UInt64(digit)
+            digits += 1
+            guard digits <= 15 else { return 0 }
+            cursor += 1
+        }
+        guard digits > 0, value < 1 << 48 else { return 0 }
+        return value
+    }
+
     /// Checks `ADDRESS:PORT` at `cursor` (all hex digits) and moves `cursor` past it.
     @inlinable @inline(__always)
     static func skipEndpoint(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, digits: Int) -> Bool {
@@ -268,6 +305,6 @@ public enum ProcNetTCPParser {
         guard cursor == end || isBlank(cursor.pointee) || cursor.pointee == UInt8(ascii: "\r") || cursor.pointee == UInt8(ascii: "\n")
         else { return nil }
         guard let state = TCPState(rawValue: high << 4 | low) else { return nil }
-        return Row(localPort: port(local + digits + 1), state: state, localText: local, remoteText: remote, family: family)
+        return Row(localPort: port(local + digits + 1), state: state, localText: local, remoteText: remote, family: family, bufferEnd: end)
     }
 }
