@@ -100,6 +100,16 @@ public struct AlertFigures: Sendable, Equatable {
         self.closeRate = closeRate
     }
 
+    /// The figures of a subject whose sockets are gone: the counts of sockets zero, the
+    /// settings and limits kept.
+    public var gone: AlertFigures {
+        var figures = self
+        if figures.established != nil { figures.established = 0 }
+        if figures.oldestAgeSeconds != nil { figures.oldestAgeSeconds = 0 }
+        if figures.timeWait != nil { figures.timeWait = 0 }
+        return figures
+    }
+
     /// A figure's value.
     public enum Value: Sendable, Equatable {
         case integer(Int)

@@ -159,7 +159,7 @@ public struct AlertPolicy: Sendable {
         var bySubject: [AlertSubject: Observation] = [:]
         for observation in observed { bySubject[observation.subject] = observation }
         for (key, entry) in tracked where key.kind == kind && bySubject[key.subject] == nil {
-            bySubject[key.subject] = Observation(subject: key.subject, count: 0, mayRaise: false, figures: entry.figures)
+            bySubject[key.subject] = Observation(subject: key.subject, count: 0, mayRaise: false, figures: entry.figures.gone)
         }
         let repeatInterval = configuration.alert.repeatInterval
         for subject in bySubject.keys.sorted() {

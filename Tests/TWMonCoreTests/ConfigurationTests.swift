@@ -426,6 +426,11 @@ struct ConfigurationTests {
         configuration.alert.repeatInterval = 86_400 * 365
         configuration.alert.twBucketsRatio = 1
         configuration.ports[1] = Configuration.PortOverride(clearRatio: 0.001, ignore: true)
+        configuration.ports[2] = Configuration.PortOverride(closeWaitThreshold: 0)
+        configuration.closeWait.minAge = 0.25
+        configuration.closeWait.threshold = 0
+        configuration.ephemeralPorts.ratio = 0
+        configuration.twOverflow.enabled = false
         let text = ConfigurationRenderer.toml(configuration)
         #expect(try ConfigurationParser.parse(text) == configuration)
     }
@@ -445,6 +450,16 @@ struct ConfigurationTests {
             repeat = 3600.0
             top_peers = 5
             tw_buckets_ratio = 0.8
+
+            [close_wait]
+            threshold = 100
+            min_age = 60.0
+
+            [ephemeral_ports]
+            ratio = 0.8
+
+            [tw_overflow]
+            enabled = true
 
             [control]
             socket = "/run/twmond.sock"

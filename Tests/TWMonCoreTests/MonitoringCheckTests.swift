@@ -6,14 +6,14 @@ struct MonitoringCheckTests {
     private let now = MonitorSnapshotFixture.now
     private let busiest = MonitorSnapshotFixture.table[port: 8080]
 
-    private func status(alerts: [PortAlert]? = nil, namespaceAlert: NamespaceAlert? = nil) -> MonitorStatus {
+    private func status(alerts: [Alert]? = nil, namespaceAlert: Alert? = nil) -> MonitorStatus {
         var snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: namespaceAlert)
-        if let alerts { snapshot.alerts = alerts }
+        if let alerts { snapshot.alerts = (namespaceAlert.map { [$0] } ?? []) + alerts }
         return MonitorStatus(snapshot: snapshot, now: now)
     }
 
-    private func alert(port: UInt16, timeWait: Int) -> PortAlert {
-        PortAlert(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
+    private func alert(port: UInt16, timeWait: Int) -> Alert {
+        Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
     }
 
     @Test func okWithoutAlerts() {

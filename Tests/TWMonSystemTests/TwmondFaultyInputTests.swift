@@ -146,7 +146,7 @@ struct TwmondFaultyInputTests {
             // A good value later: the problem is gone and the namespace figures are back.
             try "TCP: inuse 5 orphan 0 tw 9 alloc 6 mem 1\n".write(toFile: root + "/net/sockstat", atomically: true, encoding: .utf8)
             #expect(try daemon.wait { try daemon.status().problem == nil })
-            #expect(try daemon.status().namespace == NamespaceTimeWait(timeWait: 9, maxBuckets: 262_144))
+            #expect(try daemon.status().namespace?.timeWait == NamespaceTimeWait(timeWait: 9, maxBuckets: 262_144))
             #expect(daemon.stop())
         }
     }
@@ -163,7 +163,7 @@ struct TwmondFaultyInputTests {
             let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
             let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
             #expect(status.problem == nil)
-            #expect(status.namespace == NamespaceTimeWait(timeWait: 9, maxBuckets: 2_147_483_647))
+            #expect(status.namespace?.timeWait == NamespaceTimeWait(timeWait: 9, maxBuckets: 2_147_483_647))
             try "9223372036854775807\n".write(toFile: root + "/sys/net/ipv4/tcp_max_tw_buckets", atomically: true, encoding: .utf8)
             #expect(try daemon.wait { try daemon.status().problem?.contains("tcp_max_tw_buckets is \"9223372036854775807\", not a count") == true })
             #expect(daemon.stop())
