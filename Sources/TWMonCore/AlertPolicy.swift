@@ -59,9 +59,12 @@ public struct AlertPolicy: Sendable {
     }
 
     /// The fewest sockets on one client destination that can matter to `ephemeral_ports`
-    /// (its clear level), or nil when the alert is off; a scan need not report fewer.
+    /// (its clear level), or nil when the alert is off; a scan need not report fewer. While
+    /// a destination is tracked, every destination is reported, so that its figures stay
+    /// true however far it falls.
     public func clientTupleFloor(_ range: EphemeralPortRange?) -> Int? {
-        guard let limits = ephemeralLimits(range) else { return nil }
+        guard let limits = ephemeralLimits(range) else { return tracked.keys.contains { $0.kind == .ephemeralPorts } ? 1 : nil }
+        if tracked.keys.contains(where: { $0.kind == .ephemeralPorts }) { return 1 }
         return max(1, min(limits.threshold, limits.clearBelow))
     }
 
