@@ -1,15 +1,15 @@
 /// `twmonctl check`: a Nagios/Icinga plugin verdict on a `GetStatus` reply.
 ///
-/// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included):
-/// - CRITICAL when the namespace alert is active (TIME_WAIT near `tcp_max_tw_buckets`, beyond
-///   which the kernel drops TIME_WAIT protection), or when a port alert's TIME_WAIT count is at
-///   least twice its threshold;
-/// - WARNING when any port alert is active;
+/// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included),
+/// one verdict per active alert (`verdict(_:)`), the worst one wins:
+/// - CRITICAL for `tw_overflow`, `tw_buckets`, `ephemeral_ports` at 95 % of the usable range,
+///   and `time_wait` at twice its threshold;
+/// - WARNING for any other active alert;
 /// - OK otherwise.
 ///
-/// With `warning` and/or `critical` set, port alerts are not consulted: the highest TIME_WAIT
-/// count on any server port is compared with them (`≥`); a missing `critical` is twice
-/// `warning`. The namespace alert is CRITICAL either way. UNKNOWN when the last successful
+/// With `warning` and/or `critical` set, `time_wait` alerts are not consulted: the highest
+/// TIME_WAIT count on any server port is compared with them (`≥`); a missing `critical` is
+/// twice `warning`. The other kinds count either way. UNKNOWN when the last successful
 /// scan is older than `staleIntervals` scan intervals (twmond cannot scan); the other UNKNOWN
 /// cases (the daemon unreachable, no scan yet, an unreadable reply) are decided by the caller,
 /// with `unknown(_:)`.
