@@ -77,4 +77,29 @@ struct MonitoringCheckTests {
         // A clock set back is not an age below zero.
         #expect(MonitorStatus(snapshot: snapshot, now: snapshot.scannedAt - 100).scanAgeSeconds == 0)
     }
+
+    /// One alert of each new kind: tw_overflow is CRITICAL, ephemeral_ports from 95 % of the
+    /// usable range, close_wait WARNING; overrides for the busiest port leave them counted.
+    @Test func verdictsOfTheOtherKinds() {
+        let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
+        let loopback = IPAddress(text: "127.0.0.1")!
+        func ephemeral(_ sockets: Int) -> Alert {
+            Alert(kind: .ephemeralPorts, subject: .clientTuple(ClientTuple(localAddress: loopback, remoteAddress: loopback, remotePort: 8080)),
+                  count: sockets, limits: limits, since: 0, peak: sockets, figures: AlertFigures(usablePorts: 500))
+        }
+        let closeWait = Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 0, peak: 200)
+        let overflow = Alert(kind: .twOverflow, subject: .namespace, count: 5, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1),
+                             since: 0, peak: 5, figures: AlertFigures(overflowSinceStart: 800))
+        let check = MonitoringCheck()
+        #expect(check.evaluate(status(alerts: [closeWait]), busiestServerPort: busiest).output.hasPrefix("TWMON WARNING - :8080 CLOSE_WAIT 200 ≥ 400; "))
+        #expect(check.evaluate(status(alerts: [ephemeral(474)]), busiestServerPort: busiest).state == .warning)
+        let (full, output) = check.evaluate(status(alerts: [ephemeral(475)]), busiestServerPort: busiest)
+        #expect(full == .critical)
+        #expect(output.hasPrefix("TWMON CRITICAL - 127.0.0.1 → 127.0.0.1:8080 475 of 500 ephemeral ports (≥ 95 %); "))
+        let (destroyed, line) = check.evaluate(status(alerts: [overflow]), busiestServerPort: busiest)
+        #expect(destroyed == .critical)
+        #expect(line.hasPrefix("TWMON CRITICAL - TIME_WAIT overflow: 800 sockets destroyed past tcp_max_tw_buckets; "))
+        #expect(MonitoringCheck(warning: 50_000).evaluate(status(alerts: [closeWait]), busiestServerPort: busiest).state == .warning)
+        #expect(MonitoringCheck(warning: 50_000).evaluate(status(alerts: [overflow]), busiestServerPort: busiest).state == .critical)
+    }
 }
