@@ -12,6 +12,7 @@ extension Alert {
         json.member("clear_below", limits.clearBelow)
         json.member("clear_ratio", limits.clearRatio)
         json.member("sustain", limits.sustain)
+        if let clearSustain = limits.clearSustain { json.member("clear_sustain", clearSustain) }
         json.member("peak", peak)
         json.member("since", UTCTimestamp.iso8601(since))
         json.member("since_unix", since)
@@ -26,7 +27,9 @@ extension Alert {
         if kind.countName == "time_wait" { figures.timeWait = nil }
         self.init(
             kind: kind, subject: try Self.subject(json, kind: kind), count: try json.int(kind.countName),
-            limits: AlertLimits(threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain")),
+            limits: AlertLimits(
+                threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain"),
+                clearSustain: json.optionalField("clear_sustain") == nil ? nil : try json.int("clear_sustain")),
             since: try json.double("since_unix"), peak: try json.int("peak"), figures: figures
         )
     }

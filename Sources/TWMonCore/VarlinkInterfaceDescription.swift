@@ -115,8 +115,10 @@ public enum VarlinkInterfaceDescription {
           clear_below: int,
           # clear_below as a share of threshold.
           clear_ratio: float,
-          # Consecutive scans needed to raise or clear.
+          # Consecutive scans needed to raise or clear; clear_sustain, when given,
+          # the scans needed to clear (tw_overflow: raised by one increase).
           sustain: int,
+          clear_sustain: ?int,
           # Highest count seen while the alert was active.
           peak: int,
           # When the alert was raised.

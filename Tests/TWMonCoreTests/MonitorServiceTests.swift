@@ -208,4 +208,32 @@ struct MonitorServiceTests {
         #expect(try PortListing(json: parameters("io.twmon.Monitor.ListPorts")) == PortListing(table: snapshot.table))
         #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
     }
+
+    /// Alerts of every kind, with every figure, survive the trip through a reply.
+    @Test func everyKindReadsBackIntoTheSameAlert() throws {
+        var snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert)
+        let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
+        let tuple = ClientTuple(localAddress: IPAddress(text: "2001:db8::1")!, remoteAddress: IPAddress(text: "2001:db8::2")!, remotePort: 443)
+        snapshot.alerts += [
+            Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 1_764_025_000, peak: 210,
+                  figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, ownerUnit: "api.service", ownerCgroup: "/system.slice/api.service", closeRate: 12.5)),
+            Alert(kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, limits: limits, since: 1_764_025_000, peak: 450,
+                  figures: AlertFigures(ratio: 0.8, timeWait: 440, usablePorts: 500, portRange: "40000-40499", twReuse: 0)),
+            Alert(kind: .twOverflow, subject: .namespace, count: 0, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3),
+                  since: 1_764_025_000, peak: 500, figures: AlertFigures(overflowSinceStart: 800, twRecycledSinceStart: 2)),
+        ]
+        snapshot.history.append(AlertHistoryEntry(event: .raised, kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, threshold: 400, at: 1_764_025_000))
+        snapshot.namespace = NamespaceCounters(
+            timeWait: NamespaceTimeWait(timeWait: 200, maxBuckets: 200), ephemeralPorts: EphemeralPortRange(low: 40_000, high: 40_499, reserved: 3),
+            twReuse: 2, timeWaitEvents: TimeWaitEventCounters(overflow: 800, recycled: 2))
+        func parameters(_ method: String) throws -> JSONValue {
+            let text = try #require(reply(#"{"method":"\#(method)"}"#, snapshot: snapshot))
+            return try JSONValue.parse(Array(text.utf8)).field("parameters")
+        }
+        #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
+        #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+        let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot))
+        #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"sockets":450,"#))
+        #expect(text.contains(#""unit":"api.service","cgroup":"/system.slice/api.service","close_rate":12.5}"#))
+    }
 }
