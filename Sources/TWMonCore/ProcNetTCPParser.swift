@@ -22,17 +22,14 @@ public enum ProcNetTCPParser {
         @usableFromInline let localText: UnsafePointer<UInt8>
         @usableFromInline let remoteText: UnsafePointer<UInt8>
         @usableFromInline let family: AddressFamily
-        /// The end of the buffer the row is in (the columns after `st` are read up to it).
-        @usableFromInline let bufferEnd: UnsafePointer<UInt8>
 
         @inlinable
-        init(localPort: UInt16, state: TCPState, localText: UnsafePointer<UInt8>, remoteText: UnsafePointer<UInt8>, family: AddressFamily, bufferEnd: UnsafePointer<UInt8>) {
+        init(localPort: UInt16, state: TCPState, localText: UnsafePointer<UInt8>, remoteText: UnsafePointer<UInt8>, family: AddressFamily) {
             self.localPort = localPort
             self.state = state
             self.localText = localText
             self.remoteText = remoteText
             self.family = family
-            self.bufferEnd = bufferEnd
         }
 
         /// The local address, decoded.
@@ -43,9 +40,12 @@ public enum ProcNetTCPParser {
         @inlinable
         public var remotePort: UInt16 { ProcNetTCPParser.port(remoteText + family.addressHexDigits + 1) }
 
-        /// The socket's inode (the tenth column), or 0 when the row has none that reads as one.
-        /// Read only when asked for: a scan asks for CLOSE_WAIT rows only.
-        public var inode: UInt64 { ProcNetTCPParser.inode(afterRemote: remoteText + family.addressHexDigits + 5, bufferEnd) }
+        /// The socket's inode (the tenth column), or 0 when the row has none that reads as one;
+        /// `end` is the end of the buffer the row is in. Read only when asked for: a scan asks
+        /// for CLOSE_WAIT rows only.
+        public func inode(bufferEnd end: UnsafePointer<UInt8>) -> UInt64 {
+            ProcNetTCPParser.inode(afterRemote: remoteText + family.addressHexDigits + 5, end)
+        }
 
         /// The remote address, decoded.
         @inlinable
@@ -305,6 +305,6 @@ public enum ProcNetTCPParser {
         guard cursor == end || isBlank(cursor.pointee) || cursor.pointee == UInt8(ascii: "\r") || cursor.pointee == UInt8(ascii: "\n")
         else { return nil }
         guard let state = TCPState(rawValue: high << 4 | low) else { return nil }
-        return Row(localPort: port(local + digits + 1), state: state, localText: local, remoteText: remote, family: family, bufferEnd: end)
+        return Row(localPort: port(local + digits + 1), state: state, localText: local, remoteText: remote, family: family)
     }
 }

@@ -10,7 +10,8 @@ struct KindInputsTests {
         let bytes = try Fixture.bytes("tcp-ipv4.txt")
         var inodes: [TCPState: [UInt64]] = [:]
         _ = Array(bytes).withUnsafeBytes { buffer in
-            ProcNetTCPParser.forEachRow(in: buffer, family: .ipv4) { inodes[$0.state, default: []].append($0.inode) }
+            let end = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + buffer.count
+            ProcNetTCPParser.forEachRow(in: buffer, family: .ipv4) { inodes[$0.state, default: []].append($0.inode(bufferEnd: end)) }
         }
         // The fixture's CLOSE_WAIT row: inode 18405; its LISTEN row 18393; TIME_WAIT rows have 0.
         #expect(inodes[.closeWait] == [18_405])
@@ -27,7 +28,8 @@ struct KindInputsTests {
     func inodeOfOddRows(row: String, inode: UInt64) {
         var found: [UInt64] = []
         _ = Array(row.utf8).withUnsafeBytes { buffer in
-            ProcNetTCPParser.forEachRow(in: buffer, family: .ipv4, startsFile: false) { found.append($0.inode) }
+            let end = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + buffer.count
+            ProcNetTCPParser.forEachRow(in: buffer, family: .ipv4, startsFile: false) { found.append($0.inode(bufferEnd: end)) }
         }
         #expect(found == [inode])
     }
