@@ -80,7 +80,9 @@ struct AlertKindsJournalTests {
         #expect(alert["TWMON_MIN_AGE"] as? String == "1")
         #expect(Int(alert["TWMON_OLDEST_AGE_SECONDS"] as? String ?? "") ?? -1 >= 1)
         #expect((alert["MESSAGE"] as? String)?.hasPrefix("port 8080: 200 sockets in CLOSE_WAIT for 1 s or more (threshold 100, oldest ") == true)
-        // The application closed them: none are left.
+        // The application closed them, still listening: none are left.
+        #expect(run.kernel["closed_close_wait"] == 200)
+        #expect(run.kernel["listening_after"] == 1)
         #expect(cleared[0]["TWMON_CLOSE_WAIT"] as? String == "0")
         #expect(cleared[0]["TWMON_PEAK"] as? String == "200")
         #expect(cleared[0]["PRIORITY"] as? String == "5")

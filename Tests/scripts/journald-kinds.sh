@@ -7,7 +7,8 @@
 #
 # SCENARIO is one of
 #   close_wait       200 connections the client closed and the server holds in CLOSE_WAIT on
-#                    port 8080; cleared when the application (the load generator) closes them;
+#                    port 8080; cleared when the application (the load generator, on SIGUSR1)
+#                    closes them while it goes on listening;
 #   ephemeral_ports  ip_local_port_range narrowed to 500 ports (tcp_tw_reuse=0), a client
 #                    closing first 450 connections to 127.0.0.1:8080; cleared when the range
 #                    is widened again;
@@ -83,9 +84,14 @@ close_wait)
     start_daemon
     wait_for "$raised_id" TWMON_EVENT=raised 30
     save_active 10
-    # The application closes its sockets: they leave CLOSE_WAIT at once.
-    stop_loadgen
+    # The application closes its CLOSE_WAIT sockets (and keeps listening): they leave
+    # CLOSE_WAIT at once.
+    kill -USR1 "$loadgen"
+    for _ in $(seq 100); do grep -q "closed 200 CLOSE_WAIT" /run/loadgen.out && break; sleep 0.05; done
+    echo "closed_close_wait $(grep -o 'closed [0-9]*' /run/loadgen.out | cut -d' ' -f2)" >>"$out/kernel.txt"
     wait_for "$cleared_id" TWMON_EVENT=cleared 30
+    echo "listening_after $(ss -tlnH '( sport = :8080 )' | wc -l)" >>"$out/kernel.txt"
+    stop_loadgen
     ;;
 ephemeral_ports)
     sysctl -qw net.ipv4.ip_local_port_range="40000 40499" net.ipv4.tcp_tw_reuse=0
