@@ -94,18 +94,19 @@ close_wait)
     stop_loadgen
     ;;
 ephemeral_ports)
-    sysctl -qw net.ipv4.ip_local_port_range="40000 40499" net.ipv4.tcp_tw_reuse=0
+    echo "40000 40499" >/proc/sys/net/ipv4/ip_local_port_range
+    echo 0 >/proc/sys/net/ipv4/tcp_tw_reuse
     start_loadgen --client-time-wait 450
     echo "client_time_wait $(ss -tanH state time-wait '( dport = :8080 )' | wc -l)" >>"$out/kernel.txt"
     start_daemon
     wait_for "$raised_id" TWMON_EVENT=raised 30
     save_active 10
     # A wider range is read at the next scan: 450 sockets are then far from 80 % of it.
-    sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+    echo "32768 60999" >/proc/sys/net/ipv4/ip_local_port_range
     wait_for "$cleared_id" TWMON_EVENT=cleared 30
     ;;
 tw_overflow)
-    sysctl -qw net.ipv4.tcp_max_tw_buckets=200
+    echo 200 >/proc/sys/net/ipv4/tcp_max_tw_buckets
     start_daemon
     start_loadgen --time-wait 1000
     echo "overflow $(netstat_value TCPTimeWaitOverflow)" >>"$out/kernel.txt"
