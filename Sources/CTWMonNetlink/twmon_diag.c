@@ -81,6 +81,9 @@ enum twmon_diag_event twmon_diag_walk(
             socket->local_port = ntohs(message->id.idiag_sport);
             socket->family = message->idiag_family;
             socket->state = message->idiag_state;
+            socket->local_address = (const uint8_t *)message->id.idiag_src;
+            socket->inode = message->idiag_inode;
+            socket->remote_port = ntohs(message->id.idiag_dport);
         } else if (header->nlmsg_type == NLMSG_DONE) {
             // A dump may end with a negative errno in place of 0.
             int status = 0;

@@ -2,40 +2,91 @@
 /// `systemd/twmond.catalog`), `TWMON_*` fields, and a message an operator reads at a glance.
 public enum AlertJournal {
     /// A server port's TIME_WAIT alert was raised (also used for its reminders).
-    public static let portRaisedID = "b409c94814fd48d4b7a71e21b7432752"
+    public static let portRaisedID = AlertKind.timeWait.raisedMessageID
     /// A server port's TIME_WAIT alert cleared.
-    public static let portClearedID = "a779194c3e234e67b1716dd035ad43b6"
+    public static let portClearedID = AlertKind.timeWait.clearedMessageID
     /// The namespace's TIME_WAIT total approaches net.ipv4.tcp_max_tw_buckets.
-    public static let namespaceRaisedID = "a2133443ca6847e79cbed5ba978024de"
+    public static let namespaceRaisedID = AlertKind.twBuckets.raisedMessageID
     /// The namespace alert cleared.
-    public static let namespaceClearedID = "d1a7d0d631ac4d0fa87cb3dac8b3892b"
+    public static let namespaceClearedID = AlertKind.twBuckets.clearedMessageID
     /// A reload failed; the running configuration was kept.
     public static let reloadFailedID = "535689ef080c4be1b69b827b0ecb44fd"
 
     public static let syslogIdentifier = "twmond"
 
-    /// The entry for one action; `peers` are the port's top TIME_WAIT remote addresses.
+    /// The entry for one action, whatever its kind; `peers` are the port's top TIME_WAIT
+    /// remote addresses (`time_wait` only).
     public static func entry(for action: AlertAction, peers: [PeerCount] = [], now: Double) -> JournalEntry {
-        switch action {
-        case .portRaised(let alert):
-            return portEntry(alert, event: "raised", id: portRaisedID, priority: .warning, peers: peers,
-                message: "port \(alert.port): \(alert.timeWait) sockets in TIME_WAIT (threshold \(alert.limits.threshold)) — the server is closing connections first")
-        case .portReminder(let alert):
-            return portEntry(alert, event: "reminder", id: portRaisedID, priority: .warning, peers: peers,
-                message: "port \(alert.port): still \(alert.timeWait) sockets in TIME_WAIT (threshold \(alert.limits.threshold), alert active for \(UTCTimestamp.span(now - alert.since))) — the server is closing connections first")
-        case .portCleared(let alert):
-            return portEntry(alert, event: "cleared", id: portClearedID, priority: .notice, peers: peers,
-                message: "port \(alert.port): TIME_WAIT down to \(alert.timeWait) (below \(alert.limits.clearBelow)); alert cleared after \(UTCTimestamp.span(now - alert.since)), peak \(alert.peak)")
-        case .namespaceRaised(let alert):
-            return namespaceEntry(alert, event: "raised", id: namespaceRaisedID, priority: .warning,
-                message: "namespace: \(alert.timeWait) sockets in TIME_WAIT, \(percent(alert.timeWait, of: alert.maxBuckets)) of net.ipv4.tcp_max_tw_buckets=\(alert.maxBuckets) (alert at \(alert.threshold)) — beyond the limit the kernel skips TIME_WAIT")
-        case .namespaceReminder(let alert):
-            return namespaceEntry(alert, event: "reminder", id: namespaceRaisedID, priority: .warning,
-                message: "namespace: still \(alert.timeWait) sockets in TIME_WAIT, \(percent(alert.timeWait, of: alert.maxBuckets)) of net.ipv4.tcp_max_tw_buckets=\(alert.maxBuckets)")
-        case .namespaceCleared(let alert):
-            return namespaceEntry(alert, event: "cleared", id: namespaceClearedID, priority: .notice,
-                message: "namespace: TIME_WAIT down to \(alert.timeWait) of net.ipv4.tcp_max_tw_buckets=\(alert.maxBuckets); alert cleared")
+        let alert = action.alert
+        let kind = alert.kind
+        var fields: [(String, String)] = [
+            ("MESSAGE_ID", action.event == .cleared ? kind.clearedMessageID : kind.raisedMessageID),
+            ("SYSLOG_IDENTIFIER", syslogIdentifier),
+            ("TWMON_ALERT", kind.rawValue),
+            ("TWMON_EVENT", action.event.rawValue),
+        ]
+        switch alert.subject {
+        case .namespace: break
+        case .port(let port): fields.append(("TWMON_PORT", String(port)))
+        case .clientTuple(let tuple):
+            fields += [("TWMON_LOCAL_ADDRESS", tuple.localAddress.description), ("TWMON_REMOTE_ADDRESS", tuple.remoteAddress.description),
+                       ("TWMON_REMOTE_PORT", String(tuple.remotePort))]
         }
+        fields += [
+            (kind.countField, String(alert.count)),
+            ("TWMON_THRESHOLD", String(alert.limits.threshold)),
+            ("TWMON_CLEAR_BELOW", String(alert.limits.clearBelow)),
+        ]
+        for figure in alert.figures.entries { fields.append((figure.journalField, text(figure))) }
+        if kind == .timeWait { fields.append(("TWMON_TOP_PEERS", peerList(peers))) }
+        fields += [("TWMON_PEAK", String(alert.peak)), ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since))]
+        let priority: JournalEntry.Priority = action.event == .cleared ? .notice : kind.raisedPriority
+        return JournalEntry(message: message(action, now: now), priority: priority, fields: fields)
+    }
+
+    /// The line an operator reads at a glance.
+    public static func message(_ action: AlertAction, now: Double) -> String {
+        let alert = action.alert, figures = alert.figures
+        let count = alert.count, threshold = alert.limits.threshold, clearBelow = alert.limits.clearBelow
+        let active = UTCTimestamp.span(now - alert.since)
+        let still = action.event == .reminder ? "still " : ""
+        let text: String
+        switch (alert.kind, action.event) {
+        case (.timeWait, .raised), (.timeWait, .reminder):
+            let age = action.event == .reminder ? ", alert active for \(active)" : ""
+            text = "port \(alert.port ?? 0): \(still)\(count) sockets in TIME_WAIT (threshold \(threshold)\(age)) — the server is closing connections first"
+        case (.timeWait, .cleared):
+            text = "port \(alert.port ?? 0): TIME_WAIT down to \(count) (below \(clearBelow)); alert cleared after \(active), peak \(alert.peak)"
+        case (.closeWait, .raised), (.closeWait, .reminder):
+            text = "port \(alert.port ?? 0): \(still)\(count) sockets in CLOSE_WAIT for \(seconds(figures.minAgeSeconds ?? 0)) or more (threshold \(threshold), oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))) — the application does not close connections its peers closed"
+        case (.closeWait, .cleared):
+            text = "port \(alert.port ?? 0): CLOSE_WAIT sockets older than \(seconds(figures.minAgeSeconds ?? 0)) down to \(count) (below \(clearBelow)); alert cleared after \(active), peak \(alert.peak)"
+        case (.ephemeralPorts, .raised), (.ephemeralPorts, .reminder):
+            let usable = figures.usablePorts ?? 0
+            text = "\(alert.subject): \(still)\(count) sockets hold local ports, \(percent(count, of: usable)) of the \(usable) usable ephemeral ports (\(figures.portRange ?? "?"), \(figures.timeWait ?? 0) in TIME_WAIT, tcp_tw_reuse=\(figures.twReuse.map(String.init) ?? "?")) — connect() to this destination fails with EADDRNOTAVAIL when they run out"
+        case (.ephemeralPorts, .cleared):
+            text = "\(alert.subject): down to \(count) sockets (below \(clearBelow)) of \(figures.usablePorts ?? 0) usable ephemeral ports; alert cleared after \(active), peak \(alert.peak)"
+        case (.twBuckets, .raised):
+            text = "namespace: \(count) sockets in TIME_WAIT, \(percent(count, of: figures.maxBuckets ?? 0)) of net.ipv4.tcp_max_tw_buckets=\(figures.maxBuckets ?? 0) (alert at \(threshold)) — beyond the limit the kernel skips TIME_WAIT"
+        case (.twBuckets, .reminder):
+            text = "namespace: still \(count) sockets in TIME_WAIT, \(percent(count, of: figures.maxBuckets ?? 0)) of net.ipv4.tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)"
+        case (.twBuckets, .cleared):
+            text = "namespace: TIME_WAIT down to \(count) of net.ipv4.tcp_max_tw_buckets=\(figures.maxBuckets ?? 0); alert cleared"
+        case (.twOverflow, .raised), (.twOverflow, .reminder):
+            text = "namespace: the kernel \(still.isEmpty ? "" : "still ")destroyed \(count) TIME_WAIT sockets past net.ipv4.tcp_max_tw_buckets since the last scan (\(figures.overflowSinceStart ?? count) since twmond started) — those connections lost TIME_WAIT's protection"
+        case (.twOverflow, .cleared):
+            text = "namespace: no TIME_WAIT overflow for \(alert.limits.scansToClear) scans (\(figures.overflowSinceStart ?? 0) TIME_WAIT sockets destroyed since twmond started, peak \(alert.peak) in one interval); alert cleared after \(active)"
+        }
+        return text + ownerText(figures)
+    }
+
+    /// ` [unit U, cgroup C, R closes/s]` when the owner or close rate of a port is known.
+    static func ownerText(_ figures: AlertFigures) -> String {
+        var parts: [String] = []
+        if let unit = figures.ownerUnit { parts.append("unit \(unit)") }
+        if let cgroup = figures.ownerCgroup { parts.append("cgroup \(cgroup)") }
+        if let rate = figures.closeRate { parts.append("\(number(rate)) closes/s") }
+        return parts.isEmpty ? "" : " [" + parts.joined(separator: ", ") + "]"
     }
 
     /// A failed reload: logged at PRIORITY=3 with the problems, the old configuration kept.
@@ -53,38 +104,22 @@ public enum AlertJournal {
         peers.map { "\($0.address)=\($0.count)" }.joined(separator: ", ")
     }
 
-    private static func portEntry(
-        _ alert: PortAlert, event: String, id: String, priority: JournalEntry.Priority, peers: [PeerCount], message: String
-    ) -> JournalEntry {
-        JournalEntry(message: message, priority: priority, fields: [
-            ("MESSAGE_ID", id),
-            ("SYSLOG_IDENTIFIER", syslogIdentifier),
-            ("TWMON_EVENT", event),
-            ("TWMON_PORT", String(alert.port)),
-            ("TWMON_TIME_WAIT", String(alert.timeWait)),
-            ("TWMON_THRESHOLD", String(alert.limits.threshold)),
-            ("TWMON_CLEAR_BELOW", String(alert.limits.clearBelow)),
-            ("TWMON_ESTABLISHED", String(alert.established)),
-            ("TWMON_TOP_PEERS", peerList(peers)),
-            ("TWMON_PEAK", String(alert.peak)),
-            ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since)),
-        ])
+    /// A figure's value as journal text: `0.80` for a ratio, `60` for a whole number.
+    static func text(_ figure: AlertFigures.Entry) -> String {
+        switch figure.value {
+        case .integer(let value): String(value)
+        case .text(let value): value
+        case .number(let value): figure.name == "ratio" ? ratioText(value) : number(value)
+        }
     }
 
-    private static func namespaceEntry(
-        _ alert: NamespaceAlert, event: String, id: String, priority: JournalEntry.Priority, message: String
-    ) -> JournalEntry {
-        JournalEntry(message: message, priority: priority, fields: [
-            ("MESSAGE_ID", id),
-            ("SYSLOG_IDENTIFIER", syslogIdentifier),
-            ("TWMON_EVENT", event),
-            ("TWMON_TIME_WAIT", String(alert.timeWait)),
-            ("TWMON_MAX_TW_BUCKETS", String(alert.maxBuckets)),
-            ("TWMON_RATIO", ratioText(alert.ratio)),
-            ("TWMON_THRESHOLD", String(alert.threshold)),
-            ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since)),
-        ])
+    /// `60` or `0.5`.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
+
+    /// `60 s`, `0.5 s`.
+    static func seconds(_ value: Double) -> String { number(value) + " s" }
 
     /// `part` as a whole percentage of `whole`; never overflows, whatever the figures.
     private static func percent(_ part: Int, of whole: Int) -> String {

@@ -1,34 +1,31 @@
-/// The reply of `io.twmon.Monitor.ListAlerts`: active alerts and recent transitions.
+/// The reply of `io.twmon.Monitor.ListAlerts`: active alerts of every kind and recent transitions.
 public struct AlertListing: Sendable, Equatable {
-    /// Active port alerts, by port.
-    public var alerts: [PortAlert]
-    /// The active namespace alert.
-    public var namespaceAlert: NamespaceAlert?
+    /// Active alerts, by kind and subject.
+    public var alerts: [Alert]
     /// Recent raised, reminder and cleared transitions, oldest first.
     public var history: [AlertHistoryEntry]
 
     /// The alerts of `snapshot`.
     public init(snapshot: MonitorSnapshot) {
-        alerts = snapshot.alerts.sorted { $0.port < $1.port }
-        namespaceAlert = snapshot.namespaceAlert
+        alerts = snapshot.alerts.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
         history = snapshot.history
     }
 
     /// Reads a `ListAlerts` reply's parameters.
     public init(json: JSONValue) throws(JSONFieldError) {
-        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try PortAlert(json: value) }
-        namespaceAlert = try json.optionalField("namespace_alert").map { value throws(JSONFieldError) in try NamespaceAlert(json: value) }
+        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try Alert(json: value) }
         history = try json.array("history").map { value throws(JSONFieldError) in try AlertHistoryEntry(json: value) }
     }
 
-    /// Writes the reply's parameters object.
+    /// Writes the reply's parameters object. `namespace_alert` repeats the `tw_buckets` alert
+    /// for clients written before alerts had kinds.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
         json.array("alerts") { json in
             for alert in alerts { alert.write(into: &json) }
         }
-        if let namespaceAlert {
-            json.key("namespace_alert"); namespaceAlert.write(into: &json)
+        if let buckets = alerts.first(where: { $0.kind == .twBuckets }) {
+            json.key("namespace_alert"); buckets.write(into: &json)
         }
         json.array("history") { json in
             for entry in history { entry.write(into: &json) }
@@ -39,16 +36,11 @@ public struct AlertListing: Sendable, Equatable {
     /// The alerts for people, as `twmonctl alerts` prints them; ages are relative to `now`.
     public func text(now: Double) -> String {
         var lines: [String] = []
-        if alerts.isEmpty && namespaceAlert == nil {
+        if alerts.isEmpty {
             lines.append("No active alerts.")
         } else {
-            lines.append("ACTIVE     TIME_WAIT  THRESHOLD   PEAK  SINCE")
-            if let namespaceAlert {
-                lines.append(Self.row("namespace", namespaceAlert.timeWait, namespaceAlert.threshold, nil, since: namespaceAlert.since, now: now))
-            }
-            for alert in alerts {
-                lines.append(Self.row(":\(alert.port)", alert.timeWait, alert.limits.threshold, alert.peak, since: alert.since, now: now))
-            }
+            lines.append("ACTIVE")
+            for alert in alerts { lines.append("  " + Self.line(alert, now: now)) }
         }
         lines.append("")
         if history.isEmpty {
@@ -56,24 +48,30 @@ public struct AlertListing: Sendable, Equatable {
         } else {
             lines.append("EVENTS (oldest first)")
             for entry in history {
-                let subject = entry.port.map { ":\($0)" } ?? "namespace"
-                lines.append("\(UTCTimestamp.iso8601(entry.at))  \(Self.padded(entry.event, 8))  \(Self.padded(subject, 9))  TIME_WAIT \(entry.timeWait), threshold \(entry.threshold)")
+                lines.append("\(UTCTimestamp.iso8601(entry.at))  \(Self.padded(entry.event.rawValue, 8))  \(Self.padded(entry.kind.rawValue, 15))  \(Self.padded(entry.subject.description, 9))  \(entry.kind.countLabel) \(entry.count), threshold \(entry.threshold)")
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func row(_ subject: String, _ timeWait: Int, _ threshold: Int, _ peak: Int?, since: Double, now: Double) -> String {
-        padded(subject, 9) + "  " + rightAligned(timeWait, 9) + "  " + rightAligned(threshold, 9) + "  "
-            + (peak.map { rightAligned($0, 5) } ?? "    -") + "  " + UTCTimestamp.iso8601(since) + " (\(UTCTimestamp.span(now - since)))"
+    /// One active alert on one line: `time_wait        :8080  TIME_WAIT 12000 ≥ 5000, peak 12500, since … (1 h 2 min)`
+    /// and what the kind adds.
+    public static func line(_ alert: Alert, now: Double) -> String {
+        var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.subject.description, 9) + "  "
+            + "\(alert.kind.countLabel) \(alert.count) ≥ \(alert.limits.threshold), peak \(alert.peak), since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since)))"
+        let figures = alert.figures
+        switch alert.kind {
+        case .timeWait: text += ", clears below \(alert.limits.clearBelow)"
+        case .closeWait: text += ", oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))"
+        case .ephemeralPorts:
+            text += " of \(figures.usablePorts ?? 0) usable ports (\(figures.portRange ?? "?")), \(figures.timeWait ?? 0) TIME_WAIT, tcp_tw_reuse=\(figures.twReuse.map(String.init) ?? "?")"
+        case .twBuckets: text += " of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)"
+        case .twOverflow: text += ", \(figures.overflowSinceStart ?? 0) destroyed since twmond started"
+        }
+        return text + AlertJournal.ownerText(figures)
     }
 
-    private static func padded(_ text: String, _ width: Int) -> String {
+    static func padded(_ text: String, _ width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - text.count))
-    }
-
-    private static func rightAligned(_ number: Int, _ width: Int) -> String {
-        let text = String(number)
-        return String(repeating: " ", count: max(0, width - text.count)) + text
     }
 }

@@ -1,103 +1,223 @@
-/// Decides, scan after scan, which TIME_WAIT alerts to raise, remind of and clear.
+/// Decides, scan after scan, which alerts to raise, remind of and clear — every kind the same way.
 ///
-/// A value-type state machine: `evaluate` takes a scan and the time, updates the per-port
-/// trackers and returns actions; it performs no I/O, so it is tested with a manual clock.
-/// Only listening (server) ports raise alerts; client-side TIME_WAIT is normal and never does.
+/// A value-type state machine: `evaluate` takes what a scan found and the time, observes one
+/// figure per (kind, subject), feeds it to that subject's `HysteresisTracker` and returns the
+/// transitions; it performs no I/O, so it is tested with a manual clock. The kinds differ only
+/// in what they observe (`observations`) and the limits they are judged by (`limits`).
+///
+/// - `time_wait`: TIME_WAIT sockets per port; only listening (server) ports raise it — a
+///   client's TIME_WAIT is normal.
+/// - `close_wait`: CLOSE_WAIT sockets older than `close_wait.min_age` per port (any port).
+/// - `ephemeral_ports`: sockets per client destination against the usable ephemeral range.
+/// - `tw_buckets`: the namespace's TIME_WAIT total against `tcp_max_tw_buckets`.
+/// - `tw_overflow`: TIME_WAIT sockets the kernel destroyed since the last scan; one increase
+///   raises it, `sustain` scans without one clear it.
 public struct AlertPolicy: Sendable {
     /// The configuration the policy judges by; replaced on reload.
     public var configuration: Configuration
-    private var trackers: [UInt16: HysteresisTracker] = [:]
-    private var namespaceTracker = HysteresisTracker()
+    private var tracked: [Key: Tracked] = [:]
+    /// The TIME_WAIT event counters at the previous scan and at the first one.
+    private var lastEvents: TimeWaitEventCounters?
+    private var firstEvents: TimeWaitEventCounters?
+
+    struct Key: Hashable, Sendable {
+        var kind: AlertKind
+        var subject: AlertSubject
+    }
+
+    /// A subject's tracker and its latest observation.
+    struct Tracked: Sendable {
+        var tracker = HysteresisTracker()
+        var count = 0
+        var limits: AlertLimits
+        var figures = AlertFigures()
+    }
+
+    /// One figure observed in a scan.
+    struct Observation {
+        var subject: AlertSubject
+        var count: Int
+        var mayRaise = true
+        var figures = AlertFigures()
+    }
 
     public init(configuration: Configuration) {
         self.configuration = configuration
     }
 
-    /// The alerts active now, by port.
-    public func activeAlerts(in table: PortTable) -> [PortAlert] {
-        trackers.keys.sorted().compactMap { port in
-            guard let tracker = trackers[port], tracker.isActive, let limits = configuration.limits(for: port) else { return nil }
-            return alert(port: port, tracker: tracker, limits: limits, table: table)
-        }
+    /// The alerts active now, by kind and subject, with the figures of the latest scan.
+    public var activeAlerts: [Alert] {
+        tracked.filter { $0.value.tracker.isActive }
+            .map { alert($0.key, $0.value) }
+            .sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
     }
 
-    /// The namespace alert, when active.
-    public func activeNamespaceAlert(_ namespace: NamespaceTimeWait?) -> NamespaceAlert? {
-        guard namespaceTracker.isActive, let namespace, let limits = namespaceLimits(namespace) else { return nil }
-        return namespaceAlert(namespace, limits: limits, tracker: namespaceTracker)
-    }
-
-    /// Ports whose TIME_WAIT peers are worth tallying in the next scan: active alerts and ports
-    /// on their way to one.
+    /// Ports whose TIME_WAIT peers are worth tallying in the next scan: active TIME_WAIT
+    /// alerts and ports on their way to one.
     public var portsNearAlert: [UInt16] {
-        trackers.filter { !$0.value.isIdle }.keys.sorted()
+        tracked.compactMap { $0.key.kind == .timeWait && !$0.value.tracker.isIdle ? $0.key.subject.port : nil }.sorted()
+    }
+
+    /// The fewest sockets on one client destination that can matter to `ephemeral_ports`
+    /// (its clear level), or nil when the alert is off; a scan need not report fewer. While
+    /// a destination is tracked, every destination is reported, so that its figures stay
+    /// true however far it falls.
+    public func clientTupleFloor(_ range: EphemeralPortRange?) -> Int? {
+        guard let limits = ephemeralLimits(range) else { return tracked.keys.contains { $0.kind == .ephemeralPorts } ? 1 : nil }
+        if tracked.keys.contains(where: { $0.kind == .ephemeralPorts }) { return 1 }
+        return max(1, min(limits.threshold, limits.clearBelow))
     }
 
     /// Judges one scan.
-    public mutating func evaluate(_ table: PortTable, namespace: NamespaceTimeWait? = nil, now: Moment) -> [AlertAction] {
+    public mutating func evaluate(_ scan: ScanFindings, now: Moment) -> [AlertAction] {
         var actions: [AlertAction] = []
-        let repeatInterval = configuration.alert.repeatInterval
-        // Ports with a tracker that are gone from the table count as zero.
-        var ports = Set(trackers.keys)
-        for stats in table.ports where stats.listening && stats.timeWait > 0 { ports.insert(stats.port) }
-        for port in ports.sorted() {
-            guard let limits = configuration.limits(for: port) else {
-                if var tracker = trackers.removeValue(forKey: port), tracker.isActive {
-                    let alert = alert(port: port, tracker: tracker, limits: configuration.configuredLimits(for: port), table: table)
-                    if tracker.reset() == .cleared { actions.append(.portCleared(alert)) }
-                }
-                continue
-            }
-            let stats = table[port: port]
-            var tracker = trackers[port] ?? HysteresisTracker()
-            let before = tracker
-            let transition = tracker.observe(
-                stats?.timeWait ?? 0, limits: limits, mayRaise: stats?.listening ?? false,
-                repeatInterval: repeatInterval, now: now
-            )
-            switch transition {
-            case .raised: actions.append(.portRaised(alert(port: port, tracker: tracker, limits: limits, table: table)))
-            case .reminder: actions.append(.portReminder(alert(port: port, tracker: tracker, limits: limits, table: table)))
-            case .cleared: actions.append(.portCleared(alert(port: port, tracker: before, limits: limits, table: table)))
-            case nil: break
-            }
-            trackers[port] = tracker.isIdle ? nil : tracker
+        for kind in AlertKind.allCases {
+            guard let observed = observations(of: kind, in: scan) else { continue }
+            judge(kind, observed, counters: scan.counters, now: now, into: &actions)
         }
-        if let namespace, let limits = namespaceLimits(namespace) {
-            let before = namespaceTracker
-            switch namespaceTracker.observe(namespace.timeWait, limits: limits, repeatInterval: repeatInterval, now: now) {
-            case .raised: actions.append(.namespaceRaised(namespaceAlert(namespace, limits: limits, tracker: namespaceTracker)))
-            case .reminder: actions.append(.namespaceReminder(namespaceAlert(namespace, limits: limits, tracker: namespaceTracker)))
-            case .cleared: actions.append(.namespaceCleared(namespaceAlert(namespace, limits: limits, tracker: before)))
-            case nil: break
-            }
-        } else if namespaceTracker.isActive, let namespace {
-            // The alert was switched off by a reload.
-            let alert = NamespaceAlert(timeWait: namespace.timeWait, maxBuckets: namespace.maxBuckets, ratio: 0, threshold: 0, since: namespaceTracker.since?.wallClock ?? now.wallClock)
-            if namespaceTracker.reset() == .cleared { actions.append(.namespaceCleared(alert)) }
+        if let events = scan.counters?.timeWaitEvents {
+            if firstEvents == nil || events.overflow < (lastEvents?.overflow ?? 0) { firstEvents = events }
+            lastEvents = events
         }
         return actions
     }
 
-    private func alert(port: UInt16, tracker: HysteresisTracker, limits: AlertLimits, table: PortTable) -> PortAlert {
-        let stats = table[port: port]
-        return PortAlert(
-            port: port, timeWait: stats?.timeWait ?? 0, established: stats?.states[.established] ?? 0,
-            limits: limits, since: tracker.since?.wallClock ?? 0, peak: tracker.peak
-        )
+    /// What a scan shows of `kind`, or nil when it shows nothing about it (unreadable
+    /// counters): its trackers then stay as they are.
+    private func observations(of kind: AlertKind, in scan: ScanFindings) -> [Observation]? {
+        switch kind {
+        case .timeWait:
+            var observed: [Observation] = []
+            for stats in scan.table.ports where (stats.listening && stats.timeWait > 0) || isTracked(kind, .port(stats.port)) {
+                observed.append(Observation(subject: .port(stats.port), count: stats.timeWait, mayRaise: stats.listening,
+                                            figures: AlertFigures(established: stats.states[.established])))
+            }
+            return observed
+        case .closeWait:
+            return scan.closeWait.compactMap { port, figures in
+                guard figures.old > 0 || isTracked(kind, .port(port)) else { return nil }
+                return Observation(subject: .port(port), count: figures.old, figures: AlertFigures(
+                    oldestAgeSeconds: figures.oldestAgeSeconds, minAgeSeconds: configuration.closeWait.minAge))
+            }
+        case .ephemeralPorts:
+            guard let range = scan.counters?.ephemeralPorts else { return nil }
+            return scan.table.clientTuples.map { tally in
+                Observation(subject: .clientTuple(tally.tuple), count: tally.sockets, figures: AlertFigures(
+                    ratio: configuration.ephemeralPorts.ratio, timeWait: tally.timeWait, usablePorts: range.usable,
+                    portRange: range.text, twReuse: scan.counters?.twReuse))
+            }
+        case .twBuckets:
+            guard let namespace = scan.counters?.timeWait else { return nil }
+            return [Observation(subject: .namespace, count: namespace.timeWait, figures: AlertFigures(
+                maxBuckets: namespace.maxBuckets, ratio: configuration.alert.twBucketsRatio))]
+        case .twOverflow:
+            guard let events = scan.counters?.timeWaitEvents else { return nil }
+            // The first scan sets the baseline; a counter that went down (a new namespace
+            // behind the proc root) starts a new one.
+            let previous = lastEvents.flatMap { $0.overflow <= events.overflow ? $0 : nil } ?? events
+            let first = firstEvents.flatMap { $0.overflow <= events.overflow ? $0 : nil } ?? events
+            return [Observation(subject: .namespace, count: events.overflow - previous.overflow, figures: AlertFigures(
+                overflowSinceStart: events.overflow - first.overflow,
+                twRecycledSinceStart: max(0, events.recycled - first.recycled)))]
+        }
     }
 
-    private func namespaceLimits(_ namespace: NamespaceTimeWait) -> AlertLimits? {
-        let ratio = configuration.alert.twBucketsRatio
-        guard ratio > 0, namespace.maxBuckets > 0 else { return nil }
-        let threshold = max(1, wholeCeiling(namespace.maxBuckets, times: ratio))
-        return AlertLimits(threshold: threshold, clearRatio: configuration.alert.clearRatio, sustain: configuration.alert.sustain)
+    /// The limits `subject` is judged by now, or nil when it must not alert (an ignored
+    /// port, a kind switched off, a limit that cannot be read).
+    private func limits(_ kind: AlertKind, _ subject: AlertSubject, counters: NamespaceCounters?) -> AlertLimits? {
+        switch (kind, subject) {
+        case (.timeWait, .port(let port)):
+            return configuration.limits(for: port)
+        case (.closeWait, .port(let port)):
+            return configuration.closeWaitLimits(for: port)
+        case (.ephemeralPorts, .clientTuple):
+            return ephemeralLimits(counters?.ephemeralPorts)
+        case (.twBuckets, .namespace):
+            let ratio = configuration.alert.twBucketsRatio
+            guard ratio > 0, let namespace = counters?.timeWait, namespace.maxBuckets > 0 else { return nil }
+            return AlertLimits(threshold: max(1, wholeCeiling(namespace.maxBuckets, times: ratio)),
+                               clearRatio: configuration.alert.clearRatio, sustain: configuration.alert.sustain)
+        case (.twOverflow, .namespace):
+            guard configuration.twOverflow.enabled else { return nil }
+            return AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: configuration.alert.sustain)
+        default:
+            return nil
+        }
     }
 
-    private func namespaceAlert(_ namespace: NamespaceTimeWait, limits: AlertLimits, tracker: HysteresisTracker) -> NamespaceAlert {
-        NamespaceAlert(
-            timeWait: namespace.timeWait, maxBuckets: namespace.maxBuckets, ratio: configuration.alert.twBucketsRatio,
-            threshold: limits.threshold, since: tracker.since?.wallClock ?? 0
-        )
+    private func ephemeralLimits(_ range: EphemeralPortRange?) -> AlertLimits? {
+        let ratio = configuration.ephemeralPorts.ratio
+        guard ratio > 0, let range, range.usable > 0 else { return nil }
+        return AlertLimits(threshold: max(1, wholeCeiling(range.usable, times: ratio)),
+                           clearRatio: configuration.alert.clearRatio, sustain: configuration.alert.sustain)
+    }
+
+    private func isTracked(_ kind: AlertKind, _ subject: AlertSubject) -> Bool {
+        tracked[Key(kind: kind, subject: subject)] != nil
+    }
+
+    /// Feeds the observations of one kind to their trackers; a tracked subject the scan did
+    /// not show (its sockets are gone) counts as zero.
+    private mutating func judge(_ kind: AlertKind, _ observed: [Observation], counters: NamespaceCounters?, now: Moment, into actions: inout [AlertAction]) {
+        var bySubject: [AlertSubject: Observation] = [:]
+        for observation in observed { bySubject[observation.subject] = observation }
+        for (key, entry) in tracked where key.kind == kind && bySubject[key.subject] == nil {
+            bySubject[key.subject] = Observation(subject: key.subject, count: 0, mayRaise: false, figures: entry.figures.gone)
+        }
+        let repeatInterval = configuration.alert.repeatInterval
+        for subject in bySubject.keys.sorted() {
+            let observation = bySubject[subject]!
+            let key = Key(kind: kind, subject: subject)
+            guard let limits = limits(kind, subject, counters: counters) else {
+                // Ignored or switched off (by a reload): an active alert ends at once.
+                if var entry = tracked.removeValue(forKey: key), entry.tracker.isActive {
+                    let before = entry
+                    entry.count = observation.count
+                    if entry.tracker.reset() == .cleared {
+                        actions.append(AlertAction(.cleared, alert(key, Tracked(tracker: before.tracker, count: observation.count, limits: before.limits, figures: observation.figures))))
+                    }
+                }
+                continue
+            }
+            guard observation.count > 0 || tracked[key] != nil else { continue }
+            var entry = tracked[key] ?? Tracked(limits: limits)
+            let before = entry.tracker
+            entry.count = observation.count
+            entry.limits = limits
+            entry.figures = observation.figures
+            let transition = entry.tracker.observe(observation.count, limits: limits, mayRaise: observation.mayRaise, repeatInterval: repeatInterval, now: now)
+            switch transition {
+            case .raised: actions.append(AlertAction(.raised, alert(key, entry)))
+            case .reminder: actions.append(AlertAction(.reminder, alert(key, entry)))
+            case .cleared:
+                var ended = entry
+                ended.tracker = before
+                actions.append(AlertAction(.cleared, alert(key, ended)))
+            case nil: break
+            }
+            tracked[key] = entry.tracker.isIdle ? nil : entry
+        }
+    }
+
+    private func alert(_ key: Key, _ entry: Tracked) -> Alert {
+        Alert(kind: key.kind, subject: key.subject, count: entry.count, limits: entry.limits,
+              since: entry.tracker.since?.wallClock ?? 0, peak: max(entry.tracker.peak, entry.tracker.isActive ? entry.count : 0),
+              figures: entry.figures)
+    }
+}
+
+/// What one scan found, as the alert policy reads it.
+public struct ScanFindings: Sendable {
+    /// The per-port table (with its client destinations).
+    public var table: PortTable
+    /// The namespace's counters, when readable.
+    public var counters: NamespaceCounters?
+    /// CLOSE_WAIT figures per port.
+    public var closeWait: [UInt16: CloseWaitFigures]
+
+    public init(table: PortTable, counters: NamespaceCounters? = nil, closeWait: [UInt16: CloseWaitFigures] = [:]) {
+        self.table = table
+        self.counters = counters
+        self.closeWait = closeWait
     }
 }

@@ -29,6 +29,28 @@ public struct Configuration: Sendable, Equatable {
         public init() {}
     }
 
+    /// When old CLOSE_WAIT sockets on a port raise the `close_wait` alert.
+    public struct CloseWait: Sendable, Equatable {
+        /// CLOSE_WAIT sockets older than `minAge` on one port that raise the alert; 0 disables it.
+        public var threshold = 100
+        /// Seconds a socket must have been in CLOSE_WAIT to count (0 ... 86400).
+        public var minAge: Double = 60
+        public init() {}
+    }
+
+    /// When one client destination holding the ephemeral range raises `ephemeral_ports`.
+    public struct EphemeralPorts: Sendable, Equatable {
+        /// Share of the usable ephemeral range that raises the alert; 0 disables it.
+        public var ratio = 0.8
+        public init() {}
+    }
+
+    /// The `tw_overflow` alert (TcpExt TCPTimeWaitOverflow increasing).
+    public struct TimeWaitOverflow: Sendable, Equatable {
+        public var enabled = true
+        public init() {}
+    }
+
     /// Settings of one port that differ from `[alert]`.
     public struct PortOverride: Sendable, Equatable {
         /// This port's threshold.
@@ -39,7 +61,10 @@ public struct Configuration: Sendable, Equatable {
         public var sustain: Int?
         /// Never alert on this port.
         public var ignore = false
-        public init(timeWaitThreshold: Int? = nil, clearRatio: Double? = nil, sustain: Int? = nil, ignore: Bool = false) {
+        /// This port's `close_wait.threshold` (0: no CLOSE_WAIT alert on the port).
+        public var closeWaitThreshold: Int?
+        public init(timeWaitThreshold: Int? = nil, clearRatio: Double? = nil, sustain: Int? = nil, ignore: Bool = false, closeWaitThreshold: Int? = nil) {
+            self.closeWaitThreshold = closeWaitThreshold
             self.timeWaitThreshold = timeWaitThreshold
             self.clearRatio = clearRatio
             self.sustain = sustain
@@ -75,6 +100,9 @@ public struct Configuration: Sendable, Equatable {
 
     public var scan = Scan()
     public var alert = Alert()
+    public var closeWait = CloseWait()
+    public var ephemeralPorts = EphemeralPorts()
+    public var twOverflow = TimeWaitOverflow()
     /// Per-port overrides, keyed by port.
     public var ports: [UInt16: PortOverride] = [:]
     public var control = Control()
@@ -97,6 +125,15 @@ public struct Configuration: Sendable, Equatable {
         )
     }
 
+    /// The CLOSE_WAIT limits of `port`, or nil when the port is ignored or has no CLOSE_WAIT alert.
+    public func closeWaitLimits(for port: UInt16) -> AlertLimits? {
+        let override = ports[port]
+        if override?.ignore == true { return nil }
+        let threshold = override?.closeWaitThreshold ?? closeWait.threshold
+        guard threshold > 0 else { return nil }
+        return AlertLimits(threshold: threshold, clearRatio: override?.clearRatio ?? alert.clearRatio, sustain: override?.sustain ?? alert.sustain)
+    }
+
     /// The lowest threshold of any port: with fewer TIME_WAIT sockets in the whole namespace
     /// no port can reach its threshold.
     public var lowestThreshold: Int {
@@ -113,11 +150,19 @@ public struct AlertLimits: Sendable, Equatable {
     /// Consecutive scans needed to raise or clear.
     public var sustain: Int
 
-    public init(threshold: Int, clearRatio: Double, sustain: Int) {
+    /// Consecutive scans below the clear level that clear the alert, when not `sustain`
+    /// (`tw_overflow` is raised by one increase and cleared by `sustain` scans without one).
+    public var clearSustain: Int?
+
+    public init(threshold: Int, clearRatio: Double, sustain: Int, clearSustain: Int? = nil) {
         self.threshold = threshold
         self.clearRatio = clearRatio
         self.sustain = sustain
+        self.clearSustain = clearSustain
     }
+
+    /// Consecutive scans that clear the alert.
+    public var scansToClear: Int { clearSustain ?? sustain }
 
     /// The alert clears when the count is below this.
     public var clearBelow: Int { wholeCeiling(threshold, times: clearRatio) }

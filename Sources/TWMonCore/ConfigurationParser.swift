@@ -49,6 +49,16 @@ public enum ConfigurationParser {
             reader.int(table, "alert.top_peers", range: 0...100) { configuration.alert.topPeers = $0 }
             reader.double(table, "alert.tw_buckets_ratio", range: 0...1) { configuration.alert.twBucketsRatio = $0 }
         }
+        reader.section(root, "close_wait") { reader, table in
+            reader.int(table, "close_wait.threshold", range: 0...Int(Int32.max)) { configuration.closeWait.threshold = $0 }
+            reader.double(table, "close_wait.min_age", range: 0...86_400) { configuration.closeWait.minAge = $0 }
+        }
+        reader.section(root, "ephemeral_ports") { reader, table in
+            reader.double(table, "ephemeral_ports.ratio", range: 0...1) { configuration.ephemeralPorts.ratio = $0 }
+        }
+        reader.section(root, "tw_overflow") { reader, table in
+            reader.bool(table, "tw_overflow.enabled") { configuration.twOverflow.enabled = $0 }
+        }
         if let ports = reader.take(root, "ports") {
             if let table = ports.table {
                 for key in table.keys.sorted() {
@@ -66,6 +76,7 @@ public enum ConfigurationParser {
                     reader.ratio(portTable, "\(name).clear_ratio") { override.clearRatio = $0 }
                     reader.int(portTable, "\(name).sustain", range: 1...1_000) { override.sustain = $0 }
                     reader.bool(portTable, "\(name).ignore") { override.ignore = $0 }
+                    reader.int(portTable, "\(name).close_wait_threshold", range: 0...Int(Int32.max)) { override.closeWaitThreshold = $0 }
                     reader.rejectUnknown(portTable, prefix: name)
                     configuration.ports[port] = override
                 }

@@ -14,6 +14,16 @@ public enum ConfigurationRenderer {
             "repeat = \(number(configuration.alert.repeatInterval))",
             "top_peers = \(configuration.alert.topPeers)",
             "tw_buckets_ratio = \(number(configuration.alert.twBucketsRatio))",
+            "",
+            "[close_wait]",
+            "threshold = \(configuration.closeWait.threshold)",
+            "min_age = \(number(configuration.closeWait.minAge))",
+            "",
+            "[ephemeral_ports]",
+            "ratio = \(number(configuration.ephemeralPorts.ratio))",
+            "",
+            "[tw_overflow]",
+            "enabled = \(configuration.twOverflow.enabled)",
         ]
         for port in configuration.ports.keys.sorted() {
             let override = configuration.ports[port]!
@@ -21,6 +31,7 @@ public enum ConfigurationRenderer {
             if let threshold = override.timeWaitThreshold { lines.append("time_wait_threshold = \(threshold)") }
             if let ratio = override.clearRatio { lines.append("clear_ratio = \(number(ratio))") }
             if let sustain = override.sustain { lines.append("sustain = \(sustain)") }
+            if let threshold = override.closeWaitThreshold { lines.append("close_wait_threshold = \(threshold)") }
             if override.ignore { lines.append("ignore = true") }
         }
         lines += [

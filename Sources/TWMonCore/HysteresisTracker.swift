@@ -33,7 +33,7 @@ public struct HysteresisTracker: Sendable, Equatable {
             peak = max(peak, value)
             if value < limits.clearBelow {
                 streak += 1
-                if streak >= limits.sustain {
+                if streak >= limits.scansToClear {
                     self = HysteresisTracker()
                     return .cleared
                 }

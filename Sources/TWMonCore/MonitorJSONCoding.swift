@@ -1,66 +1,115 @@
 /// The JSON shapes of the values the control socket reports (see the `io.twmon.Monitor`
 /// interface definition), written by twmond and read back by `twmonctl`.
-extension PortAlert {
-    /// Writes the alert as a Varlink `PortAlert`.
+extension Alert {
+    /// Writes the alert as a Varlink `Alert`: its kind, its subject, its count under the
+    /// kind's name (`time_wait`, `close_wait`, `sockets`, `overflow`), limits, and its figures.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
-        json.member("port", Int(port))
-        json.member("time_wait", timeWait)
-        json.member("established", established)
+        json.member("kind", kind.rawValue)
+        Self.writeSubject(subject, into: &json)
+        json.member(kind.countName, count)
         json.member("threshold", limits.threshold)
         json.member("clear_below", limits.clearBelow)
         json.member("clear_ratio", limits.clearRatio)
         json.member("sustain", limits.sustain)
+        if let clearSustain = limits.clearSustain { json.member("clear_sustain", clearSustain) }
         json.member("peak", peak)
         json.member("since", UTCTimestamp.iso8601(since))
         json.member("since_unix", since)
+        for figure in figures.entries { Self.write(figure, into: &json) }
         json.endObject()
     }
 
-    /// Reads a Varlink `PortAlert`.
+    /// Reads a Varlink `Alert`.
     public init(json: JSONValue) throws(JSONFieldError) {
+        let kind = try Self.kind(json)
+        var figures = try AlertFigures(json: json)
+        if kind.countName == "time_wait" { figures.timeWait = nil }
         self.init(
-            port: try json.port("port"), timeWait: try json.int("time_wait"), established: try json.int("established"),
-            limits: AlertLimits(threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain")),
-            since: try json.double("since_unix"), peak: try json.int("peak")
+            kind: kind, subject: try Self.subject(json, kind: kind), count: try json.int(kind.countName),
+            limits: AlertLimits(
+                threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain"),
+                clearSustain: json.optionalField("clear_sustain") == nil ? nil : try json.int("clear_sustain")),
+            since: try json.double("since_unix"), peak: try json.int("peak"), figures: figures
         )
+    }
+
+    static func kind(_ json: JSONValue) throws(JSONFieldError) -> AlertKind {
+        guard let kind = AlertKind(rawValue: try json.string("kind")) else {
+            throw JSONFieldError(field: "kind", expected: AlertKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return kind
+    }
+
+    /// `"port":N`, or `"local_address"`, `"remote_address"`, `"remote_port"`; nothing for the namespace.
+    static func writeSubject(_ subject: AlertSubject, into json: inout JSONWriter) {
+        switch subject {
+        case .namespace: break
+        case .port(let port): json.member("port", Int(port))
+        case .clientTuple(let tuple):
+            json.member("local_address", tuple.localAddress.description)
+            json.member("remote_address", tuple.remoteAddress.description)
+            json.member("remote_port", Int(tuple.remotePort))
+        }
+    }
+
+    static func subject(_ json: JSONValue, kind: AlertKind) throws(JSONFieldError) -> AlertSubject {
+        switch kind {
+        case .timeWait, .closeWait: return .port(try json.port("port"))
+        case .twBuckets, .twOverflow: return .namespace
+        case .ephemeralPorts:
+            guard let local = IPAddress(text: try json.string("local_address")) else { throw JSONFieldError(field: "local_address", expected: "an IP address") }
+            guard let remote = IPAddress(text: try json.string("remote_address")) else { throw JSONFieldError(field: "remote_address", expected: "an IP address") }
+            return .clientTuple(ClientTuple(localAddress: local, remoteAddress: remote, remotePort: try json.port("remote_port")))
+        }
+    }
+
+    static func write(_ figure: AlertFigures.Entry, into json: inout JSONWriter) {
+        switch figure.value {
+        case .integer(let value): json.member(figure.name, value)
+        case .number(let value): json.member(figure.name, value)
+        case .text(let value): json.member(figure.name, value)
+        }
     }
 }
 
-extension NamespaceAlert {
-    /// Writes the alert as a Varlink `NamespaceAlert`.
+extension NamespaceCounters {
+    /// Writes the counters as a Varlink `NamespaceCounters` (the members present).
     public func write(into json: inout JSONWriter) {
         json.beginObject()
-        json.member("time_wait", timeWait)
-        json.member("max_tw_buckets", maxBuckets)
-        json.member("ratio", ratio)
-        json.member("threshold", threshold)
-        json.member("since", UTCTimestamp.iso8601(since))
-        json.member("since_unix", since)
+        if let timeWait {
+            json.member("time_wait", timeWait.timeWait)
+            json.member("max_tw_buckets", timeWait.maxBuckets)
+        }
+        if let ephemeralPorts {
+            json.member("ip_local_port_range", ephemeralPorts.text)
+            json.member("usable_ephemeral_ports", ephemeralPorts.usable)
+        }
+        if let twReuse { json.member("tcp_tw_reuse", twReuse) }
+        if let timeWaitEvents {
+            json.member("tw_overflow", timeWaitEvents.overflow)
+            json.member("tw_recycled", timeWaitEvents.recycled)
+        }
         json.endObject()
     }
 
-    /// Reads a Varlink `NamespaceAlert`.
+    /// Reads a Varlink `NamespaceCounters`.
     public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(
-            timeWait: try json.int("time_wait"), maxBuckets: try json.int("max_tw_buckets"), ratio: try json.double("ratio"),
-            threshold: try json.int("threshold"), since: try json.double("since_unix")
-        )
-    }
-}
-
-extension NamespaceTimeWait {
-    /// Writes the counters as a Varlink `NamespaceTimeWait`.
-    public func write(into json: inout JSONWriter) {
-        json.beginObject()
-        json.member("time_wait", timeWait)
-        json.member("max_tw_buckets", maxBuckets)
-        json.endObject()
-    }
-
-    /// Reads a Varlink `NamespaceTimeWait`.
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(timeWait: try json.int("time_wait"), maxBuckets: try json.int("max_tw_buckets"))
+        self.init()
+        if json.optionalField("time_wait") != nil {
+            timeWait = NamespaceTimeWait(timeWait: try json.int("time_wait"), maxBuckets: try json.int("max_tw_buckets"))
+        }
+        if json.optionalField("ip_local_port_range") != nil {
+            let text = try json.string("ip_local_port_range")
+            let bounds = text.split(separator: "-").compactMap { UInt16($0) }
+            guard bounds.count == 2, bounds[0] <= bounds[1] else { throw JSONFieldError(field: "ip_local_port_range", expected: "LOW-HIGH") }
+            let usable = try json.int("usable_ephemeral_ports")
+            ephemeralPorts = EphemeralPortRange(low: bounds[0], high: bounds[1], reserved: Int(bounds[1]) - Int(bounds[0]) + 1 - usable)
+        }
+        if json.optionalField("tcp_tw_reuse") != nil { twReuse = try json.int("tcp_tw_reuse") }
+        if json.optionalField("tw_overflow") != nil {
+            timeWaitEvents = TimeWaitEventCounters(overflow: try json.int("tw_overflow"), recycled: try json.int("tw_recycled"))
+        }
     }
 }
 
@@ -68,9 +117,10 @@ extension AlertHistoryEntry {
     /// Writes the entry as a Varlink `AlertEvent`.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
-        json.member("event", event)
-        if let port { json.member("port", Int(port)) }
-        json.member("time_wait", timeWait)
+        json.member("event", event.rawValue)
+        json.member("kind", kind.rawValue)
+        Alert.writeSubject(subject, into: &json)
+        json.member(kind.countName, count)
         json.member("threshold", threshold)
         json.member("at", UTCTimestamp.iso8601(at))
         json.member("at_unix", at)
@@ -79,9 +129,13 @@ extension AlertHistoryEntry {
 
     /// Reads a Varlink `AlertEvent`.
     public init(json: JSONValue) throws(JSONFieldError) {
+        guard let event = AlertEvent(rawValue: try json.string("event")) else {
+            throw JSONFieldError(field: "event", expected: "raised, reminder or cleared")
+        }
+        let kind = try Alert.kind(json)
         self.init(
-            event: try json.string("event"), port: json.optionalField("port") == nil ? nil : try json.port("port"),
-            timeWait: try json.int("time_wait"), threshold: try json.int("threshold"), at: try json.double("at_unix")
+            event: event, kind: kind, subject: try Alert.subject(json, kind: kind), count: try json.int(kind.countName),
+            threshold: try json.int("threshold"), at: try json.double("at_unix")
         )
     }
 }

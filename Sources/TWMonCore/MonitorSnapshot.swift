@@ -12,12 +12,10 @@ public struct MonitorSnapshot: Sendable {
     public var source: String
     /// Scans done since the daemon started.
     public var scanCount: Int
-    /// Active port alerts.
-    public var alerts: [PortAlert]
-    /// The active namespace-wide alert.
-    public var namespaceAlert: NamespaceAlert?
-    /// The namespace's TIME_WAIT total and limit, when readable.
-    public var namespace: NamespaceTimeWait?
+    /// Active alerts of every kind, by kind and subject.
+    public var alerts: [Alert]
+    /// The namespace's counters, when readable.
+    public var namespace: NamespaceCounters?
     /// Recent raised/cleared transitions, oldest first.
     public var history: [AlertHistoryEntry]
     /// The configuration in force.
@@ -29,7 +27,7 @@ public struct MonitorSnapshot: Sendable {
 
     public init(
         table: PortTable, scannedAt: Double, scanDuration: Duration, source: String, scanCount: Int,
-        alerts: [PortAlert], namespaceAlert: NamespaceAlert?, namespace: NamespaceTimeWait?,
+        alerts: [Alert], namespace: NamespaceCounters?,
         history: [AlertHistoryEntry], configuration: Configuration, startedAt: Double, problem: String?
     ) {
         self.table = table
@@ -38,7 +36,6 @@ public struct MonitorSnapshot: Sendable {
         self.source = source
         self.scanCount = scanCount
         self.alerts = alerts
-        self.namespaceAlert = namespaceAlert
         self.namespace = namespace
         self.history = history
         self.configuration = configuration
@@ -49,22 +46,28 @@ public struct MonitorSnapshot: Sendable {
 
 /// One raised, reminder or cleared transition, kept for `ListAlerts`.
 public struct AlertHistoryEntry: Sendable, Equatable {
-    /// `raised`, `reminder` or `cleared`.
-    public var event: String
-    /// The port, or nil for the namespace alert.
-    public var port: UInt16?
-    /// TIME_WAIT count at the transition.
-    public var timeWait: Int
+    public var event: AlertEvent
+    public var kind: AlertKind
+    public var subject: AlertSubject
+    /// The counted figure at the transition.
+    public var count: Int
     /// The threshold in force.
     public var threshold: Int
     /// When it happened (wall clock).
     public var at: Double
 
-    public init(event: String, port: UInt16?, timeWait: Int, threshold: Int, at: Double) {
+    public init(event: AlertEvent, kind: AlertKind, subject: AlertSubject, count: Int, threshold: Int, at: Double) {
         self.event = event
-        self.port = port
-        self.timeWait = timeWait
+        self.kind = kind
+        self.subject = subject
+        self.count = count
         self.threshold = threshold
         self.at = at
+    }
+
+    /// The entry of `action`, at `at`.
+    public init(_ action: AlertAction, at: Double) {
+        self.init(event: action.event, kind: action.alert.kind, subject: action.alert.subject, count: action.alert.count,
+                  threshold: action.alert.limits.threshold, at: at)
     }
 }

@@ -26,12 +26,10 @@ public struct MonitorStatus: Sendable, Equatable {
     public var serverPorts: Int
     /// Rows of the kernel's table that could not be read.
     public var malformedRows: Int
-    /// The namespace's TIME_WAIT total and limit, when readable.
-    public var namespace: NamespaceTimeWait?
-    /// Active port alerts, by port.
-    public var alerts: [PortAlert]
-    /// The active namespace alert.
-    public var namespaceAlert: NamespaceAlert?
+    /// The namespace's counters, when readable.
+    public var namespace: NamespaceCounters?
+    /// Active alerts of every kind, by kind and subject.
+    public var alerts: [Alert]
     /// The latest problem worth showing.
     public var problem: String?
 
@@ -58,8 +56,7 @@ public struct MonitorStatus: Sendable, Equatable {
         serverPorts = table.ports.count(where: \.listening)
         malformedRows = table.malformedRows
         namespace = snapshot.namespace
-        alerts = snapshot.alerts.sorted { $0.port < $1.port }
-        namespaceAlert = snapshot.namespaceAlert
+        alerts = snapshot.alerts.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
         problem = snapshot.problem
     }
 
@@ -79,9 +76,8 @@ public struct MonitorStatus: Sendable, Equatable {
         portCount = try json.int("port_count")
         serverPorts = try json.int("server_ports")
         malformedRows = try json.int("malformed_rows")
-        namespace = try json.optionalField("namespace").map { value throws(JSONFieldError) in try NamespaceTimeWait(json: value) }
-        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try PortAlert(json: value) }
-        namespaceAlert = try json.optionalField("namespace_alert").map { value throws(JSONFieldError) in try NamespaceAlert(json: value) }
+        namespace = try json.optionalField("namespace").map { value throws(JSONFieldError) in try NamespaceCounters(json: value) }
+        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try Alert(json: value) }
         problem = json.optionalField("problem") == nil ? nil : try json.string("problem")
     }
 
@@ -109,8 +105,8 @@ public struct MonitorStatus: Sendable, Equatable {
         json.array("alerts") { json in
             for alert in alerts { alert.write(into: &json) }
         }
-        if let namespaceAlert {
-            json.key("namespace_alert"); namespaceAlert.write(into: &json)
+        if let buckets = alerts.first(where: { $0.kind == .twBuckets }) {
+            json.key("namespace_alert"); buckets.write(into: &json)
         }
         if let problem { json.member("problem", problem) }
         json.endObject()
@@ -125,16 +121,17 @@ public struct MonitorStatus: Sendable, Equatable {
             "ports:      \(portCount) with sockets, \(serverPorts) server ports" + (malformedRows > 0 ? ", \(malformedRows) malformed rows" : ""),
         ]
         if let namespace {
-            lines.append("namespace:  \(namespace.timeWait) TIME_WAIT of net.ipv4.tcp_max_tw_buckets=\(namespace.maxBuckets)")
+            var parts: [String] = []
+            if let timeWait = namespace.timeWait {
+                parts.append("\(timeWait.timeWait) TIME_WAIT of net.ipv4.tcp_max_tw_buckets=\(timeWait.maxBuckets)")
+            }
+            if let range = namespace.ephemeralPorts { parts.append("ephemeral ports \(range.text) (\(range.usable) usable)") }
+            if let reuse = namespace.twReuse { parts.append("tcp_tw_reuse=\(reuse)") }
+            if let events = namespace.timeWaitEvents { parts.append("TCPTimeWaitOverflow \(events.overflow), TWRecycled \(events.recycled)") }
+            if !parts.isEmpty { lines.append("namespace:  " + parts.joined(separator: "; ")) }
         }
-        let count = alerts.count + (namespaceAlert == nil ? 0 : 1)
-        lines.append("alerts:     " + (count == 0 ? "none" : "\(count) active"))
-        if let namespaceAlert {
-            lines.append("  namespace  TIME_WAIT \(namespaceAlert.timeWait) ≥ \(namespaceAlert.threshold) since \(UTCTimestamp.iso8601(namespaceAlert.since)) (\(UTCTimestamp.span(now - namespaceAlert.since)))")
-        }
-        for alert in alerts {
-            lines.append("  :\(alert.port)  TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold) since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since))), peak \(alert.peak), clears below \(alert.limits.clearBelow)")
-        }
+        lines.append("alerts:     " + (alerts.isEmpty ? "none" : "\(alerts.count) active"))
+        for alert in alerts { lines.append("  " + AlertListing.line(alert, now: now)) }
         if let problem { lines.append("problem:    \(problem)") }
         return lines.joined(separator: "\n") + "\n"
     }

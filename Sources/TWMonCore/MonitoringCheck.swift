@@ -1,15 +1,15 @@
 /// `twmonctl check`: a Nagios/Icinga plugin verdict on a `GetStatus` reply.
 ///
-/// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included):
-/// - CRITICAL when the namespace alert is active (TIME_WAIT near `tcp_max_tw_buckets`, beyond
-///   which the kernel drops TIME_WAIT protection), or when a port alert's TIME_WAIT count is at
-///   least twice its threshold;
-/// - WARNING when any port alert is active;
+/// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included),
+/// one verdict per active alert (`verdict(_:)`), the worst one wins:
+/// - CRITICAL for `tw_overflow`, `tw_buckets`, `ephemeral_ports` at 95 % of the usable range,
+///   and `time_wait` at twice its threshold;
+/// - WARNING for any other active alert;
 /// - OK otherwise.
 ///
-/// With `warning` and/or `critical` set, port alerts are not consulted: the highest TIME_WAIT
-/// count on any server port is compared with them (`≥`); a missing `critical` is twice
-/// `warning`. The namespace alert is CRITICAL either way. UNKNOWN when the last successful
+/// With `warning` and/or `critical` set, `time_wait` alerts are not consulted: the highest
+/// TIME_WAIT count on any server port is compared with them (`≥`); a missing `critical` is
+/// twice `warning`. The other kinds count either way. UNKNOWN when the last successful
 /// scan is older than `staleIntervals` scan intervals (twmond cannot scan); the other UNKNOWN
 /// cases (the daemon unreachable, no scan yet, an unreadable reply) are decided by the caller,
 /// with `unknown(_:)`.
@@ -60,18 +60,15 @@ public struct MonitoringCheck: Sendable, Equatable {
         }
         var state = State.ok
         var findings: [String] = []
-        if let alert = status.namespaceAlert {
-            state = .critical
-            findings.append("namespace TIME_WAIT \(alert.timeWait) ≥ \(alert.threshold) of tcp_max_tw_buckets=\(alert.maxBuckets)")
-        }
         let levels = portLevels(status)
-        if warning == nil && critical == nil {
-            for alert in status.alerts {
-                let critical = alert.timeWait >= Self.criticalLevel(alert.limits.threshold)
-                state = max(state, critical ? .critical : .warning)
-                findings.append(":\(alert.port) TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold)\(critical ? " (×\(Self.criticalFactor))" : "")")
-            }
-        } else if let busiest = busiestServerPort {
+        let judgesPortsItself = warning != nil || critical != nil
+        for alert in status.alerts {
+            if alert.kind == .timeWait && judgesPortsItself { continue }
+            let verdict = Self.verdict(alert)
+            state = max(state, verdict.state)
+            findings.append(verdict.finding)
+        }
+        if judgesPortsItself, let busiest = busiestServerPort {
             if let critical = levels.critical, busiest.timeWait >= critical {
                 state = .critical
                 findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
@@ -87,15 +84,41 @@ public struct MonitoringCheck: Sendable, Equatable {
         }
         let perfdata = [
             "port_time_wait=\(busiestServerPort?.timeWait ?? 0);\(levels.warning.map(String.init) ?? "");\(levels.critical.map(String.init) ?? "");0",
-            "time_wait=\(status.totals[.timeWait]);;;0;\(status.namespace.map { String($0.maxBuckets) } ?? "")",
+            "time_wait=\(status.totals[.timeWait]);;;0;\(status.namespace?.timeWait.map { String($0.maxBuckets) } ?? "")",
             "established=\(status.totals[.established]);;;0",
             "sockets=\(status.totals.total);;;0",
             "ports=\(status.portCount);;;0",
             "server_ports=\(status.serverPorts);;;0",
-            "alerts=\(status.alerts.count + (status.namespaceAlert == nil ? 0 : 1));;;0",
+            "alerts=\(status.alerts.count);;;0",
             "scan_duration=\(status.scanDurationMilliseconds)ms;;;0",
         ]
         return (state, "TWMON \(state.label) - \(StatusLine.oneLine(summary)) | \(perfdata.joined(separator: " "))")
+    }
+
+    /// Share of the usable ephemeral range at which `ephemeral_ports` is CRITICAL.
+    public static let criticalEphemeralShare = 0.95
+
+    /// The state one active alert calls for, and how the output names it:
+    /// CRITICAL for `tw_overflow` (connections lost TIME_WAIT's protection), `tw_buckets` (the
+    /// limit is near), `ephemeral_ports` at 95 % of the usable range and `time_wait` at twice
+    /// its threshold; WARNING otherwise.
+    static func verdict(_ alert: Alert) -> (state: State, finding: String) {
+        let figures = alert.figures
+        switch alert.kind {
+        case .timeWait:
+            let critical = alert.count >= criticalLevel(alert.limits.threshold)
+            return (critical ? .critical : .warning, "\(alert.subject) TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold)\(critical ? " (×\(criticalFactor))" : "")")
+        case .twBuckets:
+            return (.critical, "namespace TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold) of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)")
+        case .twOverflow:
+            return (.critical, "TIME_WAIT overflow: \(figures.overflowSinceStart ?? alert.count) sockets destroyed past tcp_max_tw_buckets")
+        case .closeWait:
+            return (.warning, "\(alert.subject) CLOSE_WAIT \(alert.count) ≥ \(alert.limits.threshold)")
+        case .ephemeralPorts:
+            let usable = figures.usablePorts ?? 0
+            let critical = usable > 0 && Double(alert.count) >= criticalEphemeralShare * Double(usable)
+            return (critical ? .critical : .warning, "\(alert.subject) \(alert.count) of \(usable) ephemeral ports\(critical ? " (≥ 95 %)" : "")")
+        }
     }
 
     /// The output line for an UNKNOWN state.

@@ -7,11 +7,21 @@ public struct PortTable: Sendable, Equatable {
     /// For the ports the scan was asked to watch, the remote addresses holding the most
     /// TIME_WAIT sockets, largest first.
     public var topPeers: [UInt16: [PeerCount]]
+    /// The CLOSE_WAIT sockets of the scan, with their inodes (for `CloseWaitAges`).
+    public var closeWaitSockets: [CloseWaitSocket]
+    /// Client destinations (local address, remote address, remote port) whose sockets hold
+    /// ephemeral ports, those with at least the scan's `clientTupleFloor` sockets.
+    public var clientTuples: [ClientTupleCount]
 
-    public init(ports: [PortStats] = [], malformedRows: Int = 0, topPeers: [UInt16: [PeerCount]] = [:]) {
+    public init(
+        ports: [PortStats] = [], malformedRows: Int = 0, topPeers: [UInt16: [PeerCount]] = [:],
+        closeWaitSockets: [CloseWaitSocket] = [], clientTuples: [ClientTupleCount] = []
+    ) {
         self.ports = ports
         self.malformedRows = malformedRows
         self.topPeers = topPeers
+        self.closeWaitSockets = closeWaitSockets
+        self.clientTuples = clientTuples
     }
 
     /// Socket counts per state for the whole namespace, both families.

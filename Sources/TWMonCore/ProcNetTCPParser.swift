@@ -32,6 +32,21 @@ public enum ProcNetTCPParser {
             self.family = family
         }
 
+        /// The local address, decoded.
+        @inlinable
+        public var localAddress: IPAddress { ProcNetTCPParser.address(localText, family: family) }
+
+        /// The remote port, decoded.
+        @inlinable
+        public var remotePort: UInt16 { ProcNetTCPParser.port(remoteText + family.addressHexDigits + 1) }
+
+        /// The socket's inode (the tenth column), or 0 when the row has none that reads as one;
+        /// `end` is the end of the buffer the row is in. Read only when asked for: a scan asks
+        /// for CLOSE_WAIT rows only.
+        public func inode(bufferEnd end: UnsafePointer<UInt8>) -> UInt64 {
+            ProcNetTCPParser.inode(afterRemote: remoteText + family.addressHexDigits + 5, end)
+        }
+
         /// The remote address, decoded.
         @inlinable
         public var remoteAddress: IPAddress { ProcNetTCPParser.address(remoteText, family: family) }
@@ -227,6 +242,28 @@ public enum ProcNetTCPParser {
     }
 
     // MARK: - Rows
+
+    /// The inode column of a row, from just after its remote endpoint: the state, then
+    /// `tx_queue:rx_queue`, `tr:tm->when`, `retrnsmt`, `uid`, `timeout`, then the inode in
+    /// decimal. 0 when the row ends early or the column is not a number below 2^48.
+    static func inode(afterRemote start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64 {
+        var cursor = start
+        for _ in 0..<6 {
+            guard skipBlanks(&cursor, end) else { return 0 }
+            while cursor < end && !isBlank(cursor.pointee) && cursor.pointee != UInt8(ascii: "\n") { cursor += 1 }
+        }
+        guard skipBlanks(&cursor, end) else { return 0 }
+        var value: UInt64 = 0
+        var digits = 0
+        while cursor < end, case let digit = cursor.pointee &- UInt8(ascii: "0"), digit < 10 {
+            value = value * 10 + UInt64(digit)
+            digits += 1
+            guard digits <= 15 else { return 0 }
+            cursor += 1
+        }
+        guard digits > 0, value < 1 << 48 else { return 0 }
+        return value
+    }
 
     /// Checks `ADDRESS:PORT` at `cursor` (all hex digits) and moves `cursor` past it.
     @inlinable @inline(__always)

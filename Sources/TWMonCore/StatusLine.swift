@@ -5,14 +5,12 @@ public enum StatusLine {
     static let listedAlerts = 3
 
     public static func render(
-        table: PortTable, alerts: [PortAlert], namespaceAlert: NamespaceAlert?, scanMilliseconds: Int,
-        problem: String? = nil
+        table: PortTable, alerts: [Alert], scanMilliseconds: Int, problem: String? = nil
     ) -> String {
         var parts: [String] = []
-        var alertTexts = alerts.sorted { $0.timeWait > $1.timeWait }.map { ":\($0.port) TIME_WAIT \($0.timeWait)≥\($0.limits.threshold)" }
-        if let namespaceAlert {
-            alertTexts.insert("namespace TIME_WAIT \(namespaceAlert.timeWait)≥\(namespaceAlert.threshold)", at: 0)
-        }
+        // Namespace-wide kinds first, then the largest counts.
+        func rank(_ alert: Alert) -> (Int, Int) { (alert.subject == .namespace ? 0 : 1, -alert.count) }
+        let alertTexts = alerts.sorted { rank($0) < rank($1) }.map { "\($0.subject) \($0.kind.countLabel) \($0.count)≥\($0.limits.threshold)" }
         if alertTexts.isEmpty {
             parts.append("OK, no alerts")
         } else {

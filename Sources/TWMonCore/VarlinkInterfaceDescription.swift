@@ -61,61 +61,110 @@ public enum VarlinkInterfaceDescription {
     /// The definition of `io.twmon.Monitor`.
     public static let monitor = """
         # twmond's read-only status API: the TCP sockets of its network namespace per
-        # local port and per state, and the TIME_WAIT alerts it raised.
+        # local port and per state, and the alerts it raised (TIME_WAIT and CLOSE_WAIT
+        # per port, ephemeral ports per destination, TIME_WAIT limits of the namespace).
         # Every answer comes from the latest finished scan; no call waits for a new one.
         # Times are given twice: ISO 8601 UTC text and seconds since the Unix epoch.
         # Maps of sockets per state are keyed by the kernel's state names (TIME_WAIT,
         # ESTABLISHED, ...) and leave out states without sockets.
         interface io.twmon.Monitor
 
-        # The namespace's TIME_WAIT total and the kernel's limit for it.
-        type NamespaceTimeWait (
+        # The namespace's figures; each group is absent when its files cannot be read.
+        type NamespaceCounters (
           # TIME_WAIT sockets in the namespace ("tw" in /proc/net/sockstat).
-          time_wait: int,
+          time_wait: ?int,
           # net.ipv4.tcp_max_tw_buckets.
-          max_tw_buckets: int
+          max_tw_buckets: ?int,
+          # net.ipv4.ip_local_port_range as LOW-HIGH, and how many of its ports are
+          # not in ip_local_reserved_ports.
+          ip_local_port_range: ?string,
+          usable_ephemeral_ports: ?int,
+          # net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only.
+          tcp_tw_reuse: ?int,
+          # TcpExt TCPTimeWaitOverflow and TWRecycled of /proc/net/netstat.
+          tw_overflow: ?int,
+          tw_recycled: ?int
         )
 
-        # An active TIME_WAIT alert on a server port.
-        type PortAlert (
-          port: int,
-          # TIME_WAIT sockets on the port at the latest scan.
-          time_wait: int,
-          # ESTABLISHED sockets on the port at the latest scan.
-          established: int,
-          # TIME_WAIT count that raises the alert.
+        # An active alert. kind is one of
+        #   time_wait        a server port piles up TIME_WAIT (the server closes first);
+        #   close_wait       old CLOSE_WAIT sockets pile up on a port (the application
+        #                    never closes connections its peers closed);
+        #   ephemeral_ports  one (local address, remote address, remote port) holds most
+        #                    of the usable ephemeral range;
+        #   tw_buckets       the namespace's TIME_WAIT total nears tcp_max_tw_buckets;
+        #   tw_overflow      the kernel destroyed TIME_WAIT sockets past that limit.
+        # The subject: port (time_wait, close_wait), local_address, remote_address
+        # and remote_port (ephemeral_ports), none for the namespace kinds.
+        # The counted figure is named after the kind: time_wait (time_wait,
+        # tw_buckets), close_wait (sockets in CLOSE_WAIT for min_age or more),
+        # sockets (ephemeral_ports: sockets holding a port for the destination),
+        # overflow (tw_overflow: sockets destroyed since the previous scan).
+        type Alert (
+          kind: string,
+          port: ?int,
+          local_address: ?string,
+          remote_address: ?string,
+          remote_port: ?int,
+          time_wait: ?int,
+          close_wait: ?int,
+          sockets: ?int,
+          overflow: ?int,
+          # Count that raises the alert; the alert clears below clear_below.
           threshold: int,
-          # The alert clears below this count.
           clear_below: int,
           # clear_below as a share of threshold.
           clear_ratio: float,
-          # Consecutive scans needed to raise or clear.
+          # Consecutive scans needed to raise or clear; clear_sustain, when given,
+          # the scans needed to clear (tw_overflow: raised by one increase).
           sustain: int,
-          # Highest TIME_WAIT count seen while the alert was active.
+          clear_sustain: ?int,
+          # Highest count seen while the alert was active.
           peak: int,
           # When the alert was raised.
           since: string,
-          since_unix: float
-        )
-
-        # The active alert on the namespace's TIME_WAIT total.
-        type NamespaceAlert (
-          time_wait: int,
-          max_tw_buckets: int,
-          # Share of max_tw_buckets that raises the alert.
-          ratio: float,
-          threshold: int,
-          since: string,
-          since_unix: float
+          since_unix: float,
+          # time_wait: ESTABLISHED sockets on the port.
+          established: ?int,
+          # tw_buckets: net.ipv4.tcp_max_tw_buckets; tw_buckets, ephemeral_ports:
+          # the configured share of the limit that raises the alert.
+          max_tw_buckets: ?int,
+          ratio: ?float,
+          # close_wait: age of the oldest CLOSE_WAIT socket on the port, and the
+          # configured min_age, in seconds.
+          oldest_age_seconds: ?int,
+          min_age: ?float,
+          # ephemeral_ports: usable ports of the range, the range, tcp_tw_reuse
+          # (time_wait above is the TIME_WAIT share of sockets here).
+          usable_ports: ?int,
+          port_range: ?string,
+          tw_reuse: ?int,
+          # tw_overflow: sockets destroyed, and connect() calls that reused a
+          # TIME_WAIT 4-tuple (TWRecycled), since twmond started.
+          overflow_since_start: ?int,
+          tw_recycled_since_start: ?int,
+          # Where known: the unit and cgroup owning the port's listener, and
+          # closes per second on the port.
+          unit: ?string,
+          cgroup: ?string,
+          close_rate: ?float
         )
 
         # One raise, reminder or clear of an alert.
         type AlertEvent (
           # raised, reminder or cleared.
           event: string,
-          # The port; absent for the namespace alert.
+          kind: string,
+          # The subject, as in Alert.
           port: ?int,
-          time_wait: int,
+          local_address: ?string,
+          remote_address: ?string,
+          remote_port: ?int,
+          # The counted figure, named as in Alert.
+          time_wait: ?int,
+          close_wait: ?int,
+          sockets: ?int,
+          overflow: ?int,
           threshold: int,
           at: string,
           at_unix: float
@@ -159,9 +208,11 @@ public enum VarlinkInterfaceDescription {
           server_ports: int,
           # Rows of the kernel's table that could not be read.
           malformed_rows: int,
-          namespace: ?NamespaceTimeWait,
-          alerts: []PortAlert,
-          namespace_alert: ?NamespaceAlert,
+          namespace: ?NamespaceCounters,
+          # Active alerts of every kind.
+          alerts: []Alert,
+          # The tw_buckets alert again, for clients older than alert kinds.
+          namespace_alert: ?Alert,
           # The latest problems worth showing (a failing scan, a refused reload),
           # published as soon as they happen.
           problem: ?string
@@ -183,8 +234,8 @@ public enum VarlinkInterfaceDescription {
 
         # The active alerts and the recent raise, reminder and clear events, oldest first.
         method ListAlerts() -> (
-          alerts: []PortAlert,
-          namespace_alert: ?NamespaceAlert,
+          alerts: []Alert,
+          namespace_alert: ?Alert,
           history: []AlertEvent
         )
 

@@ -23,6 +23,10 @@ public actor MonitorEngine {
     private let notifier: SystemdNotifier
     private let store: SnapshotStore
     private let readiness: ReadinessGate
+    /// Further consumers of each scan's outcome (metrics).
+    private let sinks: [any ScanOutcomeSink]
+    /// How long each CLOSE_WAIT socket has been in CLOSE_WAIT.
+    private var closeWaitAges = CloseWaitAges()
     private var logger: Logger
     private let startedAt: Double
     private var scanCount = 0
@@ -44,6 +48,7 @@ public actor MonitorEngine {
     public init(
         configuration: Configuration, source: ConfigurationSource, journal: any JournalSink,
         notifier: SystemdNotifier, store: SnapshotStore, readiness: ReadinessGate, logger: Logger,
+        sinks: [any ScanOutcomeSink] = [],
         makeScanner: @escaping ScannerFactory = { kind, procRoot throws(ScanError) in try Scanner.make(kind: kind, procRoot: procRoot) }
     ) throws(ScanError) {
         self.executor = DedicatedThreadExecutor(name: "twmon-scan")
@@ -57,6 +62,7 @@ public actor MonitorEngine {
         self.notifier = notifier
         self.store = store
         self.readiness = readiness
+        self.sinks = sinks
         self.logger = logger
         self.logger.logLevel = Self.level(configuration.log.level)
         self.startedAt = WallClock.now()
@@ -72,15 +78,27 @@ public actor MonitorEngine {
     /// Seconds between scans, as configured now.
     public var interval: Duration { .milliseconds(Int64(configuration.scan.interval * 1_000)) }
 
-    /// Scans once and reports. Returns false when the scan failed (logged, shown in STATUS).
+    /// Scans once and hands the outcome to the sinks. Returns false when the scan failed
+    /// (logged, shown in STATUS).
     @discardableResult
     public func scanOnce() throws(ScanError) -> Bool {
+        deliver(try scanStep())
+        return true
+    }
+
+    /// The scan step: reads the namespace's counters and the socket table, ages the CLOSE_WAIT
+    /// sockets, lets the policy judge, and returns what happened. Delivers nothing.
+    public func scanStep() throws(ScanError) -> ScanOutcome {
         let moment = WallClock.moment()
+        let counters = readNamespaceCounters()
+        let range = counters?.ephemeralPorts
         let clock = ContinuousClock()
         let started = clock.now
         var table: PortTable
         do {
-            table = try scanner.scan(watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers)
+            table = try scanner.scan(
+                watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers,
+                tallyingClientsIn: range, clientFloor: policy.clientTupleFloor(range))
         } catch {
             scanProblem = "scan failed: \(error)"
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
@@ -90,41 +108,48 @@ public actor MonitorEngine {
         let duration = clock.now - started
         scanProblem = nil
         scanCount += 1
-        let namespace = readNamespaceCounters()
-        let actions = policy.evaluate(table, namespace: namespace, now: moment)
+        let closeWait = closeWaitAges.update(table.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+        table.closeWaitSockets = []
+        let actions = policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: closeWait), now: moment)
         // A port that jumped straight over its threshold had no peers tallied: tally them now.
-        let missingPeers = actions.compactMap { action -> UInt16? in
-            if case .portRaised(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
-            if case .portReminder(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
-            return nil
-        }
+        let missingPeers = Set(actions.compactMap { action -> UInt16? in
+            guard action.alert.kind == .timeWait, action.event != .cleared, let port = action.alert.port, table.topPeers[port] == nil else { return nil }
+            return port
+        }).sorted()
         if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers) {
             for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
         }
-        for action in actions { report(action, table: table, at: moment.wallClock) }
+        return ScanOutcome(
+            table: table, counters: counters, closeWait: closeWait, actions: actions,
+            alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
+            source: scanner.source.name, problem: problem)
+    }
 
-        let alerts = policy.activeAlerts(in: table)
-        let namespaceAlert = policy.activeNamespaceAlert(namespace)
-        let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    /// Hands one outcome to every sink: the journal (and the history kept for ListAlerts),
+    /// the snapshot store, sd_notify STATUS, then the others.
+    private func deliver(_ outcome: ScanOutcome) {
+        for action in outcome.actions {
+            let peers = action.alert.kind == .timeWait ? action.alert.port.flatMap { outcome.table.topPeers[$0] } ?? [] : []
+            journal.send(AlertJournal.entry(for: action, peers: peers, now: outcome.scannedAt))
+            history.append(AlertHistoryEntry(action, at: outcome.scannedAt))
+        }
+        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         store.publish(MonitorSnapshot(
-            table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
-            scanCount: scanCount, alerts: alerts, namespaceAlert: namespaceAlert, namespace: namespace,
-            history: history, configuration: configuration, startedAt: startedAt, problem: problem
+            table: outcome.table, scannedAt: outcome.scannedAt, scanDuration: outcome.duration, source: outcome.source,
+            scanCount: outcome.scanCount, alerts: outcome.alerts, namespace: outcome.counters,
+            history: history, configuration: configuration, startedAt: startedAt, problem: outcome.problem
         ))
-        let status = StatusLine.render(
-            table: table, alerts: alerts, namespaceAlert: namespaceAlert, scanMilliseconds: milliseconds,
-            problem: problem
-        )
+        let status = StatusLine.render(table: outcome.table, alerts: outcome.alerts, scanMilliseconds: outcome.milliseconds, problem: outcome.problem)
         if readiness.isReady {
             notifier.status(status)
         } else {
             readiness.satisfy(.firstScan, status: status)
         }
+        for sink in sinks { sink.consume(outcome) }
         logger.debug("scan done", metadata: [
-            "sockets": "\(table.totals.total)", "time_wait": "\(table.totals[.timeWait])",
-            "duration_ms": "\(milliseconds)", "alerts": "\(alerts.count)",
+            "sockets": "\(outcome.table.totals.total)", "time_wait": "\(outcome.table.totals[.timeWait])",
+            "duration_ms": "\(outcome.milliseconds)", "alerts": "\(outcome.alerts.count)",
         ])
-        return true
     }
 
     /// The problems in force (a failing scan, a refused reload, unreadable namespace counters),
@@ -148,7 +173,7 @@ public actor MonitorEngine {
 
     /// The namespace's figures, or nil when they are missing or unreadable; a failure is logged
     /// when it starts and shown in `problem` until it ends.
-    private func readNamespaceCounters() -> NamespaceTimeWait? {
+    private func readNamespaceCounters() -> NamespaceCounters? {
         do {
             let figures = try namespaceReader.read()
             countersProblem = nil
@@ -157,29 +182,6 @@ public actor MonitorEngine {
             if countersProblem == nil { logger.warning("namespace counters unreadable", metadata: ["error": "\(error)"]) }
             countersProblem = "\(error)"
             return nil
-        }
-    }
-
-    private func report(_ action: AlertAction, table: PortTable, at now: Double) {
-        var peers: [PeerCount] = []
-        let entry: AlertHistoryEntry
-        switch action {
-        case .portRaised(let alert), .portReminder(let alert), .portCleared(let alert):
-            peers = table.topPeers[alert.port] ?? []
-            entry = AlertHistoryEntry(event: Self.event(action), port: alert.port, timeWait: alert.timeWait, threshold: alert.limits.threshold, at: now)
-        case .namespaceRaised(let alert), .namespaceReminder(let alert), .namespaceCleared(let alert):
-            entry = AlertHistoryEntry(event: Self.event(action), port: nil, timeWait: alert.timeWait, threshold: alert.threshold, at: now)
-        }
-        journal.send(AlertJournal.entry(for: action, peers: peers, now: now))
-        history.append(entry)
-        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
-    }
-
-    private static func event(_ action: AlertAction) -> String {
-        switch action {
-        case .portRaised, .namespaceRaised: "raised"
-        case .portReminder, .namespaceReminder: "reminder"
-        case .portCleared, .namespaceCleared: "cleared"
         }
     }
 

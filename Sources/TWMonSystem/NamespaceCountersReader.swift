@@ -1,32 +1,53 @@
 import TWMonCore
 
-/// Reads the namespace-wide TIME_WAIT total (`ROOT/net/sockstat`, `tw`) and its limit
-/// (`ROOT/sys/net/ipv4/tcp_max_tw_buckets`).
+/// Reads the namespace-wide figures under a proc root (normally `/proc`): the TIME_WAIT total
+/// (`ROOT/net/sockstat`, `tw`) and its limit (`ROOT/sys/net/ipv4/tcp_max_tw_buckets`), the
+/// ephemeral range (`ip_local_port_range`, `ip_local_reserved_ports`), `tcp_tw_reuse`, and the
+/// TIME_WAIT event counters (`ROOT/net/netstat`, TcpExt). /proc/sys/net and /proc/net show the
+/// network namespace of the process reading them, so each is read per namespace.
 public final class NamespaceCountersReader {
     public let procRoot: String
     private let reader = ProcFileReader(initialCapacity: 4_096)
 
-    /// The largest file read here: sockstat is a few hundred bytes, the sysctl a dozen.
+    /// The largest file read here: netstat is a few KiB, sockstat a few hundred bytes, a sysctl a dozen.
     public static let fileSizeLimit = 64 * 1024
 
     public init(procRoot: String) {
         self.procRoot = procRoot
     }
 
-    /// Both figures, or nil when either file (or sockstat's `tw`) is missing: a captured proc
-    /// root without them leaves the namespace alert with nothing to judge. Throws when a file
-    /// cannot be read or holds a value out of range (`tw 9223372036854775807`, a negative limit).
-    public func read() throws(NamespaceCountersError) -> NamespaceTimeWait? {
-        let sockstatPath = procRoot + "/net/sockstat"
-        let limitPath = procRoot + "/sys/net/ipv4/tcp_max_tw_buckets"
-        guard let sockstat = try text(sockstatPath), let limitText = try text(limitPath) else { return nil }
+    /// The figures; each part is nil when its files are missing (a captured proc root without
+    /// them leaves its alert with nothing to judge). Throws when a file cannot be read or holds
+    /// a value out of range (`tw 9223372036854775807`, a negative limit, a port range 0 70000).
+    public func read() throws(NamespaceCountersError) -> NamespaceCounters {
+        let sysctl = procRoot + "/sys/net/ipv4/"
+        let sockstatPath = procRoot + "/net/sockstat", limitPath = sysctl + "tcp_max_tw_buckets"
+        let rangePath = sysctl + "ip_local_port_range", reservedPath = sysctl + "ip_local_reserved_ports"
+        let reusePath = sysctl + "tcp_tw_reuse", netstatPath = procRoot + "/net/netstat"
+        var counters = NamespaceCounters()
         do {
-            guard let timeWait = try SockstatParser.timeWait(in: sockstat, source: sockstatPath) else { return nil }
-            let limit = try KernelCount.parse(limitText[...], source: limitPath)
-            return NamespaceTimeWait(timeWait: timeWait, maxBuckets: limit)
-        } catch {
+            if let sockstat = try text(sockstatPath), let limitText = try text(limitPath),
+               let timeWait = try SockstatParser.timeWait(in: sockstat, source: sockstatPath) {
+                counters.timeWait = NamespaceTimeWait(timeWait: timeWait, maxBuckets: try KernelCount.parse(limitText[...], source: limitPath))
+            }
+            if let rangeText = try text(rangePath) {
+                counters.ephemeralPorts = try PortRangeParser.range(
+                    rangeText, reserved: try text(reservedPath), rangeSource: rangePath, reservedSource: reservedPath)
+            }
+            if let reuse = try text(reusePath) {
+                counters.twReuse = try KernelCount.parse(reuse[...], source: reusePath)
+            }
+            if let netstat = try text(netstatPath) {
+                counters.timeWaitEvents = try NetstatParser.timeWaitEvents(in: netstat, source: netstatPath)
+            }
+        } catch let error as KernelValueError {
             throw .invalidValue(error)
+        } catch let error as NamespaceCountersError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected \(error)")
         }
+        return counters
     }
 
     private func text(_ path: String) throws(NamespaceCountersError) -> String? {

@@ -115,6 +115,9 @@ public final class NetlinkSource: SocketTableSource {
         builder.add(localPort: socket.local_port, state: state, family: family) {
             Self.address(at: socket.remote_address, family: family)
         }
+        builder.addDetails(localPort: socket.local_port, state: state, inode: { UInt64(socket.inode) }) {
+            (Self.address(at: socket.local_address, family: family), Self.address(at: socket.remote_address, family: family), socket.remote_port)
+        }
     }
 
     /// The address the walker points at: 4 bytes for IPv4, 16 for IPv6, in network order.

@@ -51,10 +51,16 @@ public final class Scanner {
     }
 
     /// Scans once; TIME_WAIT peers are tallied for the ports in `peerPorts`, and the table
-    /// keeps the `topPeers` with the most sockets of each.
-    public func scan(watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16](), topPeers: Int = 5) throws(ScanError) -> PortTable {
+    /// keeps the `topPeers` with the most sockets of each. With an `ephemeralRange` and a
+    /// `clientFloor`, client sockets are tallied per destination and the table keeps the
+    /// destinations with at least `clientFloor` sockets.
+    public func scan(
+        watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16](), topPeers: Int = 5,
+        tallyingClientsIn ephemeralRange: EphemeralPortRange? = nil, clientFloor: Int? = nil
+    ) throws(ScanError) -> PortTable {
         builder.reset(watchingPeersOf: peerPorts)
         builder.topPeerLimit = topPeers
+        builder.tallyClients(in: ephemeralRange, floor: clientFloor)
         try source.collect(into: &builder)
         return builder.build()
     }

@@ -45,7 +45,10 @@ struct MeasureCommand: ParsableCommand {
         let counters = NamespaceCountersReader(procRoot: "/proc")
         var policy = AlertPolicy(configuration: Configuration())
         var procTable = PortTable(), netlinkTable = PortTable()
-        var namespace: NamespaceTimeWait?
+        var namespace: NamespaceCounters?
+        // The counting twmond does at every scan: CLOSE_WAIT inodes always, and client sockets
+        // per destination in the namespace's ephemeral range (every destination reported).
+        let ephemeralRange = try counters.read().ephemeralPorts
         var samples: [Method: Samples] = [:]
         var seconds = 0.0
 
@@ -59,18 +62,18 @@ struct MeasureCommand: ParsableCommand {
                     try piecesReader.readLines(path: "/proc/net/tcp") { _ in }
                     try piecesReader.readLines(path: "/proc/net/tcp6") { _ in }
                 case .proc:
-                    procTable = try procScanner.scan()
+                    procTable = try procScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
                 case .procPeers:
                     _ = try procScanner.scan(watchingPeersOf: [peerPort])
                 case .netlink:
-                    netlinkTable = try netlinkScanner.scan()
+                    netlinkTable = try netlinkScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
                 case .check:
                     namespace = try counters.read()
                 case .judge:
                     seconds += 1
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
-                    _ = policy.evaluate(procTable, namespace: namespace, now: now)
-                    _ = policy.activeAlerts(in: procTable)
+                    _ = policy.evaluate(ScanFindings(table: procTable, counters: namespace), now: now)
+                    _ = policy.activeAlerts
                 }
             }
         }
@@ -91,7 +94,7 @@ struct MeasureCommand: ParsableCommand {
             "sockets_netlink \(netlinkTable.totals.total)",
             "time_wait_proc \(procTable.totals[.timeWait])",
             "time_wait_netlink \(netlinkTable.totals[.timeWait])",
-            "time_wait_sockstat \(namespace?.timeWait ?? -1)",
+            "time_wait_sockstat \(namespace?.timeWait?.timeWait ?? -1)",
             "malformed_rows \(procTable.malformedRows)",
             "runs \(max(runs, 1))",
         ]

@@ -24,15 +24,30 @@ struct ParseCommand: ParsableCommand {
     @Option(name: .customLong("watch-peers"), help: ArgumentHelp("Also tally TIME_WAIT peers of this port.", valueName: "PORT"))
     var watchPeers: UInt16?
 
+    @Option(
+        name: .customLong("ephemeral-range"),
+        help: ArgumentHelp("Tally client sockets per destination in this local port range, every destination reported, as twmond does (`none`: off).", valueName: "LOW-HIGH"))
+    var ephemeralRange = "32768-60999"
+
+    /// The range of `--ephemeral-range`, nil for `none`.
+    private func range() throws -> EphemeralPortRange? {
+        guard ephemeralRange != "none" else { return nil }
+        let bounds = ephemeralRange.split(separator: "-").compactMap { UInt16($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { throw ValidationError("--ephemeral-range must be LOW-HIGH or none") }
+        return EphemeralPortRange(low: bounds[0], high: bounds[1])
+    }
+
     func run() throws {
         let reader = ProcFileReader()
         guard try reader.read(path: file, limit: .max) else { throw ValidationError("\(file) does not exist") }
         var builder = PortTableBuilder()
+        let clients = try range()
         var samples = Samples()
         var table = PortTable()
         for _ in 0..<max(runs, 1) {
             samples.append(Cost.of {
                 builder.reset(watchingPeersOf: watchPeers.map { [$0] } ?? [])
+                builder.tallyClients(in: clients, floor: 1)
                 reader.withBytes { builder.addProcTable($0, family: ipv6 ? .ipv6 : .ipv4) }
                 table = builder.build()
             })
@@ -41,7 +56,8 @@ struct ParseCommand: ParsableCommand {
         let rows = table.totals.total + table.malformedRows
         print("""
             \(reader.count) bytes, \(table.totals.total) sockets, \(table.malformedRows) malformed, \(table.ports.count) ports, \
-            peers \(table.topPeers.values.map(\.count).reduce(0, +))
+            peers \(table.topPeers.values.map(\.count).reduce(0, +)), \(table.clientTuples.count) client destinations, \
+            \(table.closeWaitSockets.count) CLOSE_WAIT
             parse+aggregate: median cpu \(format(median.cpu * 1e3)) ms, wall \(format(median.wall * 1e3)) ms, \
             \(format(median.cpu * 1e9 / Double(max(rows, 1)))) ns/row
             """)

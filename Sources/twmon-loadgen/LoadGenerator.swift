@@ -9,8 +9,12 @@ import Glibc
 /// - `--client-time-wait N`: the client closes first (TIME_WAIT on the clients' ports, normal);
 /// - `--established N`: connections kept open (ESTABLISHED on both ends);
 /// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port).
+/// All clients connect from one address to one server address and port (unless
+/// `--source-addresses`), with ports the kernel chooses from its ephemeral range.
 /// It prints one JSON line with the listening port and what it made, then `ready`; with
-/// `--hold` it keeps its sockets until SIGTERM, SIGINT or SIGHUP.
+/// `--hold` it keeps its sockets until SIGTERM, SIGINT or SIGHUP. SIGUSR1 makes the server
+/// close its CLOSE_WAIT sockets, as an application that stops leaking would (it prints
+/// `closed N CLOSE_WAIT`), and keeps the rest.
 @main
 struct LoadGenerator: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,7 +70,7 @@ struct LoadGenerator: ParsableCommand {
         var signals = sigset_t()
         if hold {
             sigemptyset(&signals)
-            for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+            for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&signals, signal) }
             pthread_sigmask(SIG_BLOCK, &signals, nil)
         }
         let listener = try LoopbackSocket.listener(on: listenAddress, port: port)
@@ -96,19 +100,28 @@ struct LoadGenerator: ParsableCommand {
             let (client, server) = try pair()
             held += [client, server]
         }
+        var closeWaitHeld: [LoopbackSocket] = []
         for _ in 0..<closeWait {
             let (client, server) = try pair()
             client.close()
-            held.append(server)
+            closeWaitHeld.append(server)
         }
         let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait)}"#
         let announcement = Array((report + "\nready\n").utf8)
         _ = announcement.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         if hold {
             var received: Int32 = 0
-            sigwait(&signals, &received)
+            repeat {
+                sigwait(&signals, &received)
+                if received == SIGUSR1 {
+                    let closed = Array("closed \(closeWaitHeld.count) CLOSE_WAIT\n".utf8)
+                    for socket in closeWaitHeld { socket.close() }
+                    closeWaitHeld = []
+                    _ = closed.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+                }
+            } while received == SIGUSR1
         }
-        for socket in held { socket.close() }
+        for socket in held + closeWaitHeld { socket.close() }
         listener.close()
     }
 

@@ -6,7 +6,7 @@ import TWMonSystem
 struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "Show the running twmond's active TIME_WAIT alerts and recent raise/clear events.",
+        abstract: "Show the running twmond's active alerts of every kind and recent raise/clear events.",
         discussion: "Asks io.twmon.Monitor.ListAlerts; --json prints its reply parameters."
     )
 

@@ -8,12 +8,14 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, with perfdata.",
         discussion: """
-            By default the daemon's own alerts decide: WARNING when a server port's TIME_WAIT \
-            alert is active; CRITICAL when a port alert's count is at least \
-            \(MonitoringCheck.criticalFactor)× its threshold, or when the namespace's TIME_WAIT \
-            total is near net.ipv4.tcp_max_tw_buckets. With --warning/--critical, the busiest \
-            server port's TIME_WAIT count is compared with them instead (critical defaults to \
-            \(MonitoringCheck.criticalFactor)× warning); the namespace alert stays CRITICAL. \
+            By default the daemon's own alerts decide: WARNING while any alert is active; \
+            CRITICAL for tw_overflow (the kernel destroyed TIME_WAIT sockets), tw_buckets (the \
+            namespace's TIME_WAIT total near net.ipv4.tcp_max_tw_buckets), ephemeral_ports at \
+            95 % or more of the usable range, and a time_wait alert at \
+            \(MonitoringCheck.criticalFactor)× its threshold or more. With --warning/--critical, \
+            the busiest server port's TIME_WAIT count is compared with them instead of the \
+            time_wait alerts (critical defaults to \(MonitoringCheck.criticalFactor)× warning); \
+            the other kinds count as before. \
             UNKNOWN when twmond cannot be reached, has not scanned yet, cannot scan (its last \
             successful scan is older than three scan intervals), or the arguments are wrong.
             """

@@ -14,6 +14,10 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         commandName: "twmond",
         abstract: "Watch TCP TIME_WAIT per server port; alert through journald and systemd.",
         discussion: """
+            Alert kinds: time_wait (a server port closes first), close_wait (old CLOSE_WAIT \
+            sockets on a port), ephemeral_ports (one client destination near the end of the \
+            ephemeral range), tw_buckets (TIME_WAIT total near net.ipv4.tcp_max_tw_buckets), \
+            tw_overflow (the kernel destroyed TIME_WAIT sockets). \
             Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the configuration \
             (a broken file keeps the running configuration). Exit codes: 0 clean stop, \
             1 configuration or start-up failure, 2 bad command line.
@@ -27,7 +31,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate the configuration, print the effective configuration or the errors, and exit (0 valid, 1 invalid).")
     var checkConfig = false
 
-    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read sockets from DIR/net/tcp{,6} instead of /proc (overrides scan.proc_root).", valueName: "DIR"))
+    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read sockets from DIR/net/tcp{,6} and the namespace figures from DIR/net/{sockstat,netstat} and DIR/sys/net/ipv4 instead of /proc (overrides scan.proc_root).", valueName: "DIR"))
     var procRoot: String?
 
     @Option(help: ArgumentHelp("Control socket path when not socket-activated (overrides control.socket).", valueName: "PATH"))

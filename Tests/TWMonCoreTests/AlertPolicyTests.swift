@@ -16,7 +16,7 @@ private struct PolicyHarness {
 
     mutating func scan(_ table: PortTable, namespace: NamespaceTimeWait? = nil) -> [AlertAction] {
         defer { now = now.advanced(bySeconds: interval) }
-        return policy.evaluate(table, namespace: namespace, now: now)
+        return policy.evaluate(ScanFindings(table: table, counters: namespace.map { NamespaceCounters(timeWait: $0) }), now: now)
     }
 
     /// Runs `count` identical scans and returns the actions of each.
@@ -55,10 +55,28 @@ private func table(_ ports: PortStats...) -> PortTable {
     PortTable(ports: ports.sorted { $0.port < $1.port })
 }
 
+// The actions and alerts of the two kinds these tests are about, spelled as before the model
+// had kinds: each is one `AlertAction` of one `Alert`.
 extension AlertAction {
-    fileprivate var isNamespaceRaise: Bool {
-        if case .namespaceRaised = self { true } else { false }
-    }
+    fileprivate var isNamespaceRaise: Bool { event == .raised && alert.kind == .twBuckets }
+    fileprivate var isReminder: Bool { event == .reminder }
+    fileprivate static func portRaised(_ alert: Alert) -> AlertAction { AlertAction(.raised, alert) }
+    fileprivate static func portReminder(_ alert: Alert) -> AlertAction { AlertAction(.reminder, alert) }
+    fileprivate static func portCleared(_ alert: Alert) -> AlertAction { AlertAction(.cleared, alert) }
+    fileprivate static func namespaceRaised(_ alert: Alert) -> AlertAction { AlertAction(.raised, alert) }
+    fileprivate static func namespaceReminder(_ alert: Alert) -> AlertAction { AlertAction(.reminder, alert) }
+    fileprivate static func namespaceCleared(_ alert: Alert) -> AlertAction { AlertAction(.cleared, alert) }
+}
+
+private func PortAlert(port: UInt16, timeWait: Int, established: Int, limits: AlertLimits, since: Double, peak: Int) -> Alert {
+    Alert.timeWait(port: port, timeWait: timeWait, established: established, limits: limits, since: since, peak: peak)
+}
+
+extension AlertPolicy {
+    /// The active TIME_WAIT port alerts.
+    fileprivate var activePortAlerts: [Alert] { activeAlerts.filter { $0.kind == .timeWait } }
+    /// The active namespace alert.
+    fileprivate var activeNamespaceAlert: Alert? { activeAlerts.first { $0.kind == .twBuckets } }
 }
 
 private let defaultLimits = AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 3)
@@ -93,7 +111,7 @@ struct AlertPolicyTests {
     @Test func belowTheThresholdNeverRaises() {
         var harness = PolicyHarness(configuration())
         #expect(harness.scans(50, table(server(8080, timeWait: 99))).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.activeAlerts(in: table(server(8080, timeWait: 99))) == [])
+        #expect(harness.policy.activePortAlerts == [])
     }
 
     // MARK: One action per transition
@@ -111,7 +129,7 @@ struct AlertPolicyTests {
         let clearing: [[AlertAction]] = harness.scans(3, low)
         #expect(clearing == [[], [], [.portCleared(PortAlert(port: 8080, timeWait: 10, established: 0, limits: defaultLimits, since: raisedAt, peak: 200))]])
         #expect(harness.scans(20, low).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.activeAlerts(in: low) == [])
+        #expect(harness.policy.activePortAlerts == [])
         #expect(harness.policy.portsNearAlert == [])
     }
 
@@ -124,7 +142,7 @@ struct AlertPolicyTests {
         for count in counts {
             let current = table(server(8080, timeWait: count))
             #expect(harness.scan(current) == [])
-            #expect(harness.policy.activeAlerts(in: current).map(\.port) == [8080])
+            #expect(harness.policy.activePortAlerts.map(\.port) == [8080])
         }
     }
 
@@ -206,7 +224,7 @@ struct AlertPolicyTests {
         let actions: [[AlertAction]] = harness.scans(18, high)
         let reminderScans = actions.indices.filter { !actions[$0].isEmpty }
         #expect(reminderScans == [8, 17])
-        #expect(actions.joined().allSatisfy { if case .portReminder = $0 { true } else { false } })
+        #expect(actions.joined().allSatisfy { $0.isReminder })
     }
 
     @Test func noRemindersWhenRepeatIsZero() {
@@ -214,7 +232,7 @@ struct AlertPolicyTests {
         _ = harness.scans(3, table(server(8080, timeWait: 500)))
         // Two hours of scans with the alert active.
         #expect(harness.scans(1_440, table(server(8080, timeWait: 500))).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.activeAlerts(in: table(server(8080, timeWait: 500))).count == 1)
+        #expect(harness.policy.activePortAlerts.count == 1)
     }
 
     // MARK: Per-port overrides
@@ -245,8 +263,7 @@ struct AlertPolicyTests {
         #expect(harness.scan(table(server(7070, timeWait: 100), server(8080, timeWait: 499), server(9090, timeWait: 100))) == [
             .portCleared(PortAlert(port: 8080, timeWait: 499, established: 0, limits: busyLimits, since: raisedAt, peak: 1_000)),
         ])
-        let current = table(server(7070, timeWait: 100), server(8080, timeWait: 499), server(9090, timeWait: 100))
-        #expect(harness.policy.activeAlerts(in: current).map(\.limits) == [defaultLimits, slowLimits])
+        #expect(harness.policy.activePortAlerts.map(\.limits) == [defaultLimits, slowLimits])
     }
 
     // MARK: Ignored ports
@@ -256,7 +273,7 @@ struct AlertPolicyTests {
         let flood = table(server(9100, timeWait: 1_000_000))
         #expect(harness.scans(10, flood).allSatisfy { $0.isEmpty })
         #expect(harness.policy.portsNearAlert == [])
-        #expect(harness.policy.activeAlerts(in: flood) == [])
+        #expect(harness.policy.activePortAlerts == [])
     }
 
     @Test func anActiveAlertOnAPortThatBecomesIgnoredIsCleared() {
@@ -280,7 +297,7 @@ struct AlertPolicyTests {
         #expect(harness.scan(high) == [
             .portCleared(PortAlert(port: 8080, timeWait: 300, established: 5, limits: limits, since: raisedAt, peak: 300)),
         ])
-        #expect(harness.policy.activeAlerts(in: high).map(\.port) == [7070])
+        #expect(harness.policy.activePortAlerts.map(\.port) == [7070])
         #expect(harness.policy.portsNearAlert == [7070])
         #expect(harness.scans(5, high).allSatisfy { $0.isEmpty })
     }
@@ -301,7 +318,7 @@ struct AlertPolicyTests {
         let clients = table(client(40_000, timeWait: 1_000_000), client(50_000, timeWait: 60_000))
         #expect(harness.scans(10, clients).allSatisfy { $0.isEmpty })
         #expect(harness.policy.portsNearAlert == [])
-        #expect(harness.policy.activeAlerts(in: clients) == [])
+        #expect(harness.policy.activePortAlerts == [])
     }
 
     @Test func aListenerInEitherFamilyMakesAServerPort() {
@@ -341,7 +358,7 @@ struct AlertPolicyTests {
         _ = harness.scans(3, table(server(8080, timeWait: 400)))
         // The server is gone but its TIME_WAIT sockets linger: still active while they do.
         #expect(harness.scans(3, table(client(8080, timeWait: 400))).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.activeAlerts(in: table(client(8080, timeWait: 400))).map(\.port) == [8080])
+        #expect(harness.policy.activePortAlerts.map(\.port) == [8080])
         let clearing: [[AlertAction]] = harness.scans(3, table(client(8080, timeWait: 10)))
         #expect(clearing.map(\.count) == [0, 0, 1])
     }
@@ -355,19 +372,19 @@ struct AlertPolicyTests {
         let below: [[AlertAction]] = harness.scans(5, empty, namespace: NamespaceTimeWait(timeWait: 799, maxBuckets: 1_000))
         #expect(below.allSatisfy { $0.isEmpty })
         let raisedAt = harness.now.advanced(bySeconds: 2 * harness.interval).wallClock
-        func alert(_ timeWait: Int) -> NamespaceAlert {
-            NamespaceAlert(timeWait: timeWait, maxBuckets: 1_000, ratio: 0.8, threshold: 800, since: raisedAt)
+        func alert(_ timeWait: Int) -> Alert {
+            Alert.twBuckets(timeWait: timeWait, maxBuckets: 1_000, ratio: 0.8, threshold: 800, since: raisedAt, peak: 800)
         }
         let raising: [[AlertAction]] = harness.scans(3, empty, namespace: NamespaceTimeWait(timeWait: 800, maxBuckets: 1_000))
         #expect(raising == [[], [], [.namespaceRaised(alert(800))]])
-        #expect(harness.policy.activeNamespaceAlert(NamespaceTimeWait(timeWait: 900, maxBuckets: 1_000)) == alert(900))
+        #expect(harness.policy.activeNamespaceAlert == alert(800))
 
         let held: [[AlertAction]] = harness.scans(6, empty, namespace: NamespaceTimeWait(timeWait: 640, maxBuckets: 1_000))
         #expect(held == [[], [], [], [], [], [.namespaceReminder(alert(640))]])
 
         let clearing: [[AlertAction]] = harness.scans(4, empty, namespace: NamespaceTimeWait(timeWait: 639, maxBuckets: 1_000))
         #expect(clearing == [[], [], [.namespaceCleared(alert(639))], []])
-        #expect(harness.policy.activeNamespaceAlert(NamespaceTimeWait(timeWait: 639, maxBuckets: 1_000)) == nil)
+        #expect(harness.policy.activeNamespaceAlert == nil)
         // Port alerts are untouched by the namespace alert.
         #expect(harness.policy.portsNearAlert == [])
     }
@@ -378,7 +395,7 @@ struct AlertPolicyTests {
         let limits = AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 1)
         #expect(harness.scan(table(server(8080, timeWait: 150)), namespace: NamespaceTimeWait(timeWait: 150, maxBuckets: 300)) == [
             .portRaised(PortAlert(port: 8080, timeWait: 150, established: 0, limits: limits, since: raisedAt, peak: 150)),
-            .namespaceRaised(NamespaceAlert(timeWait: 150, maxBuckets: 300, ratio: 0.5, threshold: 150, since: raisedAt)),
+            .namespaceRaised(Alert.twBuckets(timeWait: 150, maxBuckets: 300, ratio: 0.5, threshold: 150, sustain: 1, since: raisedAt)),
         ])
     }
 
@@ -387,7 +404,7 @@ struct AlertPolicyTests {
         // 10000 × 0.81 = 8100 exactly as written (a hair more in binary floating point).
         let raisedAt = harness.now.wallClock
         #expect(harness.scan(table(), namespace: NamespaceTimeWait(timeWait: 8_100, maxBuckets: 10_000)) == [
-            .namespaceRaised(NamespaceAlert(timeWait: 8_100, maxBuckets: 10_000, ratio: 0.81, threshold: 8_100, since: raisedAt)),
+            .namespaceRaised(Alert.twBuckets(timeWait: 8_100, maxBuckets: 10_000, ratio: 0.81, threshold: 8_100, sustain: 1, since: raisedAt)),
         ])
         // 262144 × 0.8 = 209715.2: the threshold is the next whole socket.
         var rounding = PolicyHarness(configuration(sustain: 1, twBucketsRatio: 0.8))
@@ -399,7 +416,7 @@ struct AlertPolicyTests {
         var harness = PolicyHarness(configuration(sustain: 1, twBucketsRatio: 0))
         let full = NamespaceTimeWait(timeWait: 262_144, maxBuckets: 262_144)
         #expect(harness.scans(10, table(), namespace: full).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.activeNamespaceAlert(full) == nil)
+        #expect(harness.policy.activeNamespaceAlert == nil)
     }
 
     @Test func namespaceAlertNeedsAKnownBucketLimit() {
@@ -430,7 +447,9 @@ struct AlertPolicyTests {
         #expect(harness.scan(both(100, 20)) == [
             .portReminder(PortAlert(port: 8080, timeWait: 120, established: 10, limits: defaultLimits, since: raisedAt, peak: 200)),
         ])
-        let active = try #require(harness.policy.activeAlerts(in: both(80, 10)).first)
+        // The active alert shows the latest scan's figures.
+        #expect(harness.scan(both(80, 10)) == [])
+        let active = try #require(harness.policy.activePortAlerts.first)
         #expect(active == PortAlert(port: 8080, timeWait: 90, established: 10, limits: defaultLimits, since: raisedAt, peak: 200))
     }
 
@@ -450,15 +469,20 @@ struct AlertPolicyTests {
         #expect(harness.policy.portsNearAlert == [8080])
     }
 
-    @Test func activeAlertsReportTheGivenTableSortedByPort() {
-        var harness = PolicyHarness(configuration(sustain: 1))
+    @Test func activeAlertsReportTheLatestScanSortedByPort() {
+        var harness = PolicyHarness(configuration(sustain: 2))
+        _ = harness.scan(table(server(9090, timeWait: 300), server(8080, timeWait: 200), server(7070, timeWait: 50)))
         let raisedAt = harness.now.wallClock
         _ = harness.scan(table(server(9090, timeWait: 300), server(8080, timeWait: 200), server(7070, timeWait: 50)))
-        let later = table(server(8080, timeWait: 180, established: 1), server(9090, timeWait: 90), server(7070, timeWait: 500))
-        #expect(harness.policy.activeAlerts(in: later) == [
-            PortAlert(port: 8080, timeWait: 180, established: 1, limits: AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 1), since: raisedAt, peak: 200),
-            PortAlert(port: 9090, timeWait: 90, established: 0, limits: AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 1), since: raisedAt, peak: 300),
+        // 7070 starts a streak but is not active; 9090 is below its clear level but not cleared.
+        let later = table(server(8080, timeWait: 180, established: 1), server(9090, timeWait: 70), server(7070, timeWait: 500))
+        _ = harness.scan(later)
+        #expect(harness.policy.activePortAlerts == [
+            PortAlert(port: 8080, timeWait: 180, established: 1, limits: AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 2), since: raisedAt, peak: 200),
+            PortAlert(port: 9090, timeWait: 70, established: 0, limits: AlertLimits(threshold: 100, clearRatio: 0.8, sustain: 2), since: raisedAt, peak: 300),
         ])
-        #expect(harness.policy.activeAlerts(in: table()).map(\.timeWait) == [0, 0])
+        // Ports gone from the table count as zero.
+        _ = harness.scan(table())
+        #expect(harness.policy.activePortAlerts.map(\.count) == [0])
     }
 }

@@ -47,12 +47,12 @@ struct ArithmeticBoundsTests {
         configuration.alert.sustain = 1
         var policy = AlertPolicy(configuration: configuration)
         let full = NamespaceTimeWait(timeWait: Int(Int32.max), maxBuckets: Int(Int32.max))
-        let actions = policy.evaluate(PortTable(), namespace: full, now: Moment(monotonic: .seconds(1), wallClock: 1))
-        guard case .namespaceRaised(let alert)? = actions.first else {
+        let actions = policy.evaluate(ScanFindings(table: PortTable(), counters: NamespaceCounters(timeWait: full)), now: Moment(monotonic: .seconds(1), wallClock: 1))
+        guard let alert = actions.first.flatMap({ $0.event == .raised && $0.alert.kind == .twBuckets ? $0.alert : nil }) else {
             Issue.record("expected a namespace alert, got \(actions)")
             return
         }
-        #expect(alert.threshold == Int(Int32.max))
+        #expect(alert.limits.threshold == Int(Int32.max))
         #expect(AlertJournal.entry(for: actions[0], now: 1).message.contains(", 100% of net.ipv4.tcp_max_tw_buckets=2147483647"))
     }
 
@@ -62,8 +62,8 @@ struct ArithmeticBoundsTests {
         (5, 0, "?"), (-1, 10, "?"),
     ])
     func namespacePercentage(timeWait: Int, maxBuckets: Int, expected: String) {
-        let alert = NamespaceAlert(timeWait: timeWait, maxBuckets: maxBuckets, ratio: 0.8, threshold: 1, since: 0)
-        let message = AlertJournal.entry(for: .namespaceRaised(alert), now: 0).message
+        let alert = Alert.twBuckets(timeWait: timeWait, maxBuckets: maxBuckets, ratio: 0.8, threshold: 1, since: 0)
+        let message = AlertJournal.entry(for: AlertAction(.raised, alert), now: 0).message
         #expect(message.contains(", \(expected) of net.ipv4.tcp_max_tw_buckets="))
     }
 

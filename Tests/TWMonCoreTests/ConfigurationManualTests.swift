@@ -18,7 +18,7 @@ import Testing
     /// plus the keys of a `[ports.N]` table (which has no defaults of its own).
     private static func renderedKeys() -> [(section: String, key: String, value: String?)] {
         var configuration = Configuration()
-        configuration.ports[8080] = .init(timeWaitThreshold: 1, clearRatio: 0.5, sustain: 1, ignore: true)
+        configuration.ports[8080] = .init(timeWaitThreshold: 1, clearRatio: 0.5, sustain: 1, ignore: true, closeWaitThreshold: 5)
         var section = ""
         var keys: [(String, String, String?)] = []
         for line in ConfigurationRenderer.toml(configuration).split(separator: "\n") {

@@ -426,8 +426,51 @@ struct ConfigurationTests {
         configuration.alert.repeatInterval = 86_400 * 365
         configuration.alert.twBucketsRatio = 1
         configuration.ports[1] = Configuration.PortOverride(clearRatio: 0.001, ignore: true)
+        configuration.ports[2] = Configuration.PortOverride(closeWaitThreshold: 0)
+        configuration.closeWait.minAge = 0.25
+        configuration.closeWait.threshold = 0
+        configuration.ephemeralPorts.ratio = 0
+        configuration.twOverflow.enabled = false
         let text = ConfigurationRenderer.toml(configuration)
         #expect(try ConfigurationParser.parse(text) == configuration)
+    }
+
+    @Test func alertKindSectionsAreReadAndCheckedByKey() throws {
+        let configuration = try ConfigurationParser.parse("""
+            [close_wait]
+            threshold = 0
+            min_age = 0.5
+            [ephemeral_ports]
+            ratio = 0.95
+            [tw_overflow]
+            enabled = false
+            [ports.8080]
+            close_wait_threshold = 500
+            """)
+        #expect(configuration.closeWait.threshold == 0)
+        #expect(configuration.closeWait.minAge == 0.5)
+        #expect(configuration.ephemeralPorts.ratio == 0.95)
+        #expect(configuration.twOverflow.enabled == false)
+        #expect(configuration.ports[8080]?.closeWaitThreshold == 500)
+        // Threshold 0 switches close_wait off everywhere but where a port sets its own.
+        #expect(configuration.closeWaitLimits(for: 9090) == nil)
+        #expect(configuration.closeWaitLimits(for: 8080)?.threshold == 500)
+        #expect(problemKeys("""
+            [close_wait]
+            threshold = -1
+            min_age = 86401
+            colour = "red"
+            [ephemeral_ports]
+            ratio = 1.5
+            [tw_overflow]
+            enabled = 1
+            [ports.80]
+            close_wait_threshold = "many"
+            """) == [
+                "close_wait.threshold", "close_wait.min_age", "close_wait.colour", "ephemeral_ports.ratio",
+                "tw_overflow.enabled", "ports.80.close_wait_threshold",
+            ])
+        #expect(problemKeys("close_wait = 3\n") == ["close_wait"])
     }
 
     @Test func renderedDefaultsAreTheShippedValues() {
@@ -445,6 +488,16 @@ struct ConfigurationTests {
             repeat = 3600.0
             top_peers = 5
             tw_buckets_ratio = 0.8
+
+            [close_wait]
+            threshold = 100
+            min_age = 60.0
+
+            [ephemeral_ports]
+            ratio = 0.8
+
+            [tw_overflow]
+            enabled = true
 
             [control]
             socket = "/run/twmond.sock"

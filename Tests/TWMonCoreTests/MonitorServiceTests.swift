@@ -15,8 +15,9 @@ struct MonitorServiceTests {
         return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
-    private static let alert443 = #"{"port":443,"time_wait":6000,"established":2,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0}"#
-    private static let alert8080 = #"{"port":8080,"time_wait":12000,"established":4,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0}"#
+    private static let alert443 = #"{"kind":"time_wait","port":443,"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2}"#
+    private static let alert8080 = #"{"kind":"time_wait","port":8080,"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4}"#
+    private static let namespaceAlert = #"{"kind":"tw_buckets","time_wait":210000,"threshold":209716,"clear_below":167773,"clear_ratio":0.8,"sustain":3,"peak":210000,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0,"max_tw_buckets":262144,"ratio":0.8}"#
     private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{}}"#
     private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1}}"#
     private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{}}"#
@@ -49,9 +50,10 @@ struct MonitorServiceTests {
     @Test func getStatusWithNamespaceAlertAndProblem() {
         let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert, problem: "scan failed: EACCES")
         let text = reply(#"{"method":"io.twmon.Monitor.GetStatus"}"#, snapshot: snapshot) ?? ""
+        // Every kind in `alerts`; the tw_buckets alert repeated as `namespace_alert` for older clients.
         #expect(text.hasSuffix("""
-            "alerts":[\(Self.alert443),\(Self.alert8080)],"namespace_alert":{"time_wait":210000,"max_tw_buckets":262144,\
-            "ratio":0.8,"threshold":209716,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0},"problem":"scan failed: EACCES"}}
+            "alerts":[\(Self.namespaceAlert),\(Self.alert443),\(Self.alert8080)],"namespace_alert":\(Self.namespaceAlert),\
+            "problem":"scan failed: EACCES"}}
             """))
     }
 
@@ -72,17 +74,17 @@ struct MonitorServiceTests {
     @Test func listAlerts() {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#) == """
             {"parameters":{"alerts":[\(Self.alert443),\(Self.alert8080)],"history":[\
-            {"event":"cleared","port":9000,"time_wait":3000,"threshold":5000,"at":"2025-11-24T21:00:00Z","at_unix":1764018000.25},\
-            {"event":"raised","port":8080,"time_wait":5200,"threshold":5000,"at":"2025-11-24T21:33:20Z","at_unix":1764020000.0},\
-            {"event":"raised","port":443,"time_wait":5100,"threshold":5000,"at":"2025-11-24T22:03:20Z","at_unix":1764021800.0}]}}
+            {"event":"cleared","kind":"time_wait","port":9000,"time_wait":3000,"threshold":5000,"at":"2025-11-24T21:00:00Z","at_unix":1764018000.25},\
+            {"event":"raised","kind":"time_wait","port":8080,"time_wait":5200,"threshold":5000,"at":"2025-11-24T21:33:20Z","at_unix":1764020000.0},\
+            {"event":"raised","kind":"time_wait","port":443,"time_wait":5100,"threshold":5000,"at":"2025-11-24T22:03:20Z","at_unix":1764021800.0}]}}
             """)
     }
 
     @Test func listAlertsWithNamespaceAlert() {
         let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert)
         let text = reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot) ?? ""
-        #expect(text.contains(#"],"namespace_alert":{"time_wait":210000,"max_tw_buckets":262144,"ratio":0.8,"threshold":209716,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0},"history":["#))
-        #expect(text.hasSuffix(#"{"event":"raised","time_wait":210000,"threshold":209716,"at":"2025-11-24T22:56:40Z","at_unix":1764025000.0}]}}"#))
+        #expect(text.contains(#"],"namespace_alert":\#(Self.namespaceAlert),"history":["#))
+        #expect(text.hasSuffix(#"{"event":"raised","kind":"tw_buckets","time_wait":210000,"threshold":209716,"at":"2025-11-24T22:56:40Z","at_unix":1764025000.0}]}}"#))
     }
 
     @Test(arguments: ["io.twmon.Monitor.GetStatus", "io.twmon.Monitor.ListPorts", "io.twmon.Monitor.ListAlerts"])
@@ -205,5 +207,33 @@ struct MonitorServiceTests {
         #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
         #expect(try PortListing(json: parameters("io.twmon.Monitor.ListPorts")) == PortListing(table: snapshot.table))
         #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+    }
+
+    /// Alerts of every kind, with every figure, survive the trip through a reply.
+    @Test func everyKindReadsBackIntoTheSameAlert() throws {
+        var snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert)
+        let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
+        let tuple = ClientTuple(localAddress: IPAddress(text: "2001:db8::1")!, remoteAddress: IPAddress(text: "2001:db8::2")!, remotePort: 443)
+        snapshot.alerts += [
+            Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 1_764_025_000, peak: 210,
+                  figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, ownerUnit: "api.service", ownerCgroup: "/system.slice/api.service", closeRate: 12.5)),
+            Alert(kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, limits: limits, since: 1_764_025_000, peak: 450,
+                  figures: AlertFigures(ratio: 0.8, timeWait: 440, usablePorts: 500, portRange: "40000-40499", twReuse: 0)),
+            Alert(kind: .twOverflow, subject: .namespace, count: 0, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3),
+                  since: 1_764_025_000, peak: 500, figures: AlertFigures(overflowSinceStart: 800, twRecycledSinceStart: 2)),
+        ]
+        snapshot.history.append(AlertHistoryEntry(event: .raised, kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, threshold: 400, at: 1_764_025_000))
+        snapshot.namespace = NamespaceCounters(
+            timeWait: NamespaceTimeWait(timeWait: 200, maxBuckets: 200), ephemeralPorts: EphemeralPortRange(low: 40_000, high: 40_499, reserved: 3),
+            twReuse: 2, timeWaitEvents: TimeWaitEventCounters(overflow: 800, recycled: 2))
+        func parameters(_ method: String) throws -> JSONValue {
+            let text = try #require(reply(#"{"method":"\#(method)"}"#, snapshot: snapshot))
+            return try JSONValue.parse(Array(text.utf8)).field("parameters")
+        }
+        #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
+        #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+        let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot))
+        #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"sockets":450,"#))
+        #expect(text.contains(#""unit":"api.service","cgroup":"/system.slice/api.service","close_rate":12.5}"#))
     }
 }

@@ -16,27 +16,27 @@ enum MonitorSnapshotFixture {
         PortStats(port: 40000, ipv4: StateCounts([.timeWait: 3])),
     ], malformedRows: 1)
 
-    static func snapshot(namespaceAlert: NamespaceAlert? = nil, problem: String? = nil) -> MonitorSnapshot {
+    static func snapshot(namespaceAlert: Alert? = nil, problem: String? = nil) -> MonitorSnapshot {
         var history = [
-            AlertHistoryEntry(event: "cleared", port: 9000, timeWait: 3_000, threshold: 5_000, at: 1_764_018_000.25),
-            AlertHistoryEntry(event: "raised", port: 8080, timeWait: 5_200, threshold: 5_000, at: 1_764_020_000),
-            AlertHistoryEntry(event: "raised", port: 443, timeWait: 5_100, threshold: 5_000, at: 1_764_021_800),
+            AlertHistoryEntry(event: .cleared, kind: .timeWait, subject: .port(9000), count: 3_000, threshold: 5_000, at: 1_764_018_000.25),
+            AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: 1_764_020_000),
+            AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(443), count: 5_100, threshold: 5_000, at: 1_764_021_800),
         ]
         if let namespaceAlert {
-            history.append(AlertHistoryEntry(event: "raised", port: nil, timeWait: namespaceAlert.timeWait, threshold: namespaceAlert.threshold, at: namespaceAlert.since))
+            history.append(AlertHistoryEntry(event: .raised, kind: .twBuckets, subject: .namespace, count: namespaceAlert.count, threshold: namespaceAlert.limits.threshold, at: namespaceAlert.since))
         }
         return MonitorSnapshot(
             table: table, scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(41) + .microseconds(250), source: "proc",
             scanCount: 42,
-            alerts: [
-                PortAlert(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500),
-                PortAlert(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100),
+            alerts: (namespaceAlert.map { [$0] } ?? []) + [
+                Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500),
+                Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100),
             ],
-            namespaceAlert: namespaceAlert, namespace: NamespaceTimeWait(timeWait: 18_003, maxBuckets: 262_144),
+            namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 18_003, maxBuckets: 262_144)),
             history: history, configuration: Configuration(), startedAt: 1_764_021_953, problem: problem
         )
     }
 
     /// A namespace alert: 210000 TIME_WAIT of 262144 buckets, raised at 0.8.
-    static let namespaceAlert = NamespaceAlert(timeWait: 210_000, maxBuckets: 262_144, ratio: 0.8, threshold: 209_716, since: 1_764_025_000)
+    static let namespaceAlert = Alert.twBuckets(timeWait: 210_000, maxBuckets: 262_144, ratio: 0.8, threshold: 209_716, since: 1_764_025_000, peak: 210_000)
 }

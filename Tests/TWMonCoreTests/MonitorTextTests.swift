@@ -14,9 +14,9 @@ struct MonitorTextTests {
             ports:      4 with sockets, 3 server ports, 1 malformed rows
             namespace:  18003 TIME_WAIT of net.ipv4.tcp_max_tw_buckets=262144
             alerts:     3 active
-              namespace  TIME_WAIT 210000 ≥ 209716 since 2025-11-24T22:56:40Z (9 min)
-              :443  TIME_WAIT 6000 ≥ 5000 since 2025-11-24T22:03:20Z (1 h 2 min), peak 6100, clears below 4000
-              :8080  TIME_WAIT 12000 ≥ 5000 since 2025-11-24T21:33:20Z (1 h 32 min), peak 12500, clears below 4000
+              tw_buckets       namespace  TIME_WAIT 210000 ≥ 209716, peak 210000, since 2025-11-24T22:56:40Z (9 min) of tcp_max_tw_buckets=262144
+              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), clears below 4000
+              time_wait        :8080      TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), clears below 4000
             problem:    reload failed
 
             """)
@@ -24,14 +24,14 @@ struct MonitorTextTests {
 
     @Test func alerts() {
         #expect(AlertListing(snapshot: MonitorSnapshotFixture.snapshot()).text(now: now) == """
-            ACTIVE     TIME_WAIT  THRESHOLD   PEAK  SINCE
-            :443            6000       5000   6100  2025-11-24T22:03:20Z (1 h 2 min)
-            :8080          12000       5000  12500  2025-11-24T21:33:20Z (1 h 32 min)
+            ACTIVE
+              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), clears below 4000
+              time_wait        :8080      TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), clears below 4000
 
             EVENTS (oldest first)
-            2025-11-24T21:00:00Z  cleared   :9000      TIME_WAIT 3000, threshold 5000
-            2025-11-24T21:33:20Z  raised    :8080      TIME_WAIT 5200, threshold 5000
-            2025-11-24T22:03:20Z  raised    :443       TIME_WAIT 5100, threshold 5000
+            2025-11-24T21:00:00Z  cleared   time_wait        :9000      TIME_WAIT 3000, threshold 5000
+            2025-11-24T21:33:20Z  raised    time_wait        :8080      TIME_WAIT 5200, threshold 5000
+            2025-11-24T22:03:20Z  raised    time_wait        :443       TIME_WAIT 5100, threshold 5000
 
             """)
     }

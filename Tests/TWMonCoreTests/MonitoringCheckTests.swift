@@ -6,14 +6,14 @@ struct MonitoringCheckTests {
     private let now = MonitorSnapshotFixture.now
     private let busiest = MonitorSnapshotFixture.table[port: 8080]
 
-    private func status(alerts: [PortAlert]? = nil, namespaceAlert: NamespaceAlert? = nil) -> MonitorStatus {
+    private func status(alerts: [Alert]? = nil, namespaceAlert: Alert? = nil) -> MonitorStatus {
         var snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: namespaceAlert)
-        if let alerts { snapshot.alerts = alerts }
+        if let alerts { snapshot.alerts = (namespaceAlert.map { [$0] } ?? []) + alerts }
         return MonitorStatus(snapshot: snapshot, now: now)
     }
 
-    private func alert(port: UInt16, timeWait: Int) -> PortAlert {
-        PortAlert(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
+    private func alert(port: UInt16, timeWait: Int) -> Alert {
+        Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
     }
 
     @Test func okWithoutAlerts() {
@@ -76,5 +76,30 @@ struct MonitoringCheckTests {
         #expect(output == "TWMON UNKNOWN - last successful scan 16 s ago, more than 3 scan intervals of 5 s: scan failed: net/tcp is a directory")
         // A clock set back is not an age below zero.
         #expect(MonitorStatus(snapshot: snapshot, now: snapshot.scannedAt - 100).scanAgeSeconds == 0)
+    }
+
+    /// One alert of each new kind: tw_overflow is CRITICAL, ephemeral_ports from 95 % of the
+    /// usable range, close_wait WARNING; overrides for the busiest port leave them counted.
+    @Test func verdictsOfTheOtherKinds() {
+        let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
+        let loopback = IPAddress(text: "127.0.0.1")!
+        func ephemeral(_ sockets: Int) -> Alert {
+            Alert(kind: .ephemeralPorts, subject: .clientTuple(ClientTuple(localAddress: loopback, remoteAddress: loopback, remotePort: 8080)),
+                  count: sockets, limits: limits, since: 0, peak: sockets, figures: AlertFigures(usablePorts: 500))
+        }
+        let closeWait = Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 0, peak: 200)
+        let overflow = Alert(kind: .twOverflow, subject: .namespace, count: 5, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1),
+                             since: 0, peak: 5, figures: AlertFigures(overflowSinceStart: 800))
+        let check = MonitoringCheck()
+        #expect(check.evaluate(status(alerts: [closeWait]), busiestServerPort: busiest).output.hasPrefix("TWMON WARNING - :8080 CLOSE_WAIT 200 ≥ 400; "))
+        #expect(check.evaluate(status(alerts: [ephemeral(474)]), busiestServerPort: busiest).state == .warning)
+        let (full, output) = check.evaluate(status(alerts: [ephemeral(475)]), busiestServerPort: busiest)
+        #expect(full == .critical)
+        #expect(output.hasPrefix("TWMON CRITICAL - 127.0.0.1 → 127.0.0.1:8080 475 of 500 ephemeral ports (≥ 95 %); "))
+        let (destroyed, line) = check.evaluate(status(alerts: [overflow]), busiestServerPort: busiest)
+        #expect(destroyed == .critical)
+        #expect(line.hasPrefix("TWMON CRITICAL - TIME_WAIT overflow: 800 sockets destroyed past tcp_max_tw_buckets; "))
+        #expect(MonitoringCheck(warning: 50_000).evaluate(status(alerts: [closeWait]), busiestServerPort: busiest).state == .warning)
+        #expect(MonitoringCheck(warning: 50_000).evaluate(status(alerts: [overflow]), busiestServerPort: busiest).state == .critical)
     }
 }

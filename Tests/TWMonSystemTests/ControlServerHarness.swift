@@ -26,11 +26,11 @@ struct ControlServerHarness {
         return MonitorSnapshot(
             table: PortTable(ports: ports), scannedAt: now - 2, scanDuration: .milliseconds(12), source: "proc", scanCount: 7,
             alerts: [
-                PortAlert(port: 443, timeWait: 6_000, established: 2, limits: limits, since: now - 600, peak: 6_100),
-                PortAlert(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: now - 1_200, peak: 12_500),
+                Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: now - 600, peak: 6_100),
+                Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: now - 1_200, peak: 12_500),
             ],
-            namespaceAlert: nil, namespace: NamespaceTimeWait(timeWait: 18_000, maxBuckets: 262_144),
-            history: [AlertHistoryEntry(event: "raised", port: 8080, timeWait: 5_200, threshold: 5_000, at: now - 1_200)],
+            namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 18_000, maxBuckets: 262_144)),
+            history: [AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: now - 1_200)],
             configuration: Configuration(), startedAt: now - 3_600, problem: nil
         )
     }

@@ -41,6 +41,7 @@ struct JournaldAlertTests {
         let alert = raised[0]
         #expect(alert["PRIORITY"] as? String == "4")
         #expect(alert["SYSLOG_IDENTIFIER"] as? String == "twmond")
+        #expect(alert["TWMON_ALERT"] as? String == "time_wait")
         #expect(alert["TWMON_EVENT"] as? String == "raised")
         #expect(alert["TWMON_PORT"] as? String == "8080")
         #expect(alert["TWMON_TIME_WAIT"] as? String == "400")

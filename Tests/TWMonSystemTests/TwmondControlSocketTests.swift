@@ -93,7 +93,7 @@ struct TwmondControlSocketTests {
             let alerts = try Self.twmonctl(["alerts", "--socket", socket, "--json"])
             let listing = try AlertListing(json: try JSONValue.parse(Array(alerts.standardOutput.utf8)))
             #expect(listing.alerts.map(\.port) == [8080, 8443, 9000])
-            #expect(try Self.twmonctl(["alerts", "--socket", socket]).standardOutput.hasPrefix("ACTIVE "))
+            #expect(try Self.twmonctl(["alerts", "--socket", socket]).standardOutput.hasPrefix("ACTIVE\n  time_wait        :8080 "))
 
             let check = try Self.twmonctl(["check", "--socket", socket])
             #expect(check.status == MonitoringCheck.State.warning.rawValue, "\(check.standardOutput)")

@@ -126,6 +126,47 @@ struct TwmondFaultyInputTests {
         }
     }
 
+    /// The namespace figures of the new alert kinds come from the proc root like the others:
+    /// TcpExt from ROOT/net/netstat, the ephemeral range and tcp_tw_reuse from ROOT/sys. An
+    /// increase of TCPTimeWaitOverflow there raises tw_overflow; a port range the kernel could
+    /// not print is a problem naming the file, not a trap.
+    @Test func namespaceFiguresOfTheNewKindsComeFromTheProcRoot() async throws {
+        try await OwnThread.run {
+            let directory = try TemporaryDirectory()
+            let root = try TwmondControlSocketTests.procRoot(in: directory)
+            func netstat(_ overflow: Int) throws {
+                try "TcpExt: SyncookiesSent TWRecycled TCPTimeWaitOverflow\nTcpExt: 0 3 \(overflow)\n"
+                    .write(toFile: root + "/net/netstat", atomically: true, encoding: .utf8)
+            }
+            try netstat(100)
+            try "40000\t40009\n".write(toFile: root + "/sys/net/ipv4/ip_local_port_range", atomically: true, encoding: .utf8)
+            try "40000\n".write(toFile: root + "/sys/net/ipv4/ip_local_reserved_ports", atomically: true, encoding: .utf8)
+            try "1\n".write(toFile: root + "/sys/net/ipv4/tcp_tw_reuse", atomically: true, encoding: .utf8)
+            let configuration = directory.file("twmond.toml")
+            try "[scan]\ninterval = 0.2\n[alert]\nsustain = 3\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+            let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
+            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            #expect(status.problem == nil)
+            #expect(status.namespace?.ephemeralPorts == EphemeralPortRange(low: 40_000, high: 40_009, reserved: 1))
+            #expect(status.namespace?.twReuse == 1)
+            #expect(status.namespace?.timeWaitEvents == TimeWaitEventCounters(overflow: 100, recycled: 3))
+            // The counter goes up by 50: tw_overflow at once, with what twmond saw since it started.
+            try netstat(150)
+            #expect(try daemon.wait { try daemon.status().alerts.contains { $0.kind == .twOverflow } })
+            let alert = try #require(try daemon.status().alerts.first { $0.kind == .twOverflow })
+            #expect(alert.figures.overflowSinceStart == 50)
+            #expect(daemon.logText.contains("error: namespace: the kernel destroyed 50 TIME_WAIT sockets"))
+            // A range no kernel prints.
+            try "0 70000\n".write(toFile: root + "/sys/net/ipv4/ip_local_port_range", atomically: true, encoding: .utf8)
+            #expect(try daemon.wait { try daemon.status().problem?.contains(root + "/sys/net/ipv4/ip_local_port_range") == true })
+            try "32768 60999\n".write(toFile: root + "/sys/net/ipv4/ip_local_port_range", atomically: true, encoding: .utf8)
+            #expect(try daemon.wait { try daemon.status().problem == nil })
+            // 28232 ports, 40000 still reserved.
+            #expect(try daemon.status().namespace?.ephemeralPorts?.usable == 28_231)
+            #expect(daemon.stop())
+        }
+    }
+
     /// `tw 9223372036854775807` in sockstat with the default namespace alert (ratio 0.8): a
     /// reported problem, and the port alerts go on.
     @Test(arguments: ["9223372036854775807", "-5"])
@@ -146,7 +187,7 @@ struct TwmondFaultyInputTests {
             // A good value later: the problem is gone and the namespace figures are back.
             try "TCP: inuse 5 orphan 0 tw 9 alloc 6 mem 1\n".write(toFile: root + "/net/sockstat", atomically: true, encoding: .utf8)
             #expect(try daemon.wait { try daemon.status().problem == nil })
-            #expect(try daemon.status().namespace == NamespaceTimeWait(timeWait: 9, maxBuckets: 262_144))
+            #expect(try daemon.status().namespace?.timeWait == NamespaceTimeWait(timeWait: 9, maxBuckets: 262_144))
             #expect(daemon.stop())
         }
     }
@@ -163,7 +204,7 @@ struct TwmondFaultyInputTests {
             let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
             let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
             #expect(status.problem == nil)
-            #expect(status.namespace == NamespaceTimeWait(timeWait: 9, maxBuckets: 2_147_483_647))
+            #expect(status.namespace?.timeWait == NamespaceTimeWait(timeWait: 9, maxBuckets: 2_147_483_647))
             try "9223372036854775807\n".write(toFile: root + "/sys/net/ipv4/tcp_max_tw_buckets", atomically: true, encoding: .utf8)
             #expect(try daemon.wait { try daemon.status().problem?.contains("tcp_max_tw_buckets is \"9223372036854775807\", not a count") == true })
             #expect(daemon.stop())

@@ -68,6 +68,12 @@ struct twmon_diag_socket {
     uint8_t family;
     /// The kernel's TCP state number (`idiag_state`), not validated.
     uint8_t state;
+    /// The local address in the received buffer, like `remote_address`.
+    const uint8_t *local_address;
+    /// The socket's inode (`idiag_inode`; 0 for time-wait and request sockets).
+    uint32_t inode;
+    /// Remote port, host order.
+    uint16_t remote_port;
 };
 
 /// Where a walk over a received buffer stands.

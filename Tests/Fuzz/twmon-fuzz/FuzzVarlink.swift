@@ -4,7 +4,7 @@ import TWMonCore
 private let snapshot = MonitorSnapshot(
     table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 12]))], topPeers: [:]),
     scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(3), source: "proc", scanCount: 1, alerts: [],
-    namespaceAlert: nil, namespace: NamespaceTimeWait(timeWait: 12, maxBuckets: 262_144), history: [],
+    namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 12, maxBuckets: 262_144)), history: [],
     configuration: Configuration(), startedAt: 1_764_025_000, problem: nil
 )
 

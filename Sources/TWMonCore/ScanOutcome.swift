@@ -1,0 +1,47 @@
+/// What one scan step of the daemon found and decided: the value every sink consumes (the
+/// journal, sd_notify STATUS, the snapshot store, a metrics exporter). Nothing in it refers
+/// back to the engine.
+public struct ScanOutcome: Sendable {
+    /// The per-port table (CLOSE_WAIT inodes already taken out; client destinations kept).
+    public var table: PortTable
+    /// The namespace's counters, when readable.
+    public var counters: NamespaceCounters?
+    /// CLOSE_WAIT sockets per port: all of them and those older than `close_wait.min_age`.
+    public var closeWait: [UInt16: CloseWaitFigures]
+    /// The transitions of this scan, each one journal entry (the TIME_WAIT peers of their
+    /// ports are in `table.topPeers`).
+    public var actions: [AlertAction]
+    /// The alerts active after this scan.
+    public var alerts: [Alert]
+    /// When the scan started (wall clock) and how long the socket table took to read.
+    public var scannedAt: Double
+    public var duration: Duration
+    /// Successful scans since start, this one included.
+    public var scanCount: Int
+    /// `proc` or `netlink`.
+    public var source: String
+    /// The problems in force (unreadable counters, a refused reload), as one line.
+    public var problem: String?
+
+    public init(
+        table: PortTable, counters: NamespaceCounters?, closeWait: [UInt16: CloseWaitFigures], actions: [AlertAction],
+        alerts: [Alert], scannedAt: Double, duration: Duration, scanCount: Int, source: String,
+        problem: String?
+    ) {
+        self.table = table
+        self.counters = counters
+        self.closeWait = closeWait
+        self.actions = actions
+        self.alerts = alerts
+        self.scannedAt = scannedAt
+        self.duration = duration
+        self.scanCount = scanCount
+        self.source = source
+        self.problem = problem
+    }
+
+    /// The scan's duration in whole milliseconds.
+    public var milliseconds: Int {
+        Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,8 @@
+import TWMonCore
+
+/// Something that takes every scan's outcome: the engine hands each one to its sinks after
+/// the journal, STATUS and the snapshot store have it (a metrics exporter, for instance).
+/// Called on the scan thread; a sink must not block.
+public protocol ScanOutcomeSink: Sendable {
+    func consume(_ outcome: ScanOutcome)
+}
