@@ -90,6 +90,30 @@ extension PortStats {
     /// Reads a port as `ScanReport.writePort` writes it (a Varlink `Port`).
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(port: try json.port("port"), ipv4: try json.stateCounts("ipv4"), ipv6: try json.stateCounts("ipv6"))
+        if json.optionalField("closes_per_second") != nil {
+            let rates = try json.field("closes_per_second")
+            recentCloses = RecentCloses(perSecond10: try rates.double("10s"), perSecond60: try rates.double("60s"))
+        }
+        owner = try PortOwner(portJSON: json)
+    }
+}
+
+extension PortOwner {
+    /// Reads the owner members `ScanReport.writeOwner` writes into a port (or alert) object;
+    /// nil when it has no `"cgroup"`.
+    public init?(portJSON json: JSONValue) throws(JSONFieldError) {
+        guard json.optionalField("cgroup") != nil else { return nil }
+        var container: Container?
+        if let value = json.optionalField("container") {
+            container = Container(
+                runtime: try value.string("runtime"), id: try value.string("id"),
+                podUID: value.optionalField("pod_uid") == nil ? nil : try value.string("pod_uid")
+            )
+        }
+        self.init(
+            cgroup: try json.string("cgroup"), unit: json.optionalField("unit") == nil ? nil : try json.string("unit"),
+            container: container
+        )
     }
 }
 

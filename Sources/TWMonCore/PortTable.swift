@@ -7,6 +7,10 @@ public struct PortTable: Sendable, Equatable {
     /// For the ports the scan was asked to watch, the remote addresses holding the most
     /// TIME_WAIT sockets, largest first.
     public var topPeers: [UInt16: [PeerCount]]
+    /// Per port, the TIME_WAIT sockets that are younger than the time since the previous scan
+    /// (`PortTableBuilder.newCloseWindowMilliseconds`): the active closes since then, each
+    /// counted by exactly one scan. Empty for a scan that had no previous one.
+    public var newActiveCloses: [UInt16: Int] = [:]
 
     public init(ports: [PortStats] = [], malformedRows: Int = 0, topPeers: [UInt16: [PeerCount]] = [:]) {
         self.ports = ports

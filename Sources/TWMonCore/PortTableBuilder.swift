@@ -7,6 +7,11 @@ public struct PortTableBuilder: Sendable {
         @usableFromInline var ipv4 = StateCounts()
         @usableFromInline var ipv6 = StateCounts()
         @usableFromInline init(port: UInt16) { self.port = port }
+        @usableFromInline var recentCloses = RecentCloses()
+        /// TIME_WAIT sockets younger than `newCloseWindowMilliseconds`.
+        @usableFromInline var newCloses = 0
+        /// The cgroup id of the port's first LISTEN socket, 0 when none is known.
+        @usableFromInline var listenerCgroupID: UInt64 = 0
     }
 
     /// Index into `accumulators` for each port, or -1.
@@ -22,6 +27,10 @@ public struct PortTableBuilder: Sendable {
 
     /// How many peers per port a table reports (`alert.top_peers`).
     public var topPeerLimit = 5
+
+    /// The time since the previous scan, in milliseconds (0: no previous scan): TIME_WAIT sockets
+    /// younger than this closed since then and are counted in `PortTable.newActiveCloses`.
+    public var newCloseWindowMilliseconds = 0
 
     public init() {
         slotByPort = Array(repeating: -1, count: 65_536)
@@ -81,10 +90,14 @@ public struct PortTableBuilder: Sendable {
     /// whole lines that does not start the file. Only the local port and state of a row are
     /// decoded, and its remote address when its peer is tallied.
     public mutating func addProcTable(_ text: UnsafeRawBufferPointer, family: AddressFamily, startsFile: Bool = true) {
+        let end = (text.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self) + text.count
         malformedRows += ProcNetTCPParser.forEachRow(in: text, family: family, startsFile: startsFile) { row in
             add(localPort: row.localPort, state: row.state, family: family)
             if talliesPeer(of: row.localPort, state: row.state) {
                 peers.enqueue(port: row.localPort, address: row.remoteAddress)
+            }
+            if row.state == .timeWait, let timer = row.timer(before: end), timer.kind == TimeWaitTimer.procTimerKind {
+                addTimeWaitTimer(localPort: row.localPort, millisecondsLeft: TimeWaitTimer.millisecondsLeft(procTicks: timer.ticks))
             }
         }
         peers.flush()
@@ -97,23 +110,52 @@ public struct PortTableBuilder: Sendable {
         watchesPeers && state == .timeWait && peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0
     }
 
+    /// Counts the timer of a TIME_WAIT socket on `localPort` (added already) in the port's
+    /// recent closes: `millisecondsLeft` of its 60 s, nil when the kernel's value was out of
+    /// range (not counted). A socket whose timer is due (0 left) closed more than 60 s ago.
+    @inlinable
+    public mutating func addTimeWaitTimer(localPort: UInt16, millisecondsLeft: Int?) {
+        let slot = Int(slotByPort[Int(localPort)])
+        guard slot >= 0, let left = millisecondsLeft, left > 0 else { return }
+        let age = TimeWaitTimer.lifetimeMilliseconds - left
+        accumulators[slot].recentCloses.last60Seconds += 1
+        if age < 10_000 { accumulators[slot].recentCloses.last10Seconds += 1 }
+        if age < newCloseWindowMilliseconds { accumulators[slot].newCloses += 1 }
+    }
+
+    /// Notes the cgroup id of a LISTEN socket on `localPort`. The first one of a port is kept;
+    /// a port the scan has not seen (a listener made after the table was read) is left out.
+    public mutating func addListenerCgroup(localPort: UInt16, cgroupID: UInt64) {
+        let slot = Int(slotByPort[Int(localPort)])
+        guard slot >= 0, cgroupID != 0, accumulators[slot].listenerCgroupID == 0 else { return }
+        accumulators[slot].listenerCgroupID = cgroupID
+    }
+
     /// Adds rows that a source found unreadable.
     public mutating func addMalformedRows(_ count: Int) {
         malformedRows += count
     }
 
-    /// The table of what was added since the last reset, ports ascending.
-    public func build() -> PortTable {
+    /// The table of what was added since the last reset, ports ascending. `ownerOf` names the
+    /// owner of a listening port's cgroup id (the I/O that maps ids to paths is the caller's).
+    public func build(ownerOf: (UInt64) -> PortOwner? = { _ in nil }) -> PortTable {
         var ports: [PortStats] = []
         ports.reserveCapacity(accumulators.count)
+        var newActiveCloses: [UInt16: Int] = [:]
         for port in 0..<slotByPort.count {
             let slot = Int(slotByPort[port])
             if slot >= 0 {
                 let accumulator = accumulators[slot]
-                ports.append(PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6))
+                var stats = PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6)
+                stats.recentCloses = accumulator.recentCloses
+                if accumulator.listenerCgroupID != 0 { stats.owner = ownerOf(accumulator.listenerCgroupID) }
+                if accumulator.newCloses > 0 { newActiveCloses[accumulator.port] = accumulator.newCloses }
+                ports.append(stats)
             }
         }
-        return PortTable(ports: ports, malformedRows: malformedRows, topPeers: topPeerSelections())
+        var table = PortTable(ports: ports, malformedRows: malformedRows, topPeers: topPeerSelections())
+        table.newActiveCloses = newActiveCloses
+        return table
     }
 
     /// The best `topPeerLimit` peers of each port with tallied peers: one bounded heap per

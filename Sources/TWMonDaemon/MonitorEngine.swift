@@ -33,6 +33,10 @@ public actor MonitorEngine {
     private var scanProblem: String?
     /// Why the namespace's TIME_WAIT figures are unreadable, while they are.
     private var countersProblem: String?
+    /// Active closes per server port since the daemon started.
+    private var activeCloses = ActiveCloseCounter()
+    /// Why server ports have no owner, as last logged (logged once when it appears or changes).
+    private var loggedOwnersProblem: String?
 
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
@@ -90,6 +94,8 @@ public actor MonitorEngine {
         let duration = clock.now - started
         scanProblem = nil
         scanCount += 1
+        activeCloses.add(table)
+        logOwnersProblem()
         let namespace = readNamespaceCounters()
         let actions = policy.evaluate(table, namespace: namespace, now: moment)
         // A port that jumped straight over its threshold had no peers tallied: tally them now.
@@ -98,7 +104,7 @@ public actor MonitorEngine {
             if case .portReminder(let alert) = action, table.topPeers[alert.port] == nil { return alert.port }
             return nil
         }
-        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers) {
+        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers, countingNewCloses: false) {
             for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
         }
         for action in actions { report(action, table: table, at: moment.wallClock) }
@@ -106,11 +112,13 @@ public actor MonitorEngine {
         let alerts = policy.activeAlerts(in: table)
         let namespaceAlert = policy.activeNamespaceAlert(namespace)
         let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        store.publish(MonitorSnapshot(
+        var snapshot = MonitorSnapshot(
             table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
             scanCount: scanCount, alerts: alerts, namespaceAlert: namespaceAlert, namespace: namespace,
             history: history, configuration: configuration, startedAt: startedAt, problem: problem
-        ))
+        )
+        snapshot.activeCloses = activeCloses.totals
+        store.publish(snapshot)
         let status = StatusLine.render(
             table: table, alerts: alerts, namespaceAlert: namespaceAlert, scanMilliseconds: milliseconds,
             problem: problem
@@ -125,6 +133,17 @@ public actor MonitorEngine {
             "duration_ms": "\(milliseconds)", "alerts": "\(alerts.count)",
         ])
         return true
+    }
+
+    /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):
+    /// when the reason appears or changes, not at every scan. Never a failure.
+    private func logOwnersProblem() {
+        let problem = scanner.ownersUnavailable
+        guard problem != loggedOwnersProblem else { return }
+        loggedOwnersProblem = problem
+        if let problem {
+            logger.notice("server ports have no owner: \(problem)", metadata: ["source": "\(scanner.source.name)"])
+        }
     }
 
     /// The problems in force (a failing scan, a refused reload, unreadable namespace counters),
