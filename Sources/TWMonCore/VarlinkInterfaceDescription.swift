@@ -121,6 +121,16 @@ public enum VarlinkInterfaceDescription {
           at_unix: float
         )
 
+        # A container a server port's cgroup belongs to.
+        type Container (
+          # docker, podman, containerd or cri-o.
+          runtime: string,
+          # The container id.
+          id: string,
+          # The Kubernetes pod's uid, for a container of a pod.
+          pod_uid: ?string
+        )
+
         # The sockets on one local port, as `twmonctl scan --json` shows them.
         type Port (
           port: int,
@@ -129,7 +139,19 @@ public enum VarlinkInterfaceDescription {
           # Sockets per state, IPv4 and IPv6 together.
           states: [string]int,
           ipv4: [string]int,
-          ipv6: [string]int
+          ipv6: [string]int,
+          # Active closes (connections this side closed first) per second, keys
+          # "10s" and "60s": over the last 10 and 60 seconds, counted from the
+          # remaining time of the port's TIME_WAIT sockets (60 s each).
+          closes_per_second: [string]float,
+          # The systemd unit of the cgroup of the port's LISTEN socket
+          # (nginx.service, session-3.scope, docker-<id>.scope); absent when the
+          # port has no listener, its owner is unknown or its cgroup is no unit's.
+          unit: ?string,
+          # That cgroup's path below the cgroup2 mount (/system.slice/nginx.service).
+          cgroup: ?string,
+          # The container, when the cgroup is a container's scope.
+          container: ?Container
         )
 
         # What twmond saw at its latest scan.
