@@ -25,6 +25,10 @@ public struct PortAlert: Sendable, Equatable {
     public var since: Double
     /// The highest TIME_WAIT count seen while the alert was active.
     public var peak: Int
+    /// Who listens on the port, when known.
+    public var owner: PortOwner?
+    /// The port's active closes in the last 10 and 60 s, at the scan that produced the alert.
+    public var recentCloses = RecentCloses()
 
     public init(port: UInt16, timeWait: Int, established: Int, limits: AlertLimits, since: Double, peak: Int) {
         self.port = port

@@ -19,13 +19,13 @@ public enum AlertJournal {
         switch action {
         case .portRaised(let alert):
             return portEntry(alert, event: "raised", id: portRaisedID, priority: .warning, peers: peers,
-                message: "port \(alert.port): \(alert.timeWait) sockets in TIME_WAIT (threshold \(alert.limits.threshold)) — the server is closing connections first")
+                message: "\(portName(alert)): \(alert.timeWait) sockets in TIME_WAIT, ≈ \(closeRate(alert)) closes/s by the server (threshold \(alert.limits.threshold)) — the server is closing connections first")
         case .portReminder(let alert):
             return portEntry(alert, event: "reminder", id: portRaisedID, priority: .warning, peers: peers,
-                message: "port \(alert.port): still \(alert.timeWait) sockets in TIME_WAIT (threshold \(alert.limits.threshold), alert active for \(UTCTimestamp.span(now - alert.since))) — the server is closing connections first")
+                message: "\(portName(alert)): still \(alert.timeWait) sockets in TIME_WAIT, ≈ \(closeRate(alert)) closes/s by the server (threshold \(alert.limits.threshold), alert active for \(UTCTimestamp.span(now - alert.since))) — the server is closing connections first")
         case .portCleared(let alert):
             return portEntry(alert, event: "cleared", id: portClearedID, priority: .notice, peers: peers,
-                message: "port \(alert.port): TIME_WAIT down to \(alert.timeWait) (below \(alert.limits.clearBelow)); alert cleared after \(UTCTimestamp.span(now - alert.since)), peak \(alert.peak)")
+                message: "\(portName(alert)): TIME_WAIT down to \(alert.timeWait) (below \(alert.limits.clearBelow)), ≈ \(closeRate(alert)) closes/s; alert cleared after \(UTCTimestamp.span(now - alert.since)), peak \(alert.peak)")
         case .namespaceRaised(let alert):
             return namespaceEntry(alert, event: "raised", id: namespaceRaisedID, priority: .warning,
                 message: "namespace: \(alert.timeWait) sockets in TIME_WAIT, \(percent(alert.timeWait, of: alert.maxBuckets)) of net.ipv4.tcp_max_tw_buckets=\(alert.maxBuckets) (alert at \(alert.threshold)) — beyond the limit the kernel skips TIME_WAIT")
@@ -48,6 +48,18 @@ public enum AlertJournal {
         )
     }
 
+    /// `port 8080 (nginx.service)`, or `port 8080` when nobody is known to listen there. A
+    /// cgroup that names no unit or container is named by its path, unless it is the root
+    /// (which says nothing: every process of a host without systemd is there).
+    public static func portName(_ alert: PortAlert) -> String {
+        "port \(alert.port)" + PortOwner.suffix(alert.owner)
+    }
+
+    /// Active closes per second over the last 60 s, as the message reads it.
+    static func closeRate(_ alert: PortAlert) -> String {
+        RecentCloses.rateText(alert.recentCloses.perSecond60)
+    }
+
     /// `10.0.0.7=8123, 10.0.0.9=2011`
     public static func peerList(_ peers: [PeerCount]) -> String {
         peers.map { "\($0.address)=\($0.count)" }.joined(separator: ", ")
@@ -68,7 +80,26 @@ public enum AlertJournal {
             ("TWMON_TOP_PEERS", peerList(peers)),
             ("TWMON_PEAK", String(alert.peak)),
             ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since)),
-        ])
+        ] + ownerFields(alert))
+    }
+
+    /// TWMON_OWNER (always: the owner in words, or `unknown`), TWMON_UNIT and TWMON_CGROUP
+    /// (when known), the container's, and TWMON_CLOSE_RATE (active closes per second over the
+    /// last 60 s) with TWMON_CLOSE_RATE_10S.
+    private static func ownerFields(_ alert: PortAlert) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("TWMON_OWNER", alert.owner?.alertName ?? "unknown")]
+        if let owner = alert.owner {
+            if let unit = owner.unit { fields.append(("TWMON_UNIT", unit)) }
+            fields.append(("TWMON_CGROUP", owner.cgroup))
+            if let container = owner.container {
+                fields.append(("TWMON_CONTAINER_RUNTIME", container.runtime))
+                fields.append(("TWMON_CONTAINER_ID", container.id))
+                if let pod = container.podUID { fields.append(("TWMON_POD_UID", pod)) }
+            }
+        }
+        fields.append(("TWMON_CLOSE_RATE", ScanReport.rateText(alert.recentCloses.perSecond60)))
+        fields.append(("TWMON_CLOSE_RATE_10S", ScanReport.rateText(alert.recentCloses.perSecond10)))
+        return fields
     }
 
     private static func namespaceEntry(

@@ -42,12 +42,17 @@ public struct AlertListing: Sendable, Equatable {
         if alerts.isEmpty && namespaceAlert == nil {
             lines.append("No active alerts.")
         } else {
-            lines.append("ACTIVE     TIME_WAIT  THRESHOLD   PEAK  SINCE")
+            // The owner column is as wide as its longest name.
+            let owners = alerts.map { $0.owner?.alertName ?? "-" }
+            let ownerWidth = max(5, owners.map(\.count).max() ?? 0)
+            lines.append("ACTIVE     \(Self.padded("OWNER", ownerWidth))  TIME_WAIT  THRESHOLD   PEAK  CLOSES/S  SINCE")
             if let namespaceAlert {
-                lines.append(Self.row("namespace", namespaceAlert.timeWait, namespaceAlert.threshold, nil, since: namespaceAlert.since, now: now))
+                lines.append(Self.row("namespace", owner: Self.padded("-", ownerWidth), namespaceAlert.timeWait, namespaceAlert.threshold, nil,
+                                      closes: nil, since: namespaceAlert.since, now: now))
             }
-            for alert in alerts {
-                lines.append(Self.row(":\(alert.port)", alert.timeWait, alert.limits.threshold, alert.peak, since: alert.since, now: now))
+            for (alert, owner) in zip(alerts, owners) {
+                lines.append(Self.row(":\(alert.port)", owner: Self.padded(owner, ownerWidth), alert.timeWait, alert.limits.threshold, alert.peak,
+                                      closes: alert.recentCloses.perSecond60, since: alert.since, now: now))
             }
         }
         lines.append("")
@@ -63,9 +68,13 @@ public struct AlertListing: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func row(_ subject: String, _ timeWait: Int, _ threshold: Int, _ peak: Int?, since: Double, now: Double) -> String {
-        padded(subject, 9) + "  " + rightAligned(timeWait, 9) + "  " + rightAligned(threshold, 9) + "  "
-            + (peak.map { rightAligned($0, 5) } ?? "    -") + "  " + UTCTimestamp.iso8601(since) + " (\(UTCTimestamp.span(now - since)))"
+    private static func row(
+        _ subject: String, owner: String, _ timeWait: Int, _ threshold: Int, _ peak: Int?, closes: Double?, since: Double, now: Double
+    ) -> String {
+        let rate = closes.map { RecentCloses.rateText($0) } ?? "-"
+        return padded(subject, 9) + "  " + owner + "  " + rightAligned(timeWait, 9) + "  " + rightAligned(threshold, 9) + "  "
+            + (peak.map { rightAligned($0, 5) } ?? "    -") + "  " + String(repeating: " ", count: max(0, 8 - rate.count)) + rate
+            + "  " + UTCTimestamp.iso8601(since) + " (\(UTCTimestamp.span(now - since)))"
     }
 
     private static func padded(_ text: String, _ width: Int) -> String {

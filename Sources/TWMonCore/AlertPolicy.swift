@@ -81,10 +81,13 @@ public struct AlertPolicy: Sendable {
 
     private func alert(port: UInt16, tracker: HysteresisTracker, limits: AlertLimits, table: PortTable) -> PortAlert {
         let stats = table[port: port]
-        return PortAlert(
+        var alert = PortAlert(
             port: port, timeWait: stats?.timeWait ?? 0, established: stats?.states[.established] ?? 0,
             limits: limits, since: tracker.since?.wallClock ?? 0, peak: tracker.peak
         )
+        alert.owner = stats?.owner
+        alert.recentCloses = stats?.recentCloses ?? RecentCloses()
+        return alert
     }
 
     private func namespaceLimits(_ namespace: NamespaceTimeWait) -> AlertLimits? {

@@ -14,6 +14,8 @@ extension PortAlert {
         json.member("peak", peak)
         json.member("since", UTCTimestamp.iso8601(since))
         json.member("since_unix", since)
+        json.key("closes_per_second"); ScanReport.writeCloseRates(recentCloses, into: &json)
+        if let owner { ScanReport.writeOwner(owner, into: &json) }
         json.endObject()
     }
 
@@ -24,6 +26,11 @@ extension PortAlert {
             limits: AlertLimits(threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain")),
             since: try json.double("since_unix"), peak: try json.int("peak")
         )
+        if json.optionalField("closes_per_second") != nil {
+            let rates = try json.field("closes_per_second")
+            recentCloses = RecentCloses(perSecond10: try rates.double("10s"), perSecond60: try rates.double("60s"))
+        }
+        owner = try PortOwner(portJSON: json)
     }
 }
 

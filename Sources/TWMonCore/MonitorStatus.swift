@@ -133,7 +133,7 @@ public struct MonitorStatus: Sendable, Equatable {
             lines.append("  namespace  TIME_WAIT \(namespaceAlert.timeWait) ≥ \(namespaceAlert.threshold) since \(UTCTimestamp.iso8601(namespaceAlert.since)) (\(UTCTimestamp.span(now - namespaceAlert.since)))")
         }
         for alert in alerts {
-            lines.append("  :\(alert.port)  TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold) since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since))), peak \(alert.peak), clears below \(alert.limits.clearBelow)")
+            lines.append("  :\(alert.port)\(PortOwner.suffix(alert.owner))  TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold), ≈ \(RecentCloses.rateText(alert.recentCloses.perSecond60)) closes/s, since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since))), peak \(alert.peak), clears below \(alert.limits.clearBelow)")
         }
         if let problem { lines.append("problem:    \(problem)") }
         return lines.joined(separator: "\n") + "\n"

@@ -69,21 +69,21 @@ public struct MonitoringCheck: Sendable, Equatable {
             for alert in status.alerts {
                 let critical = alert.timeWait >= Self.criticalLevel(alert.limits.threshold)
                 state = max(state, critical ? .critical : .warning)
-                findings.append(":\(alert.port) TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold)\(critical ? " (×\(Self.criticalFactor))" : "")")
+                findings.append(":\(alert.port)\(PortOwner.suffix(alert.owner)) TIME_WAIT \(alert.timeWait) ≥ \(alert.limits.threshold)\(critical ? " (×\(Self.criticalFactor))" : "") at \(RecentCloses.rateText(alert.recentCloses.perSecond60)) closes/s")
             }
         } else if let busiest = busiestServerPort {
             if let critical = levels.critical, busiest.timeWait >= critical {
                 state = .critical
-                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
+                findings.append(":\(busiest.port)\(PortOwner.suffix(busiest.owner)) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
             } else if let warning = levels.warning, busiest.timeWait >= warning {
                 state = max(state, .warning)
-                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(warning)")
+                findings.append(":\(busiest.port)\(PortOwner.suffix(busiest.owner)) TIME_WAIT \(busiest.timeWait) ≥ \(warning)")
             }
         }
         var summary = findings.isEmpty ? "no alerts" : findings.joined(separator: ", ")
         summary += "; \(status.totals.total) sockets, \(status.totals[.timeWait]) TIME_WAIT, \(status.serverPorts) server ports"
         if let busiest = busiestServerPort, busiest.timeWait > 0 {
-            summary += ", busiest server port :\(busiest.port) with \(busiest.timeWait) TIME_WAIT"
+            summary += ", busiest server port :\(busiest.port)\(PortOwner.suffix(busiest.owner)) with \(busiest.timeWait) TIME_WAIT"
         }
         let perfdata = [
             "port_time_wait=\(busiestServerPort?.timeWait ?? 0);\(levels.warning.map(String.init) ?? "");\(levels.critical.map(String.init) ?? "");0",

@@ -42,4 +42,15 @@ public struct PortOwner: Sendable, Hashable {
         }
         return unit ?? cgroup
     }
+
+    /// `displayName`, or nil when it says nothing: the root cgroup, where every process of a
+    /// host without systemd is. What alerts and `twmonctl status`/`alerts`/`check` show.
+    public var alertName: String? {
+        unit == nil && container == nil && cgroup == "/" ? nil : displayName
+    }
+
+    /// ` (nginx.service)` after a port, or nothing when the owner is unknown or says nothing.
+    public static func suffix(_ owner: PortOwner?) -> String {
+        owner?.alertName.map { " (\($0))" } ?? ""
+    }
 }

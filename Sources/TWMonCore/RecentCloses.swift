@@ -29,11 +29,11 @@ public struct RecentCloses: Sendable, Hashable {
         return value.isFinite && value >= 0 && value < Double(Int32.max) ? Int(value) : 0
     }
 
-    /// `12.5/s`, `0.3/s`, `100/s`: a rate as an operator reads it, one decimal below 10.
+    /// `6.7`, `0.3`, `100`: a rate as an operator reads it, one decimal below 10.
     public static func rateText(_ perSecond: Double) -> String {
-        guard perSecond.isFinite, perSecond >= 0 else { return "?/s" }
-        if perSecond >= 10 { return "\(Int(perSecond.rounded()))/s" }
+        guard perSecond.isFinite, perSecond >= 0, perSecond < 1e12 else { return "?" }
+        if perSecond >= 10 { return "\(Int(perSecond.rounded()))" }
         let tenths = Int((perSecond * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)/s"
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -76,6 +76,16 @@ public enum VarlinkInterfaceDescription {
           max_tw_buckets: int
         )
 
+        # A container a server port's cgroup belongs to.
+        type Container (
+          # docker, podman, containerd or cri-o.
+          runtime: string,
+          # The container id.
+          id: string,
+          # The Kubernetes pod's uid, for a container of a pod.
+          pod_uid: ?string
+        )
+
         # An active TIME_WAIT alert on a server port.
         type PortAlert (
           port: int,
@@ -95,7 +105,13 @@ public enum VarlinkInterfaceDescription {
           peak: int,
           # When the alert was raised.
           since: string,
-          since_unix: float
+          since_unix: float,
+          # Active closes per second at the latest scan, keys "10s" and "60s" (as in Port).
+          closes_per_second: [string]float,
+          # The owner of the port's LISTEN socket, when known (as in Port).
+          unit: ?string,
+          cgroup: ?string,
+          container: ?Container
         )
 
         # The active alert on the namespace's TIME_WAIT total.
@@ -119,16 +135,6 @@ public enum VarlinkInterfaceDescription {
           threshold: int,
           at: string,
           at_unix: float
-        )
-
-        # A container a server port's cgroup belongs to.
-        type Container (
-          # docker, podman, containerd or cri-o.
-          runtime: string,
-          # The container id.
-          id: string,
-          # The Kubernetes pod's uid, for a container of a pod.
-          pod_uid: ?string
         )
 
         # The sockets on one local port, as `twmonctl scan --json` shows them.

@@ -99,10 +99,11 @@ struct CloseRateTests {
     }
 
     @Test func rateText() {
-        #expect(RecentCloses.rateText(0) == "0.0/s")
-        #expect(RecentCloses.rateText(0.25) == "0.3/s")
-        #expect(RecentCloses.rateText(99.96) == "100/s")
-        #expect(RecentCloses.rateText(.nan) == "?/s")
+        #expect(RecentCloses.rateText(0) == "0.0")
+        #expect(RecentCloses.rateText(0.25) == "0.3")
+        #expect(RecentCloses.rateText(400.0 / 60) == "6.7")
+        #expect(RecentCloses.rateText(99.96) == "100")
+        #expect(RecentCloses.rateText(.nan) == "?")
         #expect(RecentCloses(perSecond10: 9.9, perSecond60: 1.0 / 60) == RecentCloses(last10Seconds: 99, last60Seconds: 1))
         #expect(RecentCloses(perSecond10: -1, perSecond60: .infinity) == RecentCloses())
     }

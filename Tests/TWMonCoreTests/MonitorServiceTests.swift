@@ -15,8 +15,8 @@ struct MonitorServiceTests {
         return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
-    private static let alert443 = #"{"port":443,"time_wait":6000,"established":2,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0}"#
-    private static let alert8080 = #"{"port":8080,"time_wait":12000,"established":4,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0}"#
+    private static let alert443 = #"{"port":443,"time_wait":6000,"established":2,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let alert8080 = #"{"port":8080,"time_wait":12000,"established":4,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
     private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
     private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
     private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#

@@ -35,7 +35,12 @@ enum MonitorSnapshotFixture {
             table: table, scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(41) + .microseconds(250), source: "proc",
             scanCount: 42,
             alerts: [
-                PortAlert(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500),
+                {
+                    var alert = PortAlert(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500)
+                    alert.owner = table[port: 8080]?.owner
+                    alert.recentCloses = RecentCloses(last10Seconds: 1_000, last60Seconds: 6_000)
+                    return alert
+                }(),
                 PortAlert(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100),
             ],
             namespaceAlert: namespaceAlert, namespace: NamespaceTimeWait(timeWait: 18_003, maxBuckets: 262_144),

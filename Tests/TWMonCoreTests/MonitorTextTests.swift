@@ -15,8 +15,8 @@ struct MonitorTextTests {
             namespace:  18003 TIME_WAIT of net.ipv4.tcp_max_tw_buckets=262144
             alerts:     3 active
               namespace  TIME_WAIT 210000 ≥ 209716 since 2025-11-24T22:56:40Z (9 min)
-              :443  TIME_WAIT 6000 ≥ 5000 since 2025-11-24T22:03:20Z (1 h 2 min), peak 6100, clears below 4000
-              :8080  TIME_WAIT 12000 ≥ 5000 since 2025-11-24T21:33:20Z (1 h 32 min), peak 12500, clears below 4000
+              :443  TIME_WAIT 6000 ≥ 5000, ≈ 0.0 closes/s, since 2025-11-24T22:03:20Z (1 h 2 min), peak 6100, clears below 4000
+              :8080 (nginx.service)  TIME_WAIT 12000 ≥ 5000, ≈ 100 closes/s, since 2025-11-24T21:33:20Z (1 h 32 min), peak 12500, clears below 4000
             problem:    reload failed
 
             """)
@@ -24,9 +24,9 @@ struct MonitorTextTests {
 
     @Test func alerts() {
         #expect(AlertListing(snapshot: MonitorSnapshotFixture.snapshot()).text(now: now) == """
-            ACTIVE     TIME_WAIT  THRESHOLD   PEAK  SINCE
-            :443            6000       5000   6100  2025-11-24T22:03:20Z (1 h 2 min)
-            :8080          12000       5000  12500  2025-11-24T21:33:20Z (1 h 32 min)
+            ACTIVE     OWNER          TIME_WAIT  THRESHOLD   PEAK  CLOSES/S  SINCE
+            :443       -                   6000       5000   6100       0.0  2025-11-24T22:03:20Z (1 h 2 min)
+            :8080      nginx.service      12000       5000  12500       100  2025-11-24T21:33:20Z (1 h 32 min)
 
             EVENTS (oldest first)
             2025-11-24T21:00:00Z  cleared   :9000      TIME_WAIT 3000, threshold 5000
