@@ -120,6 +120,12 @@ struct LoadGenerator: ParsableCommand {
             let start = monotonicNanoseconds()
             let total = Int(duration * Double(closeRate))
             for index in 0..<total {
+                // The held signals are blocked: look for one between connections, so that
+                // SIGTERM ends a paced load at once.
+                var pending = sigset_t()
+                if hold, sigpending(&pending) == 0, [SIGTERM, SIGINT, SIGHUP].contains(where: { sigismember(&pending, $0) == 1 }) {
+                    break
+                }
                 let due = start + UInt64(index) * 1_000_000_000 / UInt64(closeRate)
                 var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
                 while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
