@@ -113,7 +113,7 @@ public struct PortTableBuilder: Sendable {
     /// Counts the timer of a TIME_WAIT socket on `localPort` (added already) in the port's
     /// recent closes: `millisecondsLeft` of its 60 s, nil when the kernel's value was out of
     /// range (not counted). A socket whose timer is due (0 left) closed more than 60 s ago.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func addTimeWaitTimer(localPort: UInt16, millisecondsLeft: Int?) {
         let slot = Int(slotByPort[Int(localPort)])
         guard slot >= 0, let left = millisecondsLeft, left > 0 else { return }

@@ -40,6 +40,30 @@ struct CloseRateTests {
         #expect(timers == [0x167F])
     }
 
+    @Test func readsEveryDigitOfTheTimerInEitherCase() throws {
+        var generator = SystemRandomNumberGenerator()
+        let values: [UInt32] = [0, 1, 0x167F, 0xFFFF_FFFF, 0x8000_0000, 0x0123_4567, 0x89AB_CDEF] + (0..<200).map { _ in generator.next() }
+        for value in values {
+            for uppercase in [true, false] {
+                let hex = String(value, radix: 16, uppercase: uppercase)
+                let row = Self.header + "   1: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:\(String(repeating: "0", count: 8 - hex.count))\(hex) 00000000     0        0 0 3 0000000000000000\n"
+                let bytes = Array(row.utf8)
+                var ticks: UInt32?
+                bytes.withUnsafeBytes { buffer in
+                    let end = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + buffer.count
+                    _ = ProcNetTCPParser.forEachRow(in: buffer, family: .ipv4) { ticks = $0.timer(before: end)?.ticks }
+                }
+                #expect(ticks == value, "\(hex)")
+            }
+        }
+        // Not hex, a column moved: no timer.
+        for damaged in ["03:0000G67F", "03:0000167F".replacingAll(":", ";")] {
+            let text = Self.header + "   1: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 \(damaged) 00000000     0        0 0 3 0\n"
+            #expect(Self.build(text)[port: 8080]?.recentCloses == RecentCloses())
+        }
+        #expect(Self.build(Self.header + "   1: 0100007F:1F90 0100007F:9C40 06  00000000:00000000 03:0000167F 0\n")[port: 8080]?.recentCloses == RecentCloses())
+    }
+
     @Test func countsClosesPerWindowFromTheTimeLeft() throws {
         // Ages 0.5 s, 9.9 s, 10 s, 30 s, 59.99 s and one due (0 left: older than 60 s).
         let table = Self.build(Self.table(ticksLeft: [5950, 5010, 5000, 3000, 1, 0]))
