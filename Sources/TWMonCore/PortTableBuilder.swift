@@ -92,12 +92,14 @@ public struct PortTableBuilder: Sendable {
     public mutating func addProcTable(_ text: UnsafeRawBufferPointer, family: AddressFamily, startsFile: Bool = true) {
         let end = (text.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self) + text.count
         malformedRows += ProcNetTCPParser.forEachRow(in: text, family: family, startsFile: startsFile) { row in
-            add(localPort: row.localPort, state: row.state, family: family)
+            if row.state == .timeWait {
+                // The socket and its timer in one visit to the port's accumulator.
+                addTimeWait(localPort: row.localPort, family: family, millisecondsLeft: row.timeWaitMillisecondsLeft(before: end))
+            } else {
+                add(localPort: row.localPort, state: row.state, family: family)
+            }
             if talliesPeer(of: row.localPort, state: row.state) {
                 peers.enqueue(port: row.localPort, address: row.remoteAddress)
-            }
-            if row.state == .timeWait, let timer = row.timer(before: end), timer.kind == TimeWaitTimer.procTimerKind {
-                addTimeWaitTimer(localPort: row.localPort, millisecondsLeft: TimeWaitTimer.millisecondsLeft(procTicks: timer.ticks))
             }
         }
         peers.flush()
@@ -108,6 +110,31 @@ public struct PortTableBuilder: Sendable {
     @inlinable @inline(__always)
     mutating func talliesPeer(of port: UInt16, state: TCPState) -> Bool {
         watchesPeers && state == .timeWait && peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0
+    }
+
+    /// Counts one TIME_WAIT socket and its timer (`millisecondsLeft` of its 60 s; -1 for none).
+    @inlinable @inline(__always)
+    mutating func addTimeWait(localPort: UInt16, family: AddressFamily, millisecondsLeft: Int) {
+        var slot = Int(slotByPort[Int(localPort)])
+        if slot < 0 {
+            slot = accumulators.count
+            slotByPort[Int(localPort)] = Int32(slot)
+            accumulators.append(Accumulator(port: localPort))
+        }
+        Self.countTimeWait(&accumulators[slot], family: family, millisecondsLeft: millisecondsLeft, newCloseWindow: newCloseWindowMilliseconds)
+    }
+
+    @inlinable @inline(__always)
+    static func countTimeWait(_ accumulator: inout Accumulator, family: AddressFamily, millisecondsLeft left: Int, newCloseWindow: Int) {
+        switch family {
+        case .ipv4: accumulator.ipv4.increment(rawState: 6)
+        case .ipv6: accumulator.ipv6.increment(rawState: 6)
+        }
+        guard left > 0 else { return }
+        let age = TimeWaitTimer.lifetimeMilliseconds - left
+        accumulator.recentCloses.last60Seconds += 1
+        if age < 10_000 { accumulator.recentCloses.last10Seconds += 1 }
+        if age < newCloseWindow { accumulator.newCloses += 1 }
     }
 
     /// Counts the timer of a TIME_WAIT socket on `localPort` (added already) in the port's
