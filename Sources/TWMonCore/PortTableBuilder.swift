@@ -112,6 +112,20 @@ public struct PortTableBuilder: Sendable {
         watchesPeers && state == .timeWait && peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0
     }
 
+    /// Counts one TIME_WAIT socket of a source that finds its remote address in place
+    /// (netlink), with its timer: `millisecondsLeft` of its 60 s, -1 for none or out of range.
+    /// One visit to the port's accumulator; `remoteAddress` is called only when the port's peers
+    /// are tallied.
+    @inlinable @inline(__always)
+    public mutating func addTimeWait(
+        localPort: UInt16, family: AddressFamily, millisecondsLeft: Int, remoteAddress: () -> IPAddress
+    ) {
+        addTimeWait(localPort: localPort, family: family, millisecondsLeft: millisecondsLeft)
+        if talliesPeer(of: localPort, state: .timeWait) {
+            peers.add(port: localPort, address: remoteAddress())
+        }
+    }
+
     /// Counts one TIME_WAIT socket and its timer (`millisecondsLeft` of its 60 s; -1 for none).
     @inlinable @inline(__always)
     mutating func addTimeWait(localPort: UInt16, family: AddressFamily, millisecondsLeft: Int) {

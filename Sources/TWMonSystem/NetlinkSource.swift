@@ -135,12 +135,18 @@ public final class NetlinkSource: SocketTableSource {
             return
         }
         let family: AddressFamily = Int32(socket.family) == AF_INET ? .ipv4 : .ipv6
+        if state == .timeWait {
+            // The socket and its timer in one visit to the port's accumulator.
+            let left = TimeWaitTimer.millisecondsLeft(diagExpires: socket.expires_ms) ?? -1
+            builder.addTimeWait(localPort: socket.local_port, family: family, millisecondsLeft: left) {
+                Self.address(at: socket.remote_address, family: family)
+            }
+            return
+        }
         builder.add(localPort: socket.local_port, state: state, family: family) {
             Self.address(at: socket.remote_address, family: family)
         }
-        if state == .timeWait {
-            builder.addTimeWaitTimer(localPort: socket.local_port, millisecondsLeft: TimeWaitTimer.millisecondsLeft(diagExpires: socket.expires_ms))
-        } else if state == .listen {
+        if state == .listen {
             builder.addListenerCgroup(localPort: socket.local_port, cgroupID: socket.cgroup_id)
         }
     }
