@@ -151,19 +151,6 @@ public struct PortTableBuilder: Sendable {
         if age < newCloseWindow { accumulator.newCloses += 1 }
     }
 
-    /// Counts the timer of a TIME_WAIT socket on `localPort` (added already) in the port's
-    /// recent closes: `millisecondsLeft` of its 60 s, nil when the kernel's value was out of
-    /// range (not counted). A socket whose timer is due (0 left) closed more than 60 s ago.
-    @inlinable @inline(__always)
-    public mutating func addTimeWaitTimer(localPort: UInt16, millisecondsLeft: Int?) {
-        let slot = Int(slotByPort[Int(localPort)])
-        guard slot >= 0, let left = millisecondsLeft, left > 0 else { return }
-        let age = TimeWaitTimer.lifetimeMilliseconds - left
-        accumulators[slot].recentCloses.last60Seconds += 1
-        if age < 10_000 { accumulators[slot].recentCloses.last10Seconds += 1 }
-        if age < newCloseWindowMilliseconds { accumulators[slot].newCloses += 1 }
-    }
-
     /// Notes the cgroup id of a LISTEN socket on `localPort`. The first one of a port is kept;
     /// a port the scan has not seen (a listener made after the table was read) is left out.
     public mutating func addListenerCgroup(localPort: UInt16, cgroupID: UInt64) {

@@ -25,19 +25,11 @@ extension ProcNetTCPParser.Row {
     }
 
     /// Milliseconds left of a TIME_WAIT timer in this row (timer kind 3), or -1 when the row
-    /// has none, another timer, or more than 60 s left (out of range). The scan's fast path:
-    /// no optional, one comparison per check.
+    /// has none, another timer, or more than 60 s left (out of range).
     @inlinable @inline(__always)
     public func timeWaitMillisecondsLeft(before end: UnsafePointer<UInt8>) -> Int {
-        typealias Parser = ProcNetTCPParser
-        let column = remoteText + family.addressHexDigits + 5
-        guard end - column >= 33, column[3] == UInt8(ascii: " "), column[12] == UInt8(ascii: ":"),
-              column[21] == UInt8(ascii: " "), column[22] == UInt8(ascii: "0"), column[23] == UInt8(ascii: "3"),
-              column[24] == UInt8(ascii: ":")
-        else { return -1 }
-        let word = Parser.load(column + 25)
-        guard Parser.hexDigitMask(word) == 0x8080_8080_8080_8080 else { return -1 }
-        return TimeWaitTimer.millisecondsLeft(procTicks: Self.hexValue(ofEightDigits: word)) ?? -1
+        guard let timer = timer(before: end), timer.kind == TimeWaitTimer.procTimerKind else { return -1 }
+        return TimeWaitTimer.millisecondsLeft(procTicks: timer.ticks) ?? -1
     }
 
     /// The value of eight hex digits loaded little-endian (the first digit in the lowest byte),
