@@ -48,6 +48,30 @@ int twmon_diag_open(void) {
     return descriptor;
 }
 
+/// The kernel's number of the LISTEN state.
+#define TWMON_TCP_LISTEN 10
+
+/// The `INET_DIAG_CGROUP_ID` attribute of a socket message of `payload` bytes, or 0. Every
+/// attribute length is checked against the message.
+static uint64_t twmon_diag_cgroup_id(const struct inet_diag_msg *message, size_t payload) {
+    size_t offset = NLMSG_ALIGN(sizeof *message);
+    const uint8_t *base = (const uint8_t *)message;
+    while (offset + sizeof(struct nlattr) <= payload) {
+        const struct nlattr *attribute = (const struct nlattr *)(base + offset);
+        size_t length = attribute->nla_len;
+        if (length < sizeof(struct nlattr) || length > payload - offset) {
+            return 0;
+        }
+        if ((attribute->nla_type & NLA_TYPE_MASK) == INET_DIAG_CGROUP_ID && length >= NLA_HDRLEN + sizeof(uint64_t)) {
+            uint64_t id;
+            memcpy(&id, base + offset + NLA_HDRLEN, sizeof id);
+            return id;
+        }
+        offset += NLA_ALIGN(length);
+    }
+    return 0;
+}
+
 enum twmon_diag_event twmon_diag_walk(
     struct twmon_diag_cursor *cursor, struct twmon_diag_socket *sockets, size_t capacity, size_t *count) {
     size_t found = 0;
@@ -84,6 +108,9 @@ enum twmon_diag_event twmon_diag_walk(
             socket->local_address = (const uint8_t *)message->id.idiag_src;
             socket->inode = message->idiag_inode;
             socket->remote_port = ntohs(message->id.idiag_dport);
+            socket->expires_ms = message->idiag_expires;
+            socket->cgroup_id = message->idiag_state == TWMON_TCP_LISTEN
+                ? twmon_diag_cgroup_id(message, payload) : 0;
         } else if (header->nlmsg_type == NLMSG_DONE) {
             // A dump may end with a negative errno in place of 0.
             int status = 0;

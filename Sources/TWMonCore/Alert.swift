@@ -71,18 +71,19 @@ public struct AlertFigures: Sendable, Equatable {
     public var overflowSinceStart: Int?
     /// `tw_overflow`: connections that reused a TIME_WAIT 4-tuple since twmond started (TWRecycled).
     public var twRecycledSinceStart: Int?
-    /// The unit owning the port's listener (filled where owners are known).
-    public var ownerUnit: String?
-    /// The cgroup path owning the port's listener (filled where owners are known).
-    public var ownerCgroup: String?
-    /// Closes per second on the port (filled where close rates are known).
-    public var closeRate: Double?
+    /// `time_wait`, `close_wait`: who listens on the port (the cgroup of its LISTEN socket),
+    /// when known. Written as the port objects write it (`unit`, `cgroup`, `container`), not
+    /// as an entry.
+    public var owner: PortOwner?
+    /// `time_wait`: the port's active closes per second over the last 10 and 60 s, from the
+    /// TIME_WAIT timers. Written as `closes_per_second`, not as an entry.
+    public var recentCloses: RecentCloses?
 
     public init(
         established: Int? = nil, maxBuckets: Int? = nil, ratio: Double? = nil, oldestAgeSeconds: Int? = nil,
         minAgeSeconds: Double? = nil, timeWait: Int? = nil, usablePorts: Int? = nil, portRange: String? = nil,
         twReuse: Int? = nil, overflowSinceStart: Int? = nil, twRecycledSinceStart: Int? = nil,
-        ownerUnit: String? = nil, ownerCgroup: String? = nil, closeRate: Double? = nil
+        owner: PortOwner? = nil, recentCloses: RecentCloses? = nil
     ) {
         self.established = established
         self.maxBuckets = maxBuckets
@@ -95,9 +96,8 @@ public struct AlertFigures: Sendable, Equatable {
         self.twReuse = twReuse
         self.overflowSinceStart = overflowSinceStart
         self.twRecycledSinceStart = twRecycledSinceStart
-        self.ownerUnit = ownerUnit
-        self.ownerCgroup = ownerCgroup
-        self.closeRate = closeRate
+        self.owner = owner
+        self.recentCloses = recentCloses
     }
 
     /// The figures of a subject whose sockets are gone: the counts of sockets zero, the
@@ -141,9 +141,6 @@ public struct AlertFigures: Sendable, Equatable {
         add("tw_reuse", twReuse.map(Value.integer))
         add("overflow_since_start", overflowSinceStart.map(Value.integer))
         add("tw_recycled_since_start", twRecycledSinceStart.map(Value.integer))
-        add("unit", ownerUnit.map(Value.text))
-        add("cgroup", ownerCgroup.map(Value.text))
-        add("close_rate", closeRate.map(Value.number))
         return entries
     }
 
@@ -157,8 +154,8 @@ public struct AlertFigures: Sendable, Equatable {
             oldestAgeSeconds: try int("oldest_age_seconds"), minAgeSeconds: try double("min_age"),
             timeWait: try int("time_wait"), usablePorts: try int("usable_ports"), portRange: try string("port_range"),
             twReuse: try int("tw_reuse"), overflowSinceStart: try int("overflow_since_start"),
-            twRecycledSinceStart: try int("tw_recycled_since_start"), ownerUnit: try string("unit"),
-            ownerCgroup: try string("cgroup"), closeRate: try double("close_rate")
+            twRecycledSinceStart: try int("tw_recycled_since_start"), owner: try PortOwner(portJSON: json),
+            recentCloses: try RecentCloses(ratesIn: json)
         )
     }
 }

@@ -38,6 +38,7 @@ public enum AlertJournal {
             ("TWMON_CLEAR_BELOW", String(alert.limits.clearBelow)),
         ]
         for figure in alert.figures.entries { fields.append((figure.journalField, text(figure))) }
+        if case .port = alert.subject { fields += ownerFields(alert.figures) }
         if kind == .timeWait { fields.append(("TWMON_TOP_PEERS", peerList(peers))) }
         fields += [("TWMON_PEAK", String(alert.peak)), ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since))]
         let priority: JournalEntry.Priority = action.event == .cleared ? .notice : kind.raisedPriority
@@ -54,13 +55,15 @@ public enum AlertJournal {
         switch (alert.kind, action.event) {
         case (.timeWait, .raised), (.timeWait, .reminder):
             let age = action.event == .reminder ? ", alert active for \(active)" : ""
-            text = "port \(alert.port ?? 0): \(still)\(count) sockets in TIME_WAIT (threshold \(threshold)\(age)) — the server is closing connections first"
+            let rate = figures.recentCloses.map { ", ≈ \(RecentCloses.rateText($0.perSecond60)) closes/s by the server" } ?? ""
+            text = "\(portName(alert)): \(still)\(count) sockets in TIME_WAIT\(rate) (threshold \(threshold)\(age)) — the server is closing connections first"
         case (.timeWait, .cleared):
-            text = "port \(alert.port ?? 0): TIME_WAIT down to \(count) (below \(clearBelow)); alert cleared after \(active), peak \(alert.peak)"
+            let rate = figures.recentCloses.map { ", ≈ \(RecentCloses.rateText($0.perSecond60)) closes/s" } ?? ""
+            text = "\(portName(alert)): TIME_WAIT down to \(count) (below \(clearBelow))\(rate); alert cleared after \(active), peak \(alert.peak)"
         case (.closeWait, .raised), (.closeWait, .reminder):
-            text = "port \(alert.port ?? 0): \(still)\(count) sockets in CLOSE_WAIT for \(seconds(figures.minAgeSeconds ?? 0)) or more (threshold \(threshold), oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))) — the application does not close connections its peers closed"
+            text = "\(portName(alert)): \(still)\(count) sockets in CLOSE_WAIT for \(seconds(figures.minAgeSeconds ?? 0)) or more (threshold \(threshold), oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))) — the application does not close connections its peers closed"
         case (.closeWait, .cleared):
-            text = "port \(alert.port ?? 0): CLOSE_WAIT sockets older than \(seconds(figures.minAgeSeconds ?? 0)) down to \(count) (below \(clearBelow)); alert cleared after \(active), peak \(alert.peak)"
+            text = "\(portName(alert)): CLOSE_WAIT sockets older than \(seconds(figures.minAgeSeconds ?? 0)) down to \(count) (below \(clearBelow)); alert cleared after \(active), peak \(alert.peak)"
         case (.ephemeralPorts, .raised), (.ephemeralPorts, .reminder):
             let usable = figures.usablePorts ?? 0
             text = "\(alert.subject): \(still)\(count) sockets hold local ports, \(percent(count, of: usable)) of the \(usable) usable ephemeral ports (\(figures.portRange ?? "?"), \(figures.timeWait ?? 0) in TIME_WAIT, tcp_tw_reuse=\(figures.twReuse.map(String.init) ?? "?")) — connect() to this destination fails with EADDRNOTAVAIL when they run out"
@@ -77,16 +80,28 @@ public enum AlertJournal {
         case (.twOverflow, .cleared):
             text = "namespace: no TIME_WAIT overflow for \(alert.limits.scansToClear) scans (\(figures.overflowSinceStart ?? 0) TIME_WAIT sockets destroyed since twmond started, peak \(alert.peak) in one interval); alert cleared after \(active)"
         }
-        return text + ownerText(figures)
+        return text
     }
 
-    /// ` [unit U, cgroup C, R closes/s]` when the owner or close rate of a port is known.
-    static func ownerText(_ figures: AlertFigures) -> String {
-        var parts: [String] = []
-        if let unit = figures.ownerUnit { parts.append("unit \(unit)") }
-        if let cgroup = figures.ownerCgroup { parts.append("cgroup \(cgroup)") }
-        if let rate = figures.closeRate { parts.append("\(number(rate)) closes/s") }
-        return parts.isEmpty ? "" : " [" + parts.joined(separator: ", ") + "]"
+    /// TWMON_OWNER (always, for a port: the owner in words, or `unknown`), TWMON_UNIT and
+    /// TWMON_CGROUP (when known), the container's, and TWMON_CLOSE_RATE (active closes per
+    /// second over the last 60 s) with TWMON_CLOSE_RATE_10S, when the kind counts closes.
+    private static func ownerFields(_ figures: AlertFigures) -> [(String, String)] {
+        var fields: [(String, String)] = [("TWMON_OWNER", figures.owner?.alertName ?? "unknown")]
+        if let owner = figures.owner {
+            if let unit = owner.unit { fields.append(("TWMON_UNIT", unit)) }
+            fields.append(("TWMON_CGROUP", owner.cgroup))
+            if let container = owner.container {
+                fields.append(("TWMON_CONTAINER_RUNTIME", container.runtime))
+                fields.append(("TWMON_CONTAINER_ID", container.id))
+                if let pod = container.podUID { fields.append(("TWMON_POD_UID", pod)) }
+            }
+        }
+        if let closes = figures.recentCloses {
+            fields.append(("TWMON_CLOSE_RATE", ScanReport.rateText(closes.perSecond60)))
+            fields.append(("TWMON_CLOSE_RATE_10S", ScanReport.rateText(closes.perSecond10)))
+        }
+        return fields
     }
 
     /// A failed reload: logged at PRIORITY=3 with the problems, the old configuration kept.
@@ -97,6 +112,13 @@ public enum AlertJournal {
             fields: [("MESSAGE_ID", reloadFailedID), ("SYSLOG_IDENTIFIER", syslogIdentifier),
                      ("TWMON_CONFIG", path), ("TWMON_ERROR", error)]
         )
+    }
+
+    /// `port 8080 (nginx.service)`, or `port 8080` when nobody is known to listen there. A
+    /// cgroup that names no unit or container is named by its path, unless it is the root
+    /// (which says nothing: every process of a host without systemd is there).
+    public static func portName(_ alert: Alert) -> String {
+        "port \(alert.port ?? 0)" + PortOwner.suffix(alert.figures.owner)
     }
 
     /// `10.0.0.7=8123, 10.0.0.9=2011`

@@ -57,18 +57,20 @@ public struct AlertListing: Sendable, Equatable {
     /// One active alert on one line: `time_wait        :8080  TIME_WAIT 12000 ≥ 5000, peak 12500, since … (1 h 2 min)`
     /// and what the kind adds.
     public static func line(_ alert: Alert, now: Double) -> String {
-        var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.subject.description, 9) + "  "
+        var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.subject.description + PortOwner.suffix(alert.figures.owner), 9) + "  "
             + "\(alert.kind.countLabel) \(alert.count) ≥ \(alert.limits.threshold), peak \(alert.peak), since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since)))"
         let figures = alert.figures
         switch alert.kind {
-        case .timeWait: text += ", clears below \(alert.limits.clearBelow)"
+        case .timeWait:
+            if let closes = figures.recentCloses { text += ", ≈ \(RecentCloses.rateText(closes.perSecond60)) closes/s" }
+            text += ", clears below \(alert.limits.clearBelow)"
         case .closeWait: text += ", oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))"
         case .ephemeralPorts:
             text += " of \(figures.usablePorts ?? 0) usable ports (\(figures.portRange ?? "?")), \(figures.timeWait ?? 0) TIME_WAIT, tcp_tw_reuse=\(figures.twReuse.map(String.init) ?? "?")"
         case .twBuckets: text += " of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)"
         case .twOverflow: text += ", \(figures.overflowSinceStart ?? 0) destroyed since twmond started"
         }
-        return text + AlertJournal.ownerText(figures)
+        return text
     }
 
     static func padded(_ text: String, _ width: Int) -> String {

@@ -90,14 +90,16 @@ public struct AlertPolicy: Sendable {
             var observed: [Observation] = []
             for stats in scan.table.ports where (stats.listening && stats.timeWait > 0) || isTracked(kind, .port(stats.port)) {
                 observed.append(Observation(subject: .port(stats.port), count: stats.timeWait, mayRaise: stats.listening,
-                                            figures: AlertFigures(established: stats.states[.established])))
+                                            figures: AlertFigures(established: stats.states[.established], owner: stats.owner,
+                                                                  recentCloses: stats.recentCloses)))
             }
             return observed
         case .closeWait:
             return scan.closeWait.compactMap { port, figures in
                 guard figures.old > 0 || isTracked(kind, .port(port)) else { return nil }
                 return Observation(subject: .port(port), count: figures.old, figures: AlertFigures(
-                    oldestAgeSeconds: figures.oldestAgeSeconds, minAgeSeconds: configuration.closeWait.minAge))
+                    oldestAgeSeconds: figures.oldestAgeSeconds, minAgeSeconds: configuration.closeWait.minAge,
+                    owner: scan.table[port: port]?.owner))
             }
         case .ephemeralPorts:
             guard let range = scan.counters?.ephemeralPorts else { return nil }

@@ -17,6 +17,10 @@ extension Alert {
         json.member("since", UTCTimestamp.iso8601(since))
         json.member("since_unix", since)
         for figure in figures.entries { Self.write(figure, into: &json) }
+        if let recentCloses = figures.recentCloses {
+            json.key("closes_per_second"); ScanReport.writeCloseRates(recentCloses, into: &json)
+        }
+        if let owner = figures.owner { ScanReport.writeOwner(owner, into: &json) }
         json.endObject()
     }
 
@@ -144,6 +148,36 @@ extension PortStats {
     /// Reads a port as `ScanReport.writePort` writes it (a Varlink `Port`).
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(port: try json.port("port"), ipv4: try json.stateCounts("ipv4"), ipv6: try json.stateCounts("ipv6"))
+        if let rates = try RecentCloses(ratesIn: json) { recentCloses = rates }
+        owner = try PortOwner(portJSON: json)
+    }
+}
+
+extension RecentCloses {
+    /// Reads `"closes_per_second":{"10s":…,"60s":…}` of a port or alert object; nil when absent.
+    public init?(ratesIn json: JSONValue) throws(JSONFieldError) {
+        guard json.optionalField("closes_per_second") != nil else { return nil }
+        let rates = try json.field("closes_per_second")
+        self.init(perSecond10: try rates.double("10s"), perSecond60: try rates.double("60s"))
+    }
+}
+
+extension PortOwner {
+    /// Reads the owner members `ScanReport.writeOwner` writes into a port (or alert) object;
+    /// nil when it has no `"cgroup"`.
+    public init?(portJSON json: JSONValue) throws(JSONFieldError) {
+        guard json.optionalField("cgroup") != nil else { return nil }
+        var container: Container?
+        if let value = json.optionalField("container") {
+            container = Container(
+                runtime: try value.string("runtime"), id: try value.string("id"),
+                podUID: value.optionalField("pod_uid") == nil ? nil : try value.string("pod_uid")
+            )
+        }
+        self.init(
+            cgroup: try json.string("cgroup"), unit: json.optionalField("unit") == nil ? nil : try json.string("unit"),
+            container: container
+        )
     }
 }
 

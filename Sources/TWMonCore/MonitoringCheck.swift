@@ -71,16 +71,16 @@ public struct MonitoringCheck: Sendable, Equatable {
         if judgesPortsItself, let busiest = busiestServerPort {
             if let critical = levels.critical, busiest.timeWait >= critical {
                 state = .critical
-                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
+                findings.append(":\(busiest.port)\(PortOwner.suffix(busiest.owner)) TIME_WAIT \(busiest.timeWait) ≥ \(critical)")
             } else if let warning = levels.warning, busiest.timeWait >= warning {
                 state = max(state, .warning)
-                findings.append(":\(busiest.port) TIME_WAIT \(busiest.timeWait) ≥ \(warning)")
+                findings.append(":\(busiest.port)\(PortOwner.suffix(busiest.owner)) TIME_WAIT \(busiest.timeWait) ≥ \(warning)")
             }
         }
         var summary = findings.isEmpty ? "no alerts" : findings.joined(separator: ", ")
         summary += "; \(status.totals.total) sockets, \(status.totals[.timeWait]) TIME_WAIT, \(status.serverPorts) server ports"
         if let busiest = busiestServerPort, busiest.timeWait > 0 {
-            summary += ", busiest server port :\(busiest.port) with \(busiest.timeWait) TIME_WAIT"
+            summary += ", busiest server port :\(busiest.port)\(PortOwner.suffix(busiest.owner)) with \(busiest.timeWait) TIME_WAIT"
         }
         let perfdata = [
             "port_time_wait=\(busiestServerPort?.timeWait ?? 0);\(levels.warning.map(String.init) ?? "");\(levels.critical.map(String.init) ?? "");0",
@@ -107,13 +107,14 @@ public struct MonitoringCheck: Sendable, Equatable {
         switch alert.kind {
         case .timeWait:
             let critical = alert.count >= criticalLevel(alert.limits.threshold)
-            return (critical ? .critical : .warning, "\(alert.subject) TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold)\(critical ? " (×\(criticalFactor))" : "")")
+            let rate = figures.recentCloses.map { " at \(RecentCloses.rateText($0.perSecond60)) closes/s" } ?? ""
+            return (critical ? .critical : .warning, "\(alert.subject)\(PortOwner.suffix(figures.owner)) TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold)\(critical ? " (×\(criticalFactor))" : "")\(rate)")
         case .twBuckets:
             return (.critical, "namespace TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold) of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)")
         case .twOverflow:
             return (.critical, "TIME_WAIT overflow: \(figures.overflowSinceStart ?? alert.count) sockets destroyed past tcp_max_tw_buckets")
         case .closeWait:
-            return (.warning, "\(alert.subject) CLOSE_WAIT \(alert.count) ≥ \(alert.limits.threshold)")
+            return (.warning, "\(alert.subject)\(PortOwner.suffix(figures.owner)) CLOSE_WAIT \(alert.count) ≥ \(alert.limits.threshold)")
         case .ephemeralPorts:
             let usable = figures.usablePorts ?? 0
             let critical = usable > 0 && Double(alert.count) >= criticalEphemeralShare * Double(usable)

@@ -6,6 +6,11 @@ public struct PortStats: Sendable, Hashable {
     public var ipv4: StateCounts
     /// Sockets from `/proc/net/tcp6` (IPv6, including IPv4 clients of dual-stack listeners).
     public var ipv6: StateCounts
+    /// Active closes on this port in the last 10 and 60 s, from its TIME_WAIT sockets' timers.
+    public var recentCloses = RecentCloses()
+    /// Who listens on this port (the cgroup of its LISTEN socket), when it is a server port and
+    /// the owner could be found.
+    public var owner: PortOwner?
 
     public init(port: UInt16, ipv4: StateCounts = StateCounts(), ipv6: StateCounts = StateCounts()) {
         self.port = port

@@ -12,6 +12,10 @@ public struct PortTable: Sendable, Equatable {
     /// Client destinations (local address, remote address, remote port) whose sockets hold
     /// ephemeral ports, those with at least the scan's `clientTupleFloor` sockets.
     public var clientTuples: [ClientTupleCount]
+    /// Per port, the TIME_WAIT sockets that are younger than the time since the previous scan
+    /// (`PortTableBuilder.newCloseWindowMilliseconds`): the active closes since then, each
+    /// counted by exactly one scan. Empty for a scan that had no previous one.
+    public var newActiveCloses: [UInt16: Int] = [:]
 
     public init(
         ports: [PortStats] = [], malformedRows: Int = 0, topPeers: [UInt16: [PeerCount]] = [:],

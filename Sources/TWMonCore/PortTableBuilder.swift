@@ -7,6 +7,11 @@ public struct PortTableBuilder: Sendable {
         @usableFromInline var ipv4 = StateCounts()
         @usableFromInline var ipv6 = StateCounts()
         @usableFromInline init(port: UInt16) { self.port = port }
+        @usableFromInline var recentCloses = RecentCloses()
+        /// TIME_WAIT sockets younger than `newCloseWindowMilliseconds`.
+        @usableFromInline var newCloses = 0
+        /// The cgroup id of the port's first LISTEN socket, 0 when none is known.
+        @usableFromInline var listenerCgroupID: UInt64 = 0
     }
 
     /// Index into `accumulators` for each port, or -1.
@@ -39,6 +44,9 @@ public struct PortTableBuilder: Sendable {
     /// dumps; the previous scan's covers a listener of the other family read later.
     @usableFromInline var listening: [UInt64]
     @usableFromInline var listenedBefore: [UInt64]
+    /// The time since the previous scan, in milliseconds (0: no previous scan): TIME_WAIT sockets
+    /// younger than this closed since then and are counted in `PortTable.newActiveCloses`.
+    public var newCloseWindowMilliseconds = 0
 
     public init() {
         slotByPort = Array(repeating: -1, count: 65_536)
@@ -157,7 +165,11 @@ public struct PortTableBuilder: Sendable {
             var cursor = line
             if let row = ProcNetTCPParser.scanRow(&cursor, end, family: family) {
                 // LISTEN, CLOSE_WAIT and client rows are few: their details are counted out of line.
-                if _slowPath(add(localPort: row.localPort, state: row.state, family: family)) {
+                // A TIME_WAIT socket and its timer in one visit to the port's accumulator.
+                let hasDetails = row.state == .timeWait
+                    ? addTimeWait(localPort: row.localPort, family: family, millisecondsLeft: row.timeWaitMillisecondsLeft(before: end))
+                    : add(localPort: row.localPort, state: row.state, family: family)
+                if _slowPath(hasDetails) {
                     addDetails(of: row, bufferEnd: end)
                 }
                 if talliesPeer(of: row.localPort, state: row.state) {
@@ -186,25 +198,82 @@ public struct PortTableBuilder: Sendable {
         watchesPeers && state == .timeWait && peerWatch[Int(port) >> 6] & (1 << UInt64(port & 63)) != 0
     }
 
+    /// Counts one TIME_WAIT socket of a source that finds its remote address in place
+    /// (netlink), with its timer: `millisecondsLeft` of its 60 s, -1 for none or out of range.
+    /// One visit to the port's accumulator; `remoteAddress` is called only when the port's peers
+    /// are tallied.
+    @inlinable @inline(__always)
+    public mutating func addTimeWait(
+        localPort: UInt16, family: AddressFamily, millisecondsLeft: Int, remoteAddress: () -> IPAddress
+    ) {
+        addTimeWait(localPort: localPort, family: family, millisecondsLeft: millisecondsLeft)
+        if talliesPeer(of: localPort, state: .timeWait) {
+            peers.add(port: localPort, address: remoteAddress())
+        }
+    }
+
+    /// Counts one TIME_WAIT socket and its timer (`millisecondsLeft` of its 60 s; -1 for none).
+    /// Returns true when the socket may be a client socket in the ephemeral range (`addDetails`).
+    @inlinable @inline(__always) @discardableResult
+    mutating func addTimeWait(localPort: UInt16, family: AddressFamily, millisecondsLeft: Int) -> Bool {
+        var slot = Int(slotByPort[Int(localPort)])
+        if slot < 0 {
+            slot = accumulators.count
+            slotByPort[Int(localPort)] = Int32(slot)
+            accumulators.append(Accumulator(port: localPort))
+        }
+        Self.countTimeWait(&accumulators[slot], family: family, millisecondsLeft: millisecondsLeft, newCloseWindow: newCloseWindowMilliseconds)
+        return talliesClients && localPort &- ephemeralLow <= ephemeralSpan
+    }
+
+    @inlinable @inline(__always)
+    static func countTimeWait(_ accumulator: inout Accumulator, family: AddressFamily, millisecondsLeft left: Int, newCloseWindow: Int) {
+        switch family {
+        case .ipv4: accumulator.ipv4.increment(rawState: 6)
+        case .ipv6: accumulator.ipv6.increment(rawState: 6)
+        }
+        guard left > 0 else { return }
+        let age = TimeWaitTimer.lifetimeMilliseconds - left
+        accumulator.recentCloses.last60Seconds += 1
+        if age < 10_000 { accumulator.recentCloses.last10Seconds += 1 }
+        if age < newCloseWindow { accumulator.newCloses += 1 }
+    }
+
+    /// Notes the cgroup id of a LISTEN socket on `localPort`. The first one of a port is kept;
+    /// a port the scan has not seen (a listener made after the table was read) is left out.
+    public mutating func addListenerCgroup(localPort: UInt16, cgroupID: UInt64) {
+        let slot = Int(slotByPort[Int(localPort)])
+        guard slot >= 0, cgroupID != 0, accumulators[slot].listenerCgroupID == 0 else { return }
+        accumulators[slot].listenerCgroupID = cgroupID
+    }
+
     /// Adds rows that a source found unreadable.
     public mutating func addMalformedRows(_ count: Int) {
         malformedRows += count
     }
 
-    /// The table of what was added since the last reset, ports ascending.
-    public func build() -> PortTable {
+    /// The table of what was added since the last reset, ports ascending. `ownerOf` names the
+    /// owner of a listening port's cgroup id (the I/O that maps ids to paths is the caller's).
+    public func build(ownerOf: (UInt64) -> PortOwner? = { _ in nil }) -> PortTable {
         var ports: [PortStats] = []
         ports.reserveCapacity(accumulators.count)
+        var newActiveCloses: [UInt16: Int] = [:]
         for port in 0..<slotByPort.count {
             let slot = Int(slotByPort[port])
             if slot >= 0 {
                 let accumulator = accumulators[slot]
-                ports.append(PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6))
+                var stats = PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6)
+                stats.recentCloses = accumulator.recentCloses
+                if accumulator.listenerCgroupID != 0 { stats.owner = ownerOf(accumulator.listenerCgroupID) }
+                if accumulator.newCloses > 0 { newActiveCloses[accumulator.port] = accumulator.newCloses }
+                ports.append(stats)
             }
         }
-        return PortTable(
+        var table = PortTable(
             ports: ports, malformedRows: malformedRows, topPeers: topPeerSelections(), closeWaitSockets: closeWaitSockets,
             clientTuples: talliesClients ? clientTuples.tallies(atLeast: clientTupleFloor) : [])
+        table.newActiveCloses = newActiveCloses
+        return table
     }
 
     /// The best `topPeerLimit` peers of each port with tallied peers: one bounded heap per

@@ -22,11 +22,14 @@ public struct ScanOutcome: Sendable {
     public var source: String
     /// The problems in force (unreadable counters, a refused reload), as one line.
     public var problem: String?
+    /// Active closes counted per server port since twmond started (`ActiveCloseCounter`):
+    /// every TIME_WAIT socket once, in the scan that first saw it.
+    public var activeCloses: [UInt16: Int]
 
     public init(
         table: PortTable, counters: NamespaceCounters?, closeWait: [UInt16: CloseWaitFigures], actions: [AlertAction],
         alerts: [Alert], scannedAt: Double, duration: Duration, scanCount: Int, source: String,
-        problem: String?
+        problem: String?, activeCloses: [UInt16: Int] = [:]
     ) {
         self.table = table
         self.counters = counters
@@ -38,6 +41,7 @@ public struct ScanOutcome: Sendable {
         self.scanCount = scanCount
         self.source = source
         self.problem = problem
+        self.activeCloses = activeCloses
     }
 
     /// The scan's duration in whole milliseconds.

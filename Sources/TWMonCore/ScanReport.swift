@@ -7,7 +7,9 @@ public enum ScanReport {
         json.endObject()
     }
 
-    /// Writes one port as `{"port":…,"listening":…,"states":{…},"ipv4":{…},"ipv6":{…}}`.
+    /// Writes one port as `{"port":…,"listening":…,"states":{…},"ipv4":{…},"ipv6":{…},
+    /// "closes_per_second":{"10s":…,"60s":…}}`, with `"unit"`, `"cgroup"` and `"container"`
+    /// when the port's owner is known and names them.
     public static func writePort(_ stats: PortStats, into json: inout JSONWriter) {
         json.beginObject()
         json.member("port", Int(stats.port))
@@ -15,7 +17,31 @@ public enum ScanReport {
         json.key("states"); writeStates(stats.states, into: &json)
         json.key("ipv4"); writeStates(stats.ipv4, into: &json)
         json.key("ipv6"); writeStates(stats.ipv6, into: &json)
+        json.key("closes_per_second"); writeCloseRates(stats.recentCloses, into: &json)
+        if let owner = stats.owner { writeOwner(owner, into: &json) }
         json.endObject()
+    }
+
+    /// `{"10s":12.3,"60s":11.9}`: active closes per second in each window.
+    public static func writeCloseRates(_ closes: RecentCloses, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("10s", closes.perSecond10)
+        json.member("60s", closes.perSecond60)
+        json.endObject()
+    }
+
+    /// The owner's members in the object being written: `"unit"` (when the cgroup names one),
+    /// `"cgroup"`, and `"container":{"runtime":…,"id":…,"pod_uid":…}` for a container.
+    public static func writeOwner(_ owner: PortOwner, into json: inout JSONWriter) {
+        if let unit = owner.unit { json.member("unit", unit) }
+        json.member("cgroup", owner.cgroup)
+        if let container = owner.container {
+            json.object("container") { json in
+                json.member("runtime", container.runtime)
+                json.member("id", container.id)
+                if let pod = container.podUID { json.member("pod_uid", pod) }
+            }
+        }
     }
 
     /// `{"ports":[…],"totals":{…},"malformed_rows":N}` for the selected ports; totals are the
@@ -40,15 +66,16 @@ public enum ScanReport {
 
     /// The rows of `ports`, then `summary` as the last line.
     public static func text(ports: [PortStats], summary: String) -> String {
-        var lines: [[String]] = [["PORT", "ROLE", "TIME_WAIT", "TOTAL", "STATES"]]
+        var lines: [[String]] = [["PORT", "ROLE", "OWNER", "TIME_WAIT", "CLOSES/S 10s", "60s", "TOTAL", "STATES"]]
         for stats in ports {
             let states = stats.states.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
             lines.append([
-                String(stats.port), stats.listening ? "server" : "client",
-                String(stats.timeWait), String(stats.total), states,
+                String(stats.port), stats.listening ? "server" : "client", stats.owner?.displayName ?? "-",
+                String(stats.timeWait), rateText(stats.recentCloses.perSecond10), rateText(stats.recentCloses.perSecond60),
+                String(stats.total), states,
             ])
         }
-        var widths = [Int](repeating: 0, count: 5)
+        var widths = [Int](repeating: 0, count: lines[0].count)
         for line in lines { for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) } }
         var output = ""
         for line in lines {
@@ -56,7 +83,7 @@ public enum ScanReport {
             for (index, cell) in line.enumerated() {
                 if index == line.count - 1 {
                     row += cell
-                } else if index >= 2 {
+                } else if index >= 3 {
                     row += String(repeating: " ", count: widths[index] - cell.count) + cell + "  "
                 } else {
                     row += cell + String(repeating: " ", count: widths[index] - cell.count) + "  "
@@ -67,6 +94,12 @@ public enum ScanReport {
         }
         output += summary + "\n"
         return output
+    }
+
+    /// A rate with one decimal (`0.0`, `12.5`, `100.0`).
+    static func rateText(_ perSecond: Double) -> String {
+        let tenths = perSecond.isFinite && perSecond >= 0 && perSecond < 1e12 ? Int((perSecond * 10).rounded()) : 0
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// `42 ports shown of 57 (3 server); 130211 sockets: TIME_WAIT=120000 ESTABLISHED=…; 0 malformed rows`

@@ -86,6 +86,16 @@ public enum VarlinkInterfaceDescription {
           tw_recycled: ?int
         )
 
+        # A container a server port's cgroup belongs to.
+        type Container (
+          # docker, podman, containerd or cri-o.
+          runtime: string,
+          # The container id.
+          id: string,
+          # The Kubernetes pod's uid, for a container of a pod.
+          pod_uid: ?string
+        )
+
         # An active alert. kind is one of
         #   time_wait        a server port piles up TIME_WAIT (the server closes first);
         #   close_wait       old CLOSE_WAIT sockets pile up on a port (the application
@@ -143,11 +153,14 @@ public enum VarlinkInterfaceDescription {
           # TIME_WAIT 4-tuple (TWRecycled), since twmond started.
           overflow_since_start: ?int,
           tw_recycled_since_start: ?int,
-          # Where known: the unit and cgroup owning the port's listener, and
-          # closes per second on the port.
+          # time_wait: active closes per second on the port, keys "10s" and "60s"
+          # (as in Port).
+          closes_per_second: ?[string]float,
+          # time_wait, close_wait: the owner of the port's LISTEN socket, when known
+          # (as in Port).
           unit: ?string,
           cgroup: ?string,
-          close_rate: ?float
+          container: ?Container
         )
 
         # One raise, reminder or clear of an alert.
@@ -178,7 +191,19 @@ public enum VarlinkInterfaceDescription {
           # Sockets per state, IPv4 and IPv6 together.
           states: [string]int,
           ipv4: [string]int,
-          ipv6: [string]int
+          ipv6: [string]int,
+          # Active closes (connections this side closed first) per second, keys
+          # "10s" and "60s": over the last 10 and 60 seconds, counted from the
+          # remaining time of the port's TIME_WAIT sockets (60 s each).
+          closes_per_second: [string]float,
+          # The systemd unit of the cgroup of the port's LISTEN socket
+          # (nginx.service, session-3.scope, docker-<id>.scope); absent when the
+          # port has no listener, its owner is unknown or its cgroup is no unit's.
+          unit: ?string,
+          # That cgroup's path below the cgroup2 mount (/system.slice/nginx.service).
+          cgroup: ?string,
+          # The container, when the cgroup is a container's scope.
+          container: ?Container
         )
 
         # What twmond saw at its latest scan.

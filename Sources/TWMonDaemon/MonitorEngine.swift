@@ -37,6 +37,10 @@ public actor MonitorEngine {
     private var scanProblem: String?
     /// Why the namespace's TIME_WAIT figures are unreadable, while they are.
     private var countersProblem: String?
+    /// Active closes per server port since the daemon started.
+    private var activeCloses = ActiveCloseCounter()
+    /// Why server ports have no owner, as last logged (logged once when it appears or changes).
+    private var loggedOwnersProblem: String?
 
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
@@ -108,6 +112,8 @@ public actor MonitorEngine {
         let duration = clock.now - started
         scanProblem = nil
         scanCount += 1
+        activeCloses.add(table)
+        logOwnersProblem()
         let closeWait = closeWaitAges.update(table.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
         table.closeWaitSockets = []
         let actions = policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: closeWait), now: moment)
@@ -116,13 +122,13 @@ public actor MonitorEngine {
             guard action.alert.kind == .timeWait, action.event != .cleared, let port = action.alert.port, table.topPeers[port] == nil else { return nil }
             return port
         }).sorted()
-        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers) {
+        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers, countingNewCloses: false) {
             for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
         }
         return ScanOutcome(
             table: table, counters: counters, closeWait: closeWait, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
-            source: scanner.source.name, problem: problem)
+            source: scanner.source.name, problem: problem, activeCloses: activeCloses.totals)
     }
 
     /// Hands one outcome to every sink: the journal (and the history kept for ListAlerts),
@@ -134,11 +140,13 @@ public actor MonitorEngine {
             history.append(AlertHistoryEntry(action, at: outcome.scannedAt))
         }
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
-        store.publish(MonitorSnapshot(
+        var snapshot = MonitorSnapshot(
             table: outcome.table, scannedAt: outcome.scannedAt, scanDuration: outcome.duration, source: outcome.source,
             scanCount: outcome.scanCount, alerts: outcome.alerts, namespace: outcome.counters,
             history: history, configuration: configuration, startedAt: startedAt, problem: outcome.problem
-        ))
+        )
+        snapshot.activeCloses = outcome.activeCloses
+        store.publish(snapshot)
         let status = StatusLine.render(table: outcome.table, alerts: outcome.alerts, scanMilliseconds: outcome.milliseconds, problem: outcome.problem)
         if readiness.isReady {
             notifier.status(status)
@@ -150,6 +158,17 @@ public actor MonitorEngine {
             "sockets": "\(outcome.table.totals.total)", "time_wait": "\(outcome.table.totals[.timeWait])",
             "duration_ms": "\(outcome.milliseconds)", "alerts": "\(outcome.alerts.count)",
         ])
+    }
+
+    /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):
+    /// when the reason appears or changes, not at every scan. Never a failure.
+    private func logOwnersProblem() {
+        let problem = scanner.ownersUnavailable
+        guard problem != loggedOwnersProblem else { return }
+        loggedOwnersProblem = problem
+        if let problem {
+            logger.notice("server ports have no owner: \(problem)", metadata: ["source": "\(scanner.source.name)"])
+        }
     }
 
     /// The problems in force (a failing scan, a refused reload, unreadable namespace counters),

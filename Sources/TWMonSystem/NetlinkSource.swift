@@ -57,8 +57,32 @@ public final class NetlinkSource: SocketTableSource {
     }
 
     public func collect(into builder: inout PortTableBuilder) throws(ScanError) {
+        var malformed = 0
+        try dump(states: TWMON_DIAG_TCP_STATES, malformed: &malformed) { socket in add(socket, to: &builder) }
+        builder.addMalformedRows(malformed)
+    }
+
+    /// Its dump carries the cgroup ids of LISTEN sockets.
+    public var suppliesListenerCgroups: Bool { true }
+
+    /// A dump of the LISTEN sockets only (the kernel walks just its listening hash table), for
+    /// their cgroup ids: what a /proc scan lacks. Counts nothing.
+    public func collectListenerCgroups(into builder: inout PortTableBuilder) throws(ScanError) {
+        var malformed = 0
+        try dump(states: TWMON_DIAG_LISTEN_STATES, malformed: &malformed) { socket in
+            if socket.state == TCPState.listen.rawValue {
+                builder.addListenerCgroup(localPort: socket.local_port, cgroupID: socket.cgroup_id)
+            }
+        }
+    }
+
+    /// Requests a dump of the sockets in `states` and hands each one to `handle`.
+    @inline(__always)
+    private func dump(
+        states: UInt32, malformed: inout Int, _ handle: (twmon_diag_socket) -> Void
+    ) throws(ScanError) {
         sequence &+= 1
-        var request = twmon_diag_request_make(sequence)
+        var request = twmon_diag_request_make_states(sequence, states)
         do {
             _ = try retryingSystemCall("send", subject: "dump request") {
                 withUnsafeBytes(of: &request) { send(descriptor, $0.baseAddress, $0.count, 0) }
@@ -67,7 +91,6 @@ public final class NetlinkSource: SocketTableSource {
             throw .netlink(error.description)
         }
 
-        var malformed = 0
         while true {
             let received: Int
             do {
@@ -85,7 +108,7 @@ public final class NetlinkSource: SocketTableSource {
             walk: while true {
                 var count = 0
                 let event = twmon_diag_walk(&cursor, sockets.baseAddress, sockets.count, &count)
-                for index in 0..<count { add(sockets[index], to: &builder) }
+                for index in 0..<count { handle(sockets[index]) }
                 switch event {
                 case TWMON_DIAG_FULL:
                     continue walk
@@ -93,7 +116,7 @@ public final class NetlinkSource: SocketTableSource {
                     malformed += cursor.malformed
                     break walk
                 case TWMON_DIAG_DONE:
-                    builder.addMalformedRows(malformed + cursor.malformed)
+                    malformed += cursor.malformed
                     return
                 case TWMON_DIAG_FAILED:
                     throw .netlink("dump: \(String(cString: strerror(cursor.error)))")
@@ -112,8 +135,19 @@ public final class NetlinkSource: SocketTableSource {
             return
         }
         let family: AddressFamily = Int32(socket.family) == AF_INET ? .ipv4 : .ipv6
-        builder.add(localPort: socket.local_port, state: state, family: family) {
-            Self.address(at: socket.remote_address, family: family)
+        if state == .timeWait {
+            // The socket and its timer in one visit to the port's accumulator.
+            let left = TimeWaitTimer.millisecondsLeft(diagExpires: socket.expires_ms) ?? -1
+            builder.addTimeWait(localPort: socket.local_port, family: family, millisecondsLeft: left) {
+                Self.address(at: socket.remote_address, family: family)
+            }
+        } else {
+            builder.add(localPort: socket.local_port, state: state, family: family) {
+                Self.address(at: socket.remote_address, family: family)
+            }
+            if state == .listen {
+                builder.addListenerCgroup(localPort: socket.local_port, cgroupID: socket.cgroup_id)
+            }
         }
         builder.addDetails(localPort: socket.local_port, state: state, inode: { UInt64(socket.inode) }) {
             (Self.address(at: socket.local_address, family: family), Self.address(at: socket.remote_address, family: family), socket.remote_port)

@@ -8,9 +8,15 @@ public final class Scanner {
     /// one log line that says so.
     public private(set) var autoChoice: String?
     private var builder = PortTableBuilder()
+    /// Finds the owners of server ports; nil for a captured proc root (its ports are not this
+    /// host's).
+    public let owners: ListenerOwners?
+    /// When the last scan that counted new closes started.
+    private var previousScan: ContinuousClock.Instant?
 
-    public init(source: any SocketTableSource) {
+    public init(source: any SocketTableSource, owners: ListenerOwners? = nil) {
         self.source = source
+        self.owners = owners
     }
 
     /// The procfs mount that `auto` may replace by netlink; any other root is a captured copy.
@@ -26,42 +32,62 @@ public final class Scanner {
         kind: ScanSourceKind, procRoot: String,
         openNetlink: () throws(ScanError) -> any SocketTableSource = { () throws(ScanError) in try NetlinkSource() }
     ) throws(ScanError) -> Scanner {
+        // Owners are this host's: only for the real /proc.
+        let owners = procRoot == realProcRoot ? ListenerOwners() : nil
         switch kind {
         case .proc:
-            return Scanner(source: ProcNetSource(procRoot: procRoot))
+            return Scanner(source: ProcNetSource(procRoot: procRoot), owners: owners)
         case .netlink:
-            return Scanner(source: try openNetlink())
+            return Scanner(source: try openNetlink(), owners: owners)
         case .auto:
             guard procRoot == realProcRoot else {
-                return Scanner(source: ProcNetSource(procRoot: procRoot), autoChoice: "proc (scan.proc_root is \(procRoot))")
+                return Scanner(source: ProcNetSource(procRoot: procRoot), owners: owners, autoChoice: "proc (scan.proc_root is \(procRoot))")
             }
             do {
-                let scanner = Scanner(source: try openNetlink(), autoChoice: "netlink (a sock_diag dump works here)")
+                let scanner = Scanner(source: try openNetlink(), owners: owners, autoChoice: "netlink (a sock_diag dump works here)")
                 _ = try scanner.scan()
                 return scanner
             } catch {
-                return Scanner(source: ProcNetSource(procRoot: procRoot), autoChoice: "proc (netlink unusable: \(error))")
+                return Scanner(source: ProcNetSource(procRoot: procRoot), owners: owners, autoChoice: "proc (netlink unusable: \(error))")
             }
         }
     }
 
-    private convenience init(source: any SocketTableSource, autoChoice: String) {
-        self.init(source: source)
+    private convenience init(source: any SocketTableSource, owners: ListenerOwners?, autoChoice: String) {
+        self.init(source: source, owners: owners)
         self.autoChoice = autoChoice
     }
 
     /// Scans once; TIME_WAIT peers are tallied for the ports in `peerPorts`, and the table
     /// keeps the `topPeers` with the most sockets of each. With an `ephemeralRange` and a
     /// `clientFloor`, client sockets are tallied per destination and the table keeps the
-    /// destinations with at least `clientFloor` sockets.
+    /// destinations with at least `clientFloor` sockets. With `countingNewCloses` (the scans
+    /// of the poll loop) the table's `newActiveCloses` counts the TIME_WAIT sockets made since
+    /// the previous such scan; a scan made only for peers passes false, so it takes none away.
     public func scan(
         watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16](), topPeers: Int = 5,
-        tallyingClientsIn ephemeralRange: EphemeralPortRange? = nil, clientFloor: Int? = nil
+        tallyingClientsIn ephemeralRange: EphemeralPortRange? = nil, clientFloor: Int? = nil,
+        countingNewCloses: Bool = true
     ) throws(ScanError) -> PortTable {
         builder.reset(watchingPeersOf: peerPorts)
         builder.topPeerLimit = topPeers
         builder.tallyClients(in: ephemeralRange, floor: clientFloor)
+        let started = ContinuousClock.now
+        builder.newCloseWindowMilliseconds = 0
+        if countingNewCloses {
+            if let previousScan {
+                let elapsed = (started - previousScan).components
+                let milliseconds = elapsed.seconds * 1_000 + elapsed.attoseconds / 1_000_000_000_000_000
+                builder.newCloseWindowMilliseconds = Int(min(max(milliseconds, 0), Int64(TimeWaitTimer.lifetimeMilliseconds)))
+            }
+        }
         try source.collect(into: &builder)
-        return builder.build()
+        if countingNewCloses { previousScan = started }
+        guard let owners else { return builder.build() }
+        owners.collectListenerCgroups(after: source, into: &builder)
+        return builder.build(ownerOf: owners.owner(of:))
     }
+
+    /// Why server ports have no owner, or nil when they do (or the scan reads a captured root).
+    public var ownersUnavailable: String? { owners?.unavailable }
 }

@@ -101,6 +101,7 @@ struct BenchReport {
         (.netlink, "netlink scan"),
         (.check, "healthy check (sockstat)"),
         (.judge, "alert policy on the table"),
+        (.listenDump, "LISTEN-only dump (owners)"),
     ]
 
     func table() -> String {
@@ -122,7 +123,7 @@ struct BenchReport {
                 guard let cost = size.cost(method) else { continue }
                 text += pad(first ? grouped(size.timeWait) : "", 10) + "  " + pad(label, 27)
                 text += pad(format(cost.cpu * 1e3), 10, right: true) + pad(format(cost.wall * 1e3), 10, right: true)
-                if let floor, method != .check, method != .judge {
+                if let floor, method != .check, method != .judge, method != .listenDump {
                     text += pad(format(cost.cpu / floor.cpu) + "×", 12, right: true) + pad(format(cost.wall / floor.wall) + "×", 13, right: true)
                 }
                 text += "\n"

@@ -34,6 +34,9 @@ struct MeasureCommand: ParsableCommand {
         case check
         /// What the daemon does with a table after the scan: alert policy, active alerts.
         case judge
+        /// The LISTEN-only sock_diag dump a /proc scan adds for the owners of server ports
+        /// (`NetlinkSource.collectListenerCgroups`): the kernel walks its listening hash only.
+        case listenDump = "listen_dump"
     }
 
     func run() throws {
@@ -42,6 +45,8 @@ struct MeasureCommand: ParsableCommand {
         let piecesReader = ProcFileReader()
         let procScanner = Scanner(source: ProcNetSource())
         let netlinkScanner = Scanner(source: try NetlinkSource())
+        let listenerDump = try NetlinkSource()
+        var listenerBuilder = PortTableBuilder()
         let counters = NamespaceCountersReader(procRoot: "/proc")
         var policy = AlertPolicy(configuration: Configuration())
         var procTable = PortTable(), netlinkTable = PortTable()
@@ -69,6 +74,9 @@ struct MeasureCommand: ParsableCommand {
                     netlinkTable = try netlinkScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
                 case .check:
                     namespace = try counters.read()
+                case .listenDump:
+                    listenerBuilder.reset()
+                    try listenerDump.collectListenerCgroups(into: &listenerBuilder)
                 case .judge:
                     seconds += 1
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)

@@ -8,7 +8,9 @@ import Glibc
 /// - `--time-wait N`: the server closes first, so N sockets end in TIME_WAIT on the server port;
 /// - `--client-time-wait N`: the client closes first (TIME_WAIT on the clients' ports, normal);
 /// - `--established N`: connections kept open (ESTABLISHED on both ends);
-/// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port).
+/// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port);
+/// - `--close-rate R --duration S`: after `ready`, R connections per second the server closes
+///   first, for S seconds, then `done`.
 /// All clients connect from one address to one server address and port (unless
 /// `--source-addresses`), with ports the kernel chooses from its ephemeral range.
 /// It prints one JSON line with the listening port and what it made, then `ready`; with
@@ -46,6 +48,12 @@ struct LoadGenerator: ParsableCommand {
     @Option(name: .customLong("source-addresses"), help: "Bind IPv4 clients to N loopback addresses from 127.0.0.1 on (127.0.0.1…127.0.0.254, then 127.0.1.0…) and ports 10000…59999 (50 000 connections per address, past the ephemeral range): N distinct peers.")
     var sourceAddresses = 1
 
+    @Option(name: .customLong("close-rate"), help: "After ready: connections per second the server closes first, paced (see --duration); prints 'done' when they are made.")
+    var closeRate = 0
+
+    @Option(help: "Seconds the --close-rate load lasts.")
+    var duration = 0.0
+
     @Flag(help: "Keep the listener and open sockets until SIGTERM, SIGINT or SIGHUP.")
     var hold = false
 
@@ -54,6 +62,8 @@ struct LoadGenerator: ParsableCommand {
                               ("--established", established), ("--close-wait", closeWait)] where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
+        if closeRate < 0 || closeRate > 100_000 { throw ValidationError("--close-rate must be 0...100000") }
+        if !(duration >= 0 && duration <= 86_400) { throw ValidationError("--duration must be 0...86400 seconds") }
         if sourceAddresses < 1 || sourceAddresses > 1 << 20 { throw ValidationError("--source-addresses must be 1...1048576") }
         if LoopbackAddress(listen) == nil { throw ValidationError("cannot parse --listen \(listen)") }
         if let connect, LoopbackAddress(connect) == nil { throw ValidationError("cannot parse --connect \(connect)") }
@@ -109,6 +119,29 @@ struct LoadGenerator: ParsableCommand {
         let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait)}"#
         let announcement = Array((report + "\nready\n").utf8)
         _ = announcement.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        if closeRate > 0 {
+            // The n-th connection at start + n / rate: a schedule, so a late one does not
+            // shift the ones after it.
+            let start = monotonicNanoseconds()
+            let total = Int(duration * Double(closeRate))
+            for index in 0..<total {
+                // The held signals are blocked: look for one between connections, so that
+                // SIGTERM ends a paced load at once.
+                var pending = sigset_t()
+                if hold, sigpending(&pending) == 0, [SIGTERM, SIGINT, SIGHUP].contains(where: { sigismember(&pending, $0) == 1 }) {
+                    break
+                }
+                let due = start + UInt64(index) * 1_000_000_000 / UInt64(closeRate)
+                var deadline = timespec(tv_sec: Int(due / 1_000_000_000), tv_nsec: Int(due % 1_000_000_000))
+                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+                let (client, server) = try pair()
+                server.close()
+                client.awaitEndOfStream()
+                client.close()
+            }
+            let done = Array("done\n".utf8)
+            _ = done.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        }
         if hold {
             var received: Int32 = 0
             repeat {
@@ -123,6 +156,12 @@ struct LoadGenerator: ParsableCommand {
         }
         for socket in held + closeWaitHeld { socket.close() }
         listener.close()
+    }
+
+    private func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     /// Connects the `index`-th client and accepts its server-side socket.

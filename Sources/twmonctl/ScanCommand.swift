@@ -14,7 +14,7 @@ struct ScanCommand: ParsableCommand {
             """
     )
 
-    @Flag(help: "Print JSON: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N}.")
+    @Flag(help: "Print JSON: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N}; a server port has \"unit\" and \"cgroup\" when its owner is known.")
     var json = false
 
     @OptionGroup var selection: PortSelection
@@ -27,9 +27,11 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         let table: PortTable
+        let ownersUnavailable: String?
         do {
             let scanner = try Scanner.make(kind: source, procRoot: procRoot)
             table = try scanner.scan()
+            ownersUnavailable = scanner.ownersUnavailable
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")
         }
@@ -38,6 +40,9 @@ struct ScanCommand: ParsableCommand {
             FileDescriptorOutput.standardOutput.write(ScanReport.json(table, ports: ports) + "\n")
         } else {
             FileDescriptorOutput.standardOutput.write(ScanReport.text(table, ports: ports))
+        }
+        if let ownersUnavailable {
+            FileDescriptorOutput.standardError.write("twmonctl: server ports have no owner: \(ownersUnavailable)\n")
         }
         if table.malformedRows > 0 {
             FileDescriptorOutput.standardError.write("twmonctl: \(table.malformedRows) malformed rows skipped\n")

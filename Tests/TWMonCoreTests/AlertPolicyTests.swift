@@ -68,8 +68,11 @@ extension AlertAction {
     fileprivate static func namespaceCleared(_ alert: Alert) -> AlertAction { AlertAction(.cleared, alert) }
 }
 
+/// A `time_wait` alert as the policy makes it from these tables: no owner, no closes.
 private func PortAlert(port: UInt16, timeWait: Int, established: Int, limits: AlertLimits, since: Double, peak: Int) -> Alert {
-    Alert.timeWait(port: port, timeWait: timeWait, established: established, limits: limits, since: since, peak: peak)
+    var alert = Alert.timeWait(port: port, timeWait: timeWait, established: established, limits: limits, since: since, peak: peak)
+    alert.figures.recentCloses = RecentCloses()
+    return alert
 }
 
 extension AlertPolicy {

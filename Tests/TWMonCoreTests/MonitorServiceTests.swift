@@ -15,13 +15,13 @@ struct MonitorServiceTests {
         return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
-    private static let alert443 = #"{"kind":"time_wait","port":443,"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2}"#
-    private static let alert8080 = #"{"kind":"time_wait","port":8080,"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4}"#
+    private static let alert443 = #"{"kind":"time_wait","port":443,"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2,"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let alert8080 = #"{"kind":"time_wait","port":8080,"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4,"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
     private static let namespaceAlert = #"{"kind":"tw_buckets","time_wait":210000,"threshold":209716,"clear_below":167773,"clear_ratio":0.8,"sustain":3,"peak":210000,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0,"max_tw_buckets":262144,"ratio":0.8}"#
-    private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{}}"#
-    private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1}}"#
-    private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{}}"#
-    private static let port22 = #"{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{}}"#
+    private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
+    private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let port22 = #"{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
     private static let wholeNamespace = #""totals":{"ESTABLISHED":7,"TIME_WAIT":18003,"CLOSE_WAIT":1,"LISTEN":3},"malformed_rows":1,"port_count":4,"server_ports":3"#
 
     @Test func getInfo() {
@@ -216,7 +216,7 @@ struct MonitorServiceTests {
         let tuple = ClientTuple(localAddress: IPAddress(text: "2001:db8::1")!, remoteAddress: IPAddress(text: "2001:db8::2")!, remotePort: 443)
         snapshot.alerts += [
             Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 1_764_025_000, peak: 210,
-                  figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, ownerUnit: "api.service", ownerCgroup: "/system.slice/api.service", closeRate: 12.5)),
+                  figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, owner: PortOwner(cgroup: "/system.slice/api.service", unit: "api.service"))),
             Alert(kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, limits: limits, since: 1_764_025_000, peak: 450,
                   figures: AlertFigures(ratio: 0.8, timeWait: 440, usablePorts: 500, portRange: "40000-40499", twReuse: 0)),
             Alert(kind: .twOverflow, subject: .namespace, count: 0, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3),
@@ -234,6 +234,6 @@ struct MonitorServiceTests {
         #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
         let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot))
         #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"sockets":450,"#))
-        #expect(text.contains(#""unit":"api.service","cgroup":"/system.slice/api.service","close_rate":12.5}"#))
+        #expect(text.contains(#""oldest_age_seconds":95,"min_age":60.0,"unit":"api.service","cgroup":"/system.slice/api.service"}"#))
     }
 }

@@ -2,7 +2,7 @@
 
 /// A fixed snapshot with round numbers, so replies can be compared byte for byte.
 ///
-/// Ports: 8080 (IPv4 server, 12000 TIME_WAIT, alert), 443 (IPv6 server, 6000 TIME_WAIT,
+/// Ports: 8080 (IPv4 server of nginx.service, 12000 TIME_WAIT, 100 closes/s, alert), 443 (IPv6 server, 6000 TIME_WAIT,
 /// alert), 22 (server, no TIME_WAIT), 40000 (client, 3 TIME_WAIT); one malformed row.
 enum MonitorSnapshotFixture {
     /// The wall clock the replies are computed at: 3607 s after the start.
@@ -12,7 +12,13 @@ enum MonitorSnapshotFixture {
     static let table = PortTable(ports: [
         PortStats(port: 22, ipv4: StateCounts([.listen: 1, .established: 1])),
         PortStats(port: 443, ipv6: StateCounts([.listen: 1, .timeWait: 6_000, .established: 2, .closeWait: 1])),
-        PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 12_000, .established: 4])),
+        {
+            // Owned by nginx.service, closing 100 connections per second.
+            var stats = PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 12_000, .established: 4]))
+            stats.recentCloses = RecentCloses(last10Seconds: 1_000, last60Seconds: 6_000)
+            stats.owner = PortOwner(cgroup: "/system.slice/nginx.service", unit: "nginx.service")
+            return stats
+        }(),
         PortStats(port: 40000, ipv4: StateCounts([.timeWait: 3])),
     ], malformedRows: 1)
 
@@ -29,8 +35,17 @@ enum MonitorSnapshotFixture {
             table: table, scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(41) + .microseconds(250), source: "proc",
             scanCount: 42,
             alerts: (namespaceAlert.map { [$0] } ?? []) + [
-                Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500),
-                Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100),
+                {
+                    var alert = Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500)
+                    alert.figures.owner = table[port: 8080]?.owner
+                    alert.figures.recentCloses = RecentCloses(last10Seconds: 1_000, last60Seconds: 6_000)
+                    return alert
+                }(),
+                {
+                    var alert = Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100)
+                    alert.figures.recentCloses = RecentCloses()
+                    return alert
+                }(),
             ],
             namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 18_003, maxBuckets: 262_144)),
             history: history, configuration: Configuration(), startedAt: 1_764_021_953, problem: problem

@@ -15,8 +15,8 @@ struct MonitorTextTests {
             namespace:  18003 TIME_WAIT of net.ipv4.tcp_max_tw_buckets=262144
             alerts:     3 active
               tw_buckets       namespace  TIME_WAIT 210000 ≥ 209716, peak 210000, since 2025-11-24T22:56:40Z (9 min) of tcp_max_tw_buckets=262144
-              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), clears below 4000
-              time_wait        :8080      TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), clears below 4000
+              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), ≈ 0.0 closes/s, clears below 4000
+              time_wait        :8080 (nginx.service)  TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), ≈ 100 closes/s, clears below 4000
             problem:    reload failed
 
             """)
@@ -25,8 +25,8 @@ struct MonitorTextTests {
     @Test func alerts() {
         #expect(AlertListing(snapshot: MonitorSnapshotFixture.snapshot()).text(now: now) == """
             ACTIVE
-              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), clears below 4000
-              time_wait        :8080      TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), clears below 4000
+              time_wait        :443       TIME_WAIT 6000 ≥ 5000, peak 6100, since 2025-11-24T22:03:20Z (1 h 2 min), ≈ 0.0 closes/s, clears below 4000
+              time_wait        :8080 (nginx.service)  TIME_WAIT 12000 ≥ 5000, peak 12500, since 2025-11-24T21:33:20Z (1 h 32 min), ≈ 100 closes/s, clears below 4000
 
             EVENTS (oldest first)
             2025-11-24T21:00:00Z  cleared   time_wait        :9000      TIME_WAIT 3000, threshold 5000

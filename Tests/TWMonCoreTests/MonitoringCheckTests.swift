@@ -13,26 +13,28 @@ struct MonitoringCheckTests {
     }
 
     private func alert(port: UInt16, timeWait: Int) -> Alert {
-        Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
+        var alert = Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
+        alert.figures.recentCloses = RecentCloses()
+        return alert
     }
 
     @Test func okWithoutAlerts() {
         let (state, output) = MonitoringCheck().evaluate(status(alerts: []), busiestServerPort: busiest)
         #expect(state == .ok)
-        #expect(output == "TWMON OK - no alerts; 18014 sockets, 18003 TIME_WAIT, 3 server ports, busiest server port :8080 with 12000 TIME_WAIT | port_time_wait=12000;5000;10000;0 time_wait=18003;;;0;262144 established=7;;;0 sockets=18014;;;0 ports=4;;;0 server_ports=3;;;0 alerts=0;;;0 scan_duration=41.25ms;;;0")
+        #expect(output == "TWMON OK - no alerts; 18014 sockets, 18003 TIME_WAIT, 3 server ports, busiest server port :8080 (nginx.service) with 12000 TIME_WAIT | port_time_wait=12000;5000;10000;0 time_wait=18003;;;0;262144 established=7;;;0 sockets=18014;;;0 ports=4;;;0 server_ports=3;;;0 alerts=0;;;0 scan_duration=41.25ms;;;0")
     }
 
     @Test func warningWhenAPortAlertIsActive() {
         let (state, output) = MonitoringCheck().evaluate(status(alerts: [alert(port: 443, timeWait: 6_000)]), busiestServerPort: busiest)
         #expect(state == .warning)
-        #expect(output.hasPrefix("TWMON WARNING - :443 TIME_WAIT 6000 ≥ 5000; "))
+        #expect(output.hasPrefix("TWMON WARNING - :443 TIME_WAIT 6000 ≥ 5000 at 0.0 closes/s; "))
         #expect(output.contains(" alerts=1;;;0 "))
     }
 
     @Test func criticalAtTwiceTheThreshold() {
         let (state, output) = MonitoringCheck().evaluate(status(), busiestServerPort: busiest)
         #expect(state == .critical)
-        #expect(output.hasPrefix("TWMON CRITICAL - :443 TIME_WAIT 6000 ≥ 5000, :8080 TIME_WAIT 12000 ≥ 5000 (×2); "))
+        #expect(output.hasPrefix("TWMON CRITICAL - :443 TIME_WAIT 6000 ≥ 5000 at 0.0 closes/s, :8080 (nginx.service) TIME_WAIT 12000 ≥ 5000 (×2) at 100 closes/s; "))
         let (justBelow, _) = MonitoringCheck().evaluate(status(alerts: [alert(port: 8080, timeWait: 9_999)]), busiestServerPort: busiest)
         #expect(justBelow == .warning)
         let (exactly, _) = MonitoringCheck().evaluate(status(alerts: [alert(port: 8080, timeWait: 10_000)]), busiestServerPort: busiest)

@@ -232,10 +232,14 @@ struct ControlServerTests {
                 }
                 #expect(outcomes.count { $0 == .closed } == 300 - limit)
                 #expect(outcomes.count { $0 == .message(expected(Self.getInfo)) } == limit)
-                // The oldest went first (connections accepted in one batch may be set up on
-                // the two event loops in either order: a few around the boundary may swap).
-                #expect(outcomes.prefix(300 - limit - 8).allSatisfy { $0 == .closed })
-                #expect(outcomes.suffix(limit - 8).allSatisfy { $0 == .message(expected(Self.getInfo)) })
+                // The oldest went first. Connections are set up on two event loops, and on a
+                // loaded machine one loop can run behind the other, so connections near the
+                // boundary may swap; eviction in any other order (say, at random: about 99 of
+                // the oldest 172) fails this.
+                let oldestClosed = outcomes.prefix(300 - limit).count { $0 == .closed }
+                let newestAnswered = outcomes.suffix(limit).count { $0 == .message(expected(Self.getInfo)) }
+                #expect(oldestClosed >= 300 - limit - 24, "\(oldestClosed) of the oldest \(300 - limit) closed")
+                #expect(newestAnswered >= limit - 24, "\(newestAnswered) of the newest \(limit) answered")
                 // None was left waiting: 128 answers and 172 hang-ups, not 300 timeouts.
                 #expect(ContinuousClock.now - started < .seconds(10))
             }

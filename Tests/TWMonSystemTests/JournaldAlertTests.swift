@@ -49,8 +49,15 @@ struct JournaldAlertTests {
         #expect(alert["TWMON_CLEAR_BELOW"] as? String == "80")
         #expect(alert["TWMON_ESTABLISHED"] as? String == "3")
         #expect(alert["TWMON_TOP_PEERS"] as? String == "127.0.0.1=400")
+        // The listener is in the test's own cgroup: named only when that is a unit's.
+        let ownCgroup = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
+        let port = "port 8080" + PortOwner.suffix(CgroupOwnerParser.owner(cgroupPath: ownCgroup))
         #expect(alert["MESSAGE"] as? String
-            == "port 8080: 400 sockets in TIME_WAIT (threshold 100) — the server is closing connections first")
+            == port + ": 400 sockets in TIME_WAIT, ≈ 6.7 closes/s by the server (threshold 100) — the server is closing connections first")
+        // 400 closes within the last minute.
+        #expect(alert["TWMON_CLOSE_RATE"] as? String == "6.7")
+        #expect(alert["TWMON_CGROUP"] as? String == ownCgroup)
 
         let clear = cleared[0]
         #expect(clear["PRIORITY"] as? String == "5")
@@ -58,6 +65,7 @@ struct JournaldAlertTests {
         #expect(clear["TWMON_PORT"] as? String == "8080")
         #expect(Int(clear["TWMON_TIME_WAIT"] as? String ?? "") ?? .max < 80)
         #expect(clear["TWMON_PEAK"] as? String == "400")
+        // The listener is gone by then, and with it the owner.
         #expect((clear["MESSAGE"] as? String)?.hasPrefix("port 8080: TIME_WAIT down to ") == true)
 
         // Ordinary log lines went through swift-log into the same journal, with fields.

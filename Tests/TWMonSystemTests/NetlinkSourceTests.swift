@@ -24,7 +24,7 @@ struct NetlinkSourceTests {
         closing.close()
         let clientPort = try client.localPort()
 
-        let proc = Scanner(source: ProcNetSource())
+        let proc = try Scanner.make(kind: .proc, procRoot: "/proc")
         let netlink = try Scanner.make(kind: .netlink, procRoot: "/proc")
         #expect(netlink.source.name == "netlink")
         try Self.awaitTimeWait(1, on: port, through: proc)

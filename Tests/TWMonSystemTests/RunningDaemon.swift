@@ -15,12 +15,20 @@ final class RunningDaemon: @unchecked Sendable {
 
     /// Starts `twmond ARGUMENTS` (with `ip netns exec NAME` in front when `namespace` is given:
     /// `ip` execs, so the PID stays twmond's). `NOTIFY_SOCKET` is set when `notify` is given.
-    init(_ arguments: [String], socket: String, in directory: TemporaryDirectory, namespace: String? = nil, notify: String? = nil) throws {
+    /// With `keepingMounts`, the namespace is entered with `nsenter --net` instead, which keeps
+    /// the host's /sys (`ip netns exec` mounts a fresh sysfs, without the cgroup2 mount).
+    init(
+        _ arguments: [String], socket: String, in directory: TemporaryDirectory, namespace: String? = nil, notify: String? = nil,
+        keepingMounts: Bool = false
+    ) throws {
         self.socket = socket
         logPath = directory.file("twmond-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
-        if let namespace {
+        if let namespace, keepingMounts {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            process.arguments = ["--net=/run/netns/\(namespace)", TestEnvironment.executable("twmond")] + arguments
+        } else if let namespace {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", namespace, TestEnvironment.executable("twmond")] + arguments
         } else {

@@ -46,7 +46,10 @@ struct ScanAgainstKernelTests {
                                  "--source-addresses", "3", "--established", "10"])
         for source in ["proc", "netlink"] {
             let (_, scanned, listed) = try namespace.scanBesideSS(source: source)
-            #expect(scanned.ports[8080]?["TIME_WAIT"] == 100_000, "source \(source)")
+            // On a loaded machine making 100 000 sockets can take long enough for the first ones
+            // to leave TIME_WAIT (60 s) before a scan: the exact figure is ss's, beside it.
+            let timeWait = scanned.ports[8080]?["TIME_WAIT"] ?? 0
+            #expect((95_000...100_000).contains(timeWait), "source \(source): \(timeWait) TIME_WAIT")
             #expect(scanned == listed, "source \(source)")
         }
     }

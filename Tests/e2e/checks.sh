@@ -245,7 +245,7 @@ check_alert() {
         { DETAIL="raised entry fields wrong: $summary"; return 1; }
     [[ $text == *":8080 TIME_WAIT "* ]] || { DETAIL="StatusText does not show the alert: '$text'"; return 1; }
     journalctl -x -u twmond MESSAGE_ID=$raised_id --no-pager >"$evidence/check3-journal-x.txt"
-    grep -q "Subject: Server port 8080 piles up TIME_WAIT" "$evidence/check3-journal-x.txt" &&
+    grep -qE "Subject: Server port 8080 \(.*\) piles up TIME_WAIT" "$evidence/check3-journal-x.txt" &&
         grep -q "tcp_max_tw_buckets" "$evidence/check3-journal-x.txt" &&
         grep -qE "Top peers: +127\.0\.0\.1=" "$evidence/check3-journal-x.txt" ||
         { DETAIL="journalctl -x shows no catalog text (see evidence/check3-journal-x.txt)"; return 1; }
@@ -264,7 +264,38 @@ check_alert() {
         { DETAIL="cleared entry fields wrong: TWMON_PORT=$c_port PRIORITY=$c_priority TWMON_EVENT=$c_event"; return 1; }
     raised_count=$(journalctl -u twmond MESSAGE_ID=$raised_id -o json --no-pager | grep -c .)
     [ "$raised_count" = 1 ] || { DETAIL="$raised_count raised entries for one transition (repeat = 0)"; return 1; }
-    DETAIL="raised: ${summary% }; StatusText '$text'; journalctl -x: $catalog_lines catalog lines incl. 'Subject: Server port 8080 piles up TIME_WAIT'; cleared $((SECONDS - dropped)) s after the load went: PRIORITY=5 '$c_message'; 1 raised entry in all"
+    DETAIL="raised: ${summary% }; StatusText '$text'; journalctl -x: $catalog_lines catalog lines incl. 'Subject: Server port 8080 (…) piles up TIME_WAIT'; cleared $((SECONDS - dropped)) s after the load went: PRIORITY=5 '$c_message'; 1 raised entry in all"
+}
+
+# 3b. The owner: a server started as the transient unit demo-web.service is named in its alert
+#     (TWMON_UNIT, TWMON_CGROUP, MESSAGE) and in twmonctl ports --json, by the shipped hardened
+#     twmond (DynamicUser, no capabilities, ProtectControlGroups=yes), which finds the container's
+#     cgroup2 mount itself; TWMON_CLOSE_RATE is the rate of the last minute (400 closes: 6.7/s).
+check_owner() {
+    local since; since=$(mark)
+    systemd-run --unit=demo-web --quiet "$loadgen_bin" --listen 127.0.0.1 --port 8081 --time-wait 400 --hold ||
+        { DETAIL="systemd-run --unit=demo-web failed"; return 1; }
+    local entry="" ports unit cgroup rate message
+    if wait_until 30 has_entry "$raised_id" TWMON_PORT=8081; then
+        entry=$(journalctl -u twmond MESSAGE_ID=$raised_id TWMON_PORT=8081 -o json --no-pager | head -1)
+    fi
+    ports=$(twmonctl ports --json --listening 2>&1)
+    echo "$entry" >"$evidence/check3b-raised.json"
+    echo "$ports" >"$evidence/check3b-ports.json"
+    journalctl -u twmond --since="$since" --no-pager >"$evidence/check3b-twmond.log"
+    systemctl stop demo-web.service
+    [ -n "$entry" ] || { DETAIL="no raised entry for port 8081 within 30 s; StatusText '$(prop twmond.service StatusText)'; twmond log: $(tail -3 "$evidence/check3b-twmond.log" | tr '\n' ' ')"; return 1; }
+    unit=$(json_field TWMON_UNIT <<<"$entry") cgroup=$(json_field TWMON_CGROUP <<<"$entry")
+    rate=$(json_field TWMON_CLOSE_RATE <<<"$entry") message=$(json_field MESSAGE <<<"$entry")
+    [ "$unit" = demo-web.service ] && [[ $cgroup == */demo-web.service ]] && [[ $message == "port 8081 (demo-web.service): "* ]] ||
+        { DETAIL="raised entry: TWMON_UNIT='$unit' TWMON_CGROUP='$cgroup' MESSAGE='$message'; cgroup2 at '$(findmnt -n -t cgroup2 -o TARGET | tr '\n' ' ')'; twmond log: $(grep -i owner "$evidence/check3b-twmond.log" | tail -2)"; return 1; }
+    [ "$rate" = 6.7 ] || { DETAIL="TWMON_CLOSE_RATE='$rate', expected 6.7 (400 closes within the last minute)"; return 1; }
+    python3 -c 'import json, sys
+ports = {p["port"]: p for p in json.loads(sys.argv[1])["ports"]}
+p = ports[8081]
+assert p.get("unit") == "demo-web.service" and p["cgroup"].endswith("/demo-web.service"), p' "$ports" ||
+        { DETAIL="twmonctl ports --json does not name demo-web.service on 8081: $ports"; return 1; }
+    DETAIL="systemd-run --unit=demo-web: raised TWMON_UNIT=$unit TWMON_CGROUP=$cgroup TWMON_CLOSE_RATE=$rate; MESSAGE '$message'; ports --json names it; cgroup2 mount in the container: $(findmnt -n -t cgroup2 -o TARGET | tr '\n' ' ')"
 }
 
 # 4. systemctl reload with a changed threshold takes effect; a broken file keeps the old one.
@@ -462,6 +493,7 @@ run_check 0-package-install check_install
 run_check 1-ready-notify check_ready
 run_check 2-socket-activation check_socket_activation
 run_check 3-alert-journal check_alert
+run_check 3b-owner-unit check_owner
 run_check 4-reload check_reload
 run_check 5-watchdog check_watchdog
 run_check 6-clean-stop check_stop

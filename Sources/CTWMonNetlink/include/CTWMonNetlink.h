@@ -13,6 +13,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include "twmon_cgroup.h"
 
 /// Opens a NETLINK_SOCK_DIAG datagram socket (close-on-exec) connected to the kernel, so that
 /// only the kernel can send to it, and made without CAP_NET_ADMIN, so that the kernel's dumps
@@ -37,10 +38,17 @@ struct twmon_diag_request {
 /// nor connect (which /proc/net/tcp does not show either): ≈ 20 % more kernel time per dump.
 #define TWMON_DIAG_TCP_STATES 0x1FFEU
 
-/// A request for every TCP socket of the namespace, IPv4 and IPv6, in every TCP state, without
-/// extensions (`idiag_ext` 0: no attributes beyond the fixed `inet_diag_msg`); `sequence`
-/// identifies the dump's replies.
-static inline struct twmon_diag_request twmon_diag_request_make(uint32_t sequence) {
+/// Only LISTEN sockets (1 << TCP_LISTEN), as an `idiag_states` mask: the kernel then walks only
+/// its listening hash table, not the established one where the connections are.
+#define TWMON_DIAG_LISTEN_STATES (1U << 10)
+
+/// A request for the TCP sockets of the namespace in the states of `states` (an `idiag_states`
+/// mask), IPv4 and IPv6, without extensions (`idiag_ext` 0); `sequence` identifies the dump's
+/// replies. Extensions are not needed for owners: the kernel puts `INET_DIAG_CGROUP_ID` (an
+/// attribute numbered past the 8 bits of `idiag_ext`, so it cannot be asked for there) on every
+/// full socket's message, LISTEN sockets included, of its own accord; time-wait and request
+/// sockets have no cgroup and never carry it.
+static inline struct twmon_diag_request twmon_diag_request_make_states(uint32_t sequence, uint32_t states) {
     struct twmon_diag_request request = {
         .header = {
             .nlmsg_len = sizeof(struct twmon_diag_request),
@@ -49,11 +57,18 @@ static inline struct twmon_diag_request twmon_diag_request_make(uint32_t sequenc
             .nlmsg_seq = sequence,
         },
         .body = {
-            .idiag_states = TWMON_DIAG_TCP_STATES,
+            .idiag_states = states,
             .idiag_ext = 0,
         },
     };
     return request;
+}
+
+/// A request for every TCP socket of the namespace, IPv4 and IPv6, in every TCP state, without
+/// extensions (`idiag_ext` 0: no attributes beyond the fixed `inet_diag_msg` and those the kernel
+/// always adds); `sequence` identifies the dump's replies.
+static inline struct twmon_diag_request twmon_diag_request_make(uint32_t sequence) {
+    return twmon_diag_request_make_states(sequence, TWMON_DIAG_TCP_STATES);
 }
 
 /// One socket of a dump, reduced to what a scan counts, read in place from the received
@@ -74,6 +89,12 @@ struct twmon_diag_socket {
     uint32_t inode;
     /// Remote port, host order.
     uint16_t remote_port;
+    /// Milliseconds until the socket's timer fires (`idiag_expires`): for a TIME_WAIT socket, the
+    /// time it has left of its 60 s. Not validated.
+    uint32_t expires_ms;
+    /// For a LISTEN socket, the cgroup v2 id it was created in (`INET_DIAG_CGROUP_ID`); 0 for
+    /// every other socket, and when the message carries none.
+    uint64_t cgroup_id;
 };
 
 /// Where a walk over a received buffer stands.
