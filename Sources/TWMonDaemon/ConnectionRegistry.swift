@@ -31,8 +31,11 @@ final class ConnectionRegistry: Sendable {
     private let state: Mutex<State>
     private let started = ContinuousClock.now
     private let logger: Logger
+    private let name: String
 
-    init(limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+    /// `name` names the socket in log lines (`control socket`, `metrics endpoint`).
+    init(name: String, limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+        self.name = name
         self.limits = limits
         self.logger = logger
         state = Mutex(State(
@@ -48,15 +51,15 @@ final class ConnectionRegistry: Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// Admits `channel` from peer UID `user`, or refuses it (nil: the caller closes it). An
+    /// Admits `channel` from `peer` (a UID, or a remote address), or refuses it (nil: the caller closes it). An
     /// admitted channel leaves the registry when it closes.
-    func admit(_ channel: any Channel, user: UInt32) -> ConnectionLedger.ID? {
+    func admit(_ channel: any Channel, peer user: ConnectionPeer) -> ConnectionLedger.ID? {
         let now = now
         let decision = state.withLock { state -> Decision in
             guard !state.closed else { return .refused(report: nil) }
             state.nextID += 1
             let id = state.nextID
-            switch state.ledger.admit(id, user: user) {
+            switch state.ledger.admit(id, peer: user) {
             case .admit:
                 state.open[id] = channel
                 return .admitted(id, evicted: nil, report: nil)
@@ -73,8 +76,8 @@ final class ConnectionRegistry: Sendable {
         case .admitted(let id, let evicted, let report):
             evicted?.close(promise: nil)
             if let report {
-                logger.warning("control socket: a user is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
-                    "uid": "\(report.user)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
+                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
+                    "peer": "\(report.peer)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
                 ])
             }
             channel.closeFuture.whenComplete { [self] _ in
@@ -86,8 +89,8 @@ final class ConnectionRegistry: Sendable {
             return id
         case .refused(let report):
             if let report {
-                logger.warning("control socket: connection limit reached, refusing new connections of a user", metadata: [
-                    "uid": "\(report.user)", "refused": "\(report.refused)",
+                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: [
+                    "peer": "\(report.peer)", "refused": "\(report.refused)",
                     "per_uid_limit": "\(limits.perUserLimit)", "total_limit": "\(limits.totalLimit)",
                 ])
             }

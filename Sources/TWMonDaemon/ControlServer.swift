@@ -85,8 +85,8 @@ public struct ControlServer: Service {
     }
 
     /// The socket systemd passed when socket-activated, else `socketPath` to bind.
-    public static func endpoint(socketPath: String) throws(SocketActivationError) -> Endpoint {
-        if let descriptor = try SocketActivation.listeningSocket() { return .activated(descriptor: descriptor) }
+    public static func endpoint(passed: SocketActivation, socketPath: String) -> Endpoint {
+        if let descriptor = passed.control { return .activated(descriptor: descriptor) }
         return .path(socketPath)
     }
 
@@ -101,7 +101,7 @@ public struct ControlServer: Service {
             }
         }
         let registry = ConnectionRegistry(
-            limits: ConnectionLedger.Limits(
+            name: "control socket", limits: ConnectionLedger.Limits(
                 totalLimit: configuration.maximumConnections, perUserLimit: configuration.maximumConnectionsPerUser,
                 outputLimit: configuration.maximumQueuedOutput
             ),
@@ -157,7 +157,7 @@ public struct ControlServer: Service {
                 // Refused before any handler is made: reading the peer's credentials is the
                 // only cost of a connection over the limit.
                 Self.peerUser(of: channel).flatMapThrowing { user in
-                    guard let id = registry.admit(channel, user: user) else { throw ControlServerError.tooManyConnections }
+                    guard let id = registry.admit(channel, peer: .user(user)) else { throw ControlServerError.tooManyConnections }
                     try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(
                         id: id, registry: registry, replies: replies, clock: clock, limits: limits, logger: logger
                     ))

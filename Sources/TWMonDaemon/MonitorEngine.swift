@@ -22,6 +22,7 @@ public actor MonitorEngine {
     private let journal: any JournalSink
     private let notifier: SystemdNotifier
     private let store: SnapshotStore
+    private let metrics: MetricsPublisher
     private let readiness: ReadinessGate
     private var logger: Logger
     private let startedAt: Double
@@ -43,7 +44,7 @@ public actor MonitorEngine {
     /// `makeScanner` is `Scanner.make` but for tests that need a scan of a given cost.
     public init(
         configuration: Configuration, source: ConfigurationSource, journal: any JournalSink,
-        notifier: SystemdNotifier, store: SnapshotStore, readiness: ReadinessGate, logger: Logger,
+        notifier: SystemdNotifier, store: SnapshotStore, metrics: MetricsPublisher, readiness: ReadinessGate, logger: Logger,
         makeScanner: @escaping ScannerFactory = { kind, procRoot throws(ScanError) in try Scanner.make(kind: kind, procRoot: procRoot) }
     ) throws(ScanError) {
         self.executor = DedicatedThreadExecutor(name: "twmon-scan")
@@ -56,6 +57,7 @@ public actor MonitorEngine {
         self.journal = journal
         self.notifier = notifier
         self.store = store
+        self.metrics = metrics
         self.readiness = readiness
         self.logger = logger
         self.logger.logLevel = Self.level(configuration.log.level)
@@ -83,6 +85,7 @@ public actor MonitorEngine {
             table = try scanner.scan(watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers)
         } catch {
             scanProblem = "scan failed: \(error)"
+            metrics.scanFailed()
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
             publishProblem()
             throw error
@@ -105,6 +108,11 @@ public actor MonitorEngine {
 
         let alerts = policy.activeAlerts(in: table)
         let namespaceAlert = policy.activeNamespaceAlert(namespace)
+        metrics.scanned(MetricsPublisher.ScanResult(
+            table: table, scannedAt: moment.wallClock, duration: duration, source: scanner.source.name, namespace: namespace,
+            activeAlerts: MetricsAlertMapping.active(ports: alerts, namespace: namespaceAlert),
+            raisedKinds: actions.compactMap(MetricsAlertMapping.raisedKind)
+        ))
         let milliseconds = Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
         store.publish(MonitorSnapshot(
             table: table, scannedAt: moment.wallClock, scanDuration: duration, source: scanner.source.name,
@@ -210,8 +218,12 @@ public actor MonitorEngine {
             if updated.control.socket != configuration.control.socket {
                 logger.warning("control.socket changed; it takes effect at the next restart", metadata: ["socket": "\(updated.control.socket)"])
             }
+            if updated.metrics.listen != configuration.metrics.listen {
+                logger.warning("metrics.listen changed; it takes effect at the next restart", metadata: ["listen": "\(updated.metrics.listen)"])
+            }
             configuration = updated
             policy.configuration = updated
+            metrics.configure(updated.metrics)
             logger.logLevel = Self.level(updated.log.level)
             reloadProblem = nil
             logger.notice("configuration reloaded", metadata: [

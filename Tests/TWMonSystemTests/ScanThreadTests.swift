@@ -79,6 +79,7 @@ struct ScanThreadTests {
             try MonitorEngine(
                 configuration: Configuration(), source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false),
                 journal: DiscardingJournal(), notifier: SystemdNotifier(), store: SnapshotStore(),
+                metrics: MetricsPublisher(settings: Configuration.Metrics(), logger: Logger(label: "test")),
                 readiness: ReadinessGate(requiring: [.firstScan], notifier: SystemdNotifier()), logger: Logger(label: "test"),
                 makeScanner: { _, _ in Scanner(source: source) }
             )
