@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import TWMonCore
 import TWMonSystem
 
@@ -34,6 +35,9 @@ struct MeasureCommand: ParsableCommand {
         case check
         /// What the daemon does with a table after the scan: alert policy, active alerts.
         case judge
+        /// The Prometheus metrics of the table: the exposition rendered (every server port,
+        /// the 10 busiest client ports) and written as the textfile (temporary file + rename).
+        case metrics
     }
 
     func run() throws {
@@ -48,6 +52,17 @@ struct MeasureCommand: ParsableCommand {
         var namespace: NamespaceTimeWait?
         var samples: [Method: Samples] = [:]
         var seconds = 0.0
+        var durations = ScanDurationHistogram()
+        var template = [UInt8]("/tmp/twmon-bench-XXXXXX".utf8CString.map { UInt8(bitPattern: $0) })
+        let textfileDirectory = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+        } ?? "/tmp"
+        let textfile = textfileDirectory + "/twmond.prom"
+        defer {
+            unlink(textfile)
+            rmdir(textfileDirectory)
+        }
+        var exposition = 0
 
         func measure(_ method: Method) throws -> Cost {
             try Cost.of {
@@ -71,6 +86,16 @@ struct MeasureCommand: ParsableCommand {
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
                     _ = policy.evaluate(procTable, namespace: namespace, now: now)
                     _ = policy.activeAlerts(in: procTable)
+                case .metrics:
+                    durations.observe(0.03)
+                    let alerts = MetricsAlertMapping.active(ports: policy.activeAlerts(in: procTable), namespace: policy.activeNamespaceAlert(namespace))
+                    let bytes = MetricsRenderer.render(MetricsInput(
+                        table: procTable, clientPorts: 10, activeAlerts: alerts, alertsRaised: ["time_wait": 1],
+                        scans: Int(seconds), scanDurations: durations, lastScan: seconds, source: "netlink",
+                        twBucketsMax: namespace?.maxBuckets
+                    ))
+                    exposition = bytes.count
+                    try AtomicFileWriter.write(bytes, to: textfile)
                 }
             }
         }
@@ -93,6 +118,7 @@ struct MeasureCommand: ParsableCommand {
             "time_wait_netlink \(netlinkTable.totals[.timeWait])",
             "time_wait_sockstat \(namespace?.timeWait ?? -1)",
             "malformed_rows \(procTable.malformedRows)",
+            "metrics_bytes \(exposition)",
             "runs \(max(runs, 1))",
         ]
         for method in methods {
