@@ -3,7 +3,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 import TWMonCore
 import TWMonSystem
 
@@ -123,19 +122,9 @@ public struct ControlServer: Service {
         readiness.satisfy(.controlSocket)
         logger.info("control socket listening", metadata: ["socket": "\(describe(endpoint))"])
 
-        let stopRequested = Atomic(false)
-        try? await withTaskCancellationOrGracefulShutdownHandler {
-            try await listener.closeFuture.get()
-        } onCancelOrGracefulShutdown: {
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            listener.close(promise: nil)
-        }
-        try? await listener.close()
-        await registry.closeAll()
+        let stopRequested = await registry.serve(until: listener)
         ownSocketFile?.remove()
-        guard stopRequested.load(ordering: .sequentiallyConsistent) else {
-            throw ControlServerError.listenerClosed
-        }
+        guard stopRequested else { throw ControlServerError.listenerClosed }
         logger.info("control socket closed")
     }
 

@@ -23,9 +23,7 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var request: HTTPRequestHead?
     private var bodyBytes = 0
-    private var lastRequest = NIODeadline.now()
-    private var idleCheck: Scheduled<Void>?
-    private var lifetimeEnd: Scheduled<Void>?
+    private let deadlines: ConnectionDeadlines
     private var readDeferred = false
     private var expired = false
     private var closing = false
@@ -39,12 +37,14 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         self.publisher = publisher
         self.limits = limits
         self.logger = logger
+        deadlines = ConnectionDeadlines(idleTimeout: limits.idleTimeout, lifetime: limits.lifetime)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        guard idleCheck == nil else { return }
-        scheduleIdleCheck(context: context, at: lastRequest + limits.idleTimeout)
-        lifetimeEnd = context.eventLoop.assumeIsolated().scheduleTask(in: limits.lifetime) { [self] in
+        deadlines.start(on: context.eventLoop) { [self] in
+            logger.debug("closing idle metrics connection")
+            close(context: context)
+        } onLifetimeEnd: { [self] in
             expired = true
             // Between requests: close now; in the middle of one: after its response.
             if request == nil { close(context: context) }
@@ -52,12 +52,12 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimers()
+        deadlines.cancel()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        cancelTimers()
+        deadlines.cancel()
         context.fireChannelInactive()
     }
 
@@ -76,7 +76,7 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         case .end:
             guard let head = request else { return }
             request = nil
-            lastRequest = .now()
+            deadlines.requestCompleted()
             registry.touch(id)
             respond(to: head, context: context)
         }
@@ -145,29 +145,10 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            let due = lastRequest + limits.idleTimeout
-            if NIODeadline.now() >= due {
-                logger.debug("closing idle metrics connection")
-                close(context: context)
-            } else {
-                scheduleIdleCheck(context: context, at: due)
-            }
-        }
-    }
-
-    private func cancelTimers() {
-        idleCheck?.cancel()
-        idleCheck = nil
-        lifetimeEnd?.cancel()
-        lifetimeEnd = nil
-    }
-
     private func close(context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        cancelTimers()
+        deadlines.cancel()
         context.close(promise: nil)
     }
 }

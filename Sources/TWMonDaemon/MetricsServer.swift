@@ -4,7 +4,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 import TWMonCore
 import TWMonSystem
 
@@ -65,16 +64,7 @@ public struct MetricsServer: Service {
         let listener = try await listen(registry: registry)
         onListening(listener.localAddress)
         logger.info("metrics endpoint listening", metadata: ["address": "\(describe(listener))"])
-        let stopRequested = Atomic(false)
-        try? await withTaskCancellationOrGracefulShutdownHandler {
-            try await listener.closeFuture.get()
-        } onCancelOrGracefulShutdown: {
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            listener.close(promise: nil)
-        }
-        try? await listener.close()
-        await registry.closeAll()
-        guard stopRequested.load(ordering: .sequentiallyConsistent) else { throw MetricsServerError.listenerClosed }
+        guard await registry.serve(until: listener) else { throw MetricsServerError.listenerClosed }
         logger.info("metrics endpoint closed")
     }
 
