@@ -35,8 +35,10 @@ struct MeasureCommand: ParsableCommand {
         case check
         /// What the daemon does with a table after the scan: alert policy, active alerts.
         case judge
-        /// The Prometheus metrics of the table: the exposition rendered (every server port,
-        /// the 10 busiest client ports) and written as the textfile (temporary file + rename).
+        /// The Prometheus exposition of the table rendered (every server port, the 10 busiest
+        /// client ports), as the daemon does after every scan.
+        case metricsRender = "metrics_render"
+        /// The same, then written as the textfile (temporary file + rename).
         case metrics
     }
 
@@ -63,6 +65,15 @@ struct MeasureCommand: ParsableCommand {
             rmdir(textfileDirectory)
         }
         var exposition = 0
+        func renderMetrics() -> [UInt8] {
+            durations.observe(0.03)
+            let alerts = MetricsAlertMapping.active(ports: policy.activeAlerts(in: procTable), namespace: policy.activeNamespaceAlert(namespace))
+            return MetricsRenderer.render(MetricsInput(
+                table: procTable, clientPorts: 10, activeAlerts: alerts, alertsRaised: ["time_wait": 1],
+                scans: Int(seconds), scanDurations: durations, lastScan: seconds, source: "netlink",
+                twBucketsMax: namespace?.maxBuckets
+            ))
+        }
 
         func measure(_ method: Method) throws -> Cost {
             try Cost.of {
@@ -86,16 +97,10 @@ struct MeasureCommand: ParsableCommand {
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
                     _ = policy.evaluate(procTable, namespace: namespace, now: now)
                     _ = policy.activeAlerts(in: procTable)
+                case .metricsRender:
+                    exposition = renderMetrics().count
                 case .metrics:
-                    durations.observe(0.03)
-                    let alerts = MetricsAlertMapping.active(ports: policy.activeAlerts(in: procTable), namespace: policy.activeNamespaceAlert(namespace))
-                    let bytes = MetricsRenderer.render(MetricsInput(
-                        table: procTable, clientPorts: 10, activeAlerts: alerts, alertsRaised: ["time_wait": 1],
-                        scans: Int(seconds), scanDurations: durations, lastScan: seconds, source: "netlink",
-                        twBucketsMax: namespace?.maxBuckets
-                    ))
-                    exposition = bytes.count
-                    try AtomicFileWriter.write(bytes, to: textfile)
+                    try AtomicFileWriter.write(renderMetrics(), to: textfile)
                 }
             }
         }
