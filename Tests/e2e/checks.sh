@@ -482,8 +482,9 @@ check_metrics_socket() {
     local enabled reply dropin=/etc/systemd/system/twmond-metrics.socket.d
     enabled=$(systemctl is-enabled twmond-metrics.socket 2>&1)
     [ "$enabled" = disabled ] || { DETAIL="after install twmond-metrics.socket is '$enabled', expected disabled"; return 1; }
-    systemctl enable --now twmond-metrics.socket && systemctl restart twmond.service ||
-        { DETAIL="cannot enable twmond-metrics.socket and restart twmond"; return 1; }
+    # systemd refuses to start a socket whose service runs already: stop twmond first (README).
+    systemctl stop twmond.service && systemctl enable --now twmond-metrics.socket && systemctl start twmond.service ||
+        { DETAIL="cannot enable twmond-metrics.socket and start twmond: $(systemctl status --no-pager twmond-metrics.socket 2>&1 | tail -3 | tr '\n' ' ')"; return 1; }
     wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
     reply=$(metrics_get 127.0.0.1 127.0.0.1)
     [ "$reply" = "HTTP/1.1 200 OK build_info" ] || { DETAIL="GET /metrics on 127.0.0.1:19632: $reply"; return 1; }
@@ -498,17 +499,17 @@ check_metrics_socket() {
 ListenStream=
 ListenStream=0.0.0.0:19632
 ' >"$dropin/remote.conf"
-    systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl restart twmond.service
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
     wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
     local local_reply denied allowed
     local_reply=$(metrics_get 127.0.0.1 192.0.2.1) denied=$(metrics_get 192.0.2.1 192.0.2.1)
     printf 'IPAddressAllow=192.0.2.1
 ' >>"$dropin/remote.conf"
-    systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl restart twmond.service
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
     wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
     allowed=$(metrics_get 192.0.2.1 192.0.2.1)
     rm -rf "$dropin"; ip addr del 192.0.2.1/32 dev lo
-    systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl restart twmond.service
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
     [ "$local_reply" = "HTTP/1.1 200 OK build_info" ] && [ "${denied%% *}" = error ] && [ "$allowed" = "HTTP/1.1 200 OK build_info" ] ||
         { DETAIL="on 0.0.0.0:19632: from 127.0.0.1 '$local_reply', from 192.0.2.1 not allowed '$denied', allowed '$allowed'"; return 1; }
     DETAIL="disabled after install; enabled: GET /metrics 200 on 127.0.0.1:19632 from the passed socket; on 0.0.0.0 from 192.0.2.1: '$denied' until IPAddressAllow=192.0.2.1, then 200"
