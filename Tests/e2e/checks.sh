@@ -488,7 +488,8 @@ check_metrics_socket() {
     wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
     reply=$(metrics_get 127.0.0.1 127.0.0.1)
     [ "$reply" = "HTTP/1.1 200 OK build_info" ] || { DETAIL="GET /metrics on 127.0.0.1:19632: $reply"; return 1; }
-    journalctl -u twmond.service -b --no-pager | grep "metrics endpoint listening" | tail -1 >"$evidence/check7b-listening.txt"
+    journalctl -u twmond.service -b -o json --no-pager "MESSAGE=metrics endpoint listening" | tail -1 | json_field TWMON_ADDRESS \
+        >"$evidence/check7b-listening.txt"
     grep -q "(socket activation)" "$evidence/check7b-listening.txt" ||
         { DETAIL="twmond did not serve the passed socket: $(cat "$evidence/check7b-listening.txt")"; return 1; }
     [ "$(prop twmond.service IPAddressDeny)" != "" ] || { DETAIL="twmond.service lost IPAddressDeny"; return 1; }
