@@ -77,9 +77,7 @@ final class ConnectionRegistry: Sendable {
         case .admitted(let id, let evicted, let report):
             evicted?.close(promise: nil)
             if let report {
-                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
-                    "peer": "\(report.peer)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
-                ])
+                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: fields(of: report.peer).merging(["evicted": "\(report.refused)"]) { $1 })
             }
             channel.closeFuture.whenComplete { [self] _ in
                 state.withLock { state in
@@ -90,12 +88,20 @@ final class ConnectionRegistry: Sendable {
             return id
         case .refused(let report):
             if let report {
-                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: [
-                    "peer": "\(report.peer)", "refused": "\(report.refused)",
-                    "per_uid_limit": "\(limits.perUserLimit)", "total_limit": "\(limits.totalLimit)",
-                ])
+                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: fields(of: report.peer).merging([
+                    "refused": "\(report.refused)", "total_limit": "\(limits.totalLimit)",
+                ]) { $1 })
             }
             return nil
+        }
+    }
+
+    /// The log fields naming `peer` and its limit: `uid` and `per_uid_limit` (TWMON_UID and
+    /// TWMON_PER_UID_LIMIT in the journal), or `address` and `per_address_limit`.
+    private func fields(of peer: ConnectionPeer) -> Logger.Metadata {
+        switch peer {
+        case .user(let uid): ["uid": "\(uid)", "per_uid_limit": "\(limits.perUserLimit)"]
+        case .address(let address): ["address": "\(address)", "per_address_limit": "\(limits.perUserLimit)"]
         }
     }
 
