@@ -22,6 +22,16 @@ struct MetricsEndpointTests {
         return path
     }
 
+    /// Starts twmond in `namespace` with `configuration(in:listen:)` and waits for its first
+    /// scan; returns its control socket.
+    static func startDaemon(in namespace: TestNetworkNamespace, directory: TemporaryDirectory, listen: String) throws -> String {
+        let socket = directory.file("control.sock")
+        _ = try namespace.start([TestEnvironment.executable("twmond"), "--config",
+                                 try configuration(in: directory, listen: listen), "--socket", socket])
+        _ = try TwmondControlSocketTests.waitForStatus(socket)
+        return socket
+    }
+
     @Test func portSocketsEqualTwmonctlPortsOfTheSameScan() async throws {
         try await OwnThread.run {
             let namespace = try TestNetworkNamespace()
@@ -31,10 +41,7 @@ struct MetricsEndpointTests {
             try namespace.startLoad(["--listen", "::", "--port", "9000", "--connect", "127.0.0.1",
                                      "--time-wait", "80", "--established", "3"])
             let directory = try TemporaryDirectory()
-            let socket = directory.file("control.sock")
-            _ = try namespace.start([TestEnvironment.executable("twmond"), "--config",
-                                     try Self.configuration(in: directory, listen: "127.0.0.1:\(Self.port)"), "--socket", socket])
-            _ = try TwmondControlSocketTests.waitForStatus(socket)
+            let socket = try Self.startDaemon(in: namespace, directory: directory, listen: "127.0.0.1:\(Self.port)")
             let client = MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port)
             let response = try client.waitForMetrics()
             let ports = try TwmondControlSocketTests.twmonctl(["ports", "--json", "--socket", socket])
@@ -72,10 +79,7 @@ struct MetricsEndpointTests {
             let namespace = try TestNetworkNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
-            let socket = directory.file("control.sock")
-            _ = try namespace.start([TestEnvironment.executable("twmond"), "--config",
-                                     try Self.configuration(in: directory, listen: "[::1]:\(Self.port)"), "--socket", socket])
-            _ = try TwmondControlSocketTests.waitForStatus(socket)
+            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "[::1]:\(Self.port)")
             let client = MetricsHTTPClient(namespace: namespace, host: "::1", port: Self.port)
             _ = try client.waitForMetrics()
             // Several requests on one kept-alive connection.
@@ -156,10 +160,7 @@ struct MetricsEndpointTests {
             let namespace = try TestNetworkNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
-            let socket = directory.file("control.sock")
-            _ = try namespace.start([TestEnvironment.executable("twmond"), "--config",
-                                     try Self.configuration(in: directory, listen: "0.0.0.0:\(Self.port)"), "--socket", socket])
-            _ = try TwmondControlSocketTests.waitForStatus(socket)
+            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "0.0.0.0:\(Self.port)")
             _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
             let result = try namespace.run(["/usr/bin/python3", "-c", """
                 import select, socket, time
