@@ -6,6 +6,7 @@
 #   make test-e2e  the end-to-end test under a real systemd in a container (root)
 #   make bench     the scan benchmark (root)
 #   make fuzz      the libFuzzer targets, 60 s each (FUZZ_SECONDS); also part of make test
+#   make promtool  the alert rules' unit tests and a real exposition through promtool; part of make test
 
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
@@ -37,7 +38,7 @@ CONFDIR      ?= /etc/twmond
 # A foreground run as a normal user cannot bind /run/twmond.sock.
 RUN_SOCKET   ?= $(if $(filter 0,$(shell id -u)),/run/twmond.sock,$(or $(XDG_RUNTIME_DIR),/tmp)/twmond.sock)
 
-.PHONY: all build release man deb deps run test test-e2e fuzz install install-files uninstall bench clean
+.PHONY: all build release man deb deps run test test-e2e fuzz promtool install install-files uninstall bench clean
 
 all: build
 
@@ -97,6 +98,7 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory promtool
 	$(MAKE) --no-print-directory fuzz
 	@if [ "$$(id -u)" = 0 ] || [ "$(CI)" = true ]; then \
 	    $(MAKE) --no-print-directory test-e2e; \
@@ -110,6 +112,14 @@ test: deps
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run.sh
+
+# The Prometheus alert rules' unit tests (contrib/prometheus/*.test.yml), `promtool check
+# rules`, and `promtool check metrics` on the exposition of a real twmond (Debian's
+# prometheus package provides promtool; .ci/run installs it).
+promtool:
+	promtool check rules contrib/prometheus/twmon.rules.yml
+	promtool test rules contrib/prometheus/*.test.yml
+	Tests/scripts/check-exposition.sh $(DEBUG_BIN)
 
 # End to end under a real systemd: make install into a stage, boot a throw-away
 # systemd-nspawn container, check the units as an operator would (Tests/e2e/).
@@ -136,6 +146,10 @@ install-files:
 	sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|; s|/etc/twmond/|$(CONFDIR)/|g' systemd/twmond.service > $(DESTDIR)$(UNITDIR)/twmond.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/twmond.service
 	install -m 0644 systemd/twmond.socket $(DESTDIR)$(UNITDIR)/twmond.socket
+	install -m 0644 systemd/twmond-metrics.socket $(DESTDIR)$(UNITDIR)/twmond-metrics.socket
+	install -d $(DESTDIR)$(DOCDIR)/examples/prometheus $(DESTDIR)$(DOCDIR)/examples/twmond.service.d
+	install -m 0644 contrib/prometheus/twmon.rules.yml $(DESTDIR)$(DOCDIR)/examples/prometheus/
+	install -m 0644 contrib/systemd/twmond.service.d/node-exporter-textfile.conf $(DESTDIR)$(DOCDIR)/examples/twmond.service.d/
 	sed 's|/usr/share/doc/twmon/|$(DOCDIR)/|g' systemd/twmond.catalog > $(DESTDIR)$(CATALOGDIR)/twmond.catalog
 	chmod 0644 $(DESTDIR)$(CATALOGDIR)/twmond.catalog
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
@@ -148,7 +162,8 @@ install-files:
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/twmond $(DESTDIR)$(BINDIR)/twmonctl
 	rm -f $(DESTDIR)$(MANDIR)/man1/twmonctl.1 $(DESTDIR)$(MANDIR)/man5/twmond.toml.5 $(DESTDIR)$(MANDIR)/man8/twmond.8
-	rm -f $(DESTDIR)$(UNITDIR)/twmond.service $(DESTDIR)$(UNITDIR)/twmond.socket
+	rm -f $(DESTDIR)$(UNITDIR)/twmond.service $(DESTDIR)$(UNITDIR)/twmond.socket $(DESTDIR)$(UNITDIR)/twmond-metrics.socket
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
 	rm -f $(DESTDIR)$(CATALOGDIR)/twmond.catalog $(DESTDIR)$(DOCDIR)/README.md
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; journalctl --update-catalog; fi
 

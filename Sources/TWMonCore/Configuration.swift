@@ -91,6 +91,18 @@ public struct Configuration: Sendable, Equatable {
         }
     }
 
+    /// The Prometheus metrics: a textfile for node_exporter and an HTTP endpoint.
+    public struct Metrics: Sendable, Equatable {
+        /// Absolute path of the file written (atomically) after every scan; "" writes none.
+        public var textfile = ""
+        /// `ADDRESS:PORT` (`127.0.0.1:19632`, `[::1]:19632`) where `GET /metrics` is served
+        /// when not socket-activated; "" serves none.
+        public var listen = ""
+        /// How many of the busiest client ports `twmon_port_sockets` shows (0 ... 1000).
+        public var clientPorts = 10
+        public init() {}
+    }
+
     /// Logging.
     public struct Log: Sendable, Equatable {
         /// Lowest level logged: trace, debug, info, notice, warning, error, critical.
@@ -106,6 +118,7 @@ public struct Configuration: Sendable, Equatable {
     /// Per-port overrides, keyed by port.
     public var ports: [UInt16: PortOverride] = [:]
     public var control = Control()
+    public var metrics = Metrics()
     public var log = Log()
 
     public init() {}

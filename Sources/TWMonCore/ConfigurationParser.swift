@@ -91,6 +91,22 @@ public enum ConfigurationParser {
                 return nil
             }
         }
+        reader.section(root, "metrics") { reader, table in
+            reader.string(table, "metrics.textfile") { value in
+                guard value.isEmpty || (value.hasPrefix("/") && !value.hasSuffix("/")) else { return "must be an absolute file path, or \"\" for none" }
+                guard !value.utf8.contains(0) else { return "must not contain a NUL byte" }
+                configuration.metrics.textfile = value
+                return nil
+            }
+            reader.string(table, "metrics.listen") { value in
+                guard value.isEmpty || MetricsListenAddress(value) != nil else {
+                    return "must be ADDRESS:PORT with an IPv4 address or a bracketed IPv6 address and a port from 1 to 65535 (\"127.0.0.1:19632\", \"[::1]:19632\"), or \"\" for none"
+                }
+                configuration.metrics.listen = value
+                return nil
+            }
+            reader.int(table, "metrics.client_ports", range: 0...1_000) { configuration.metrics.clientPorts = $0 }
+        }
         reader.section(root, "log") { reader, table in
             reader.string(table, "log.level") { value in
                 guard logLevels.contains(value) else { return "must be one of \(logLevels.joined(separator: ", "))" }

@@ -39,6 +39,11 @@ public enum ConfigurationRenderer {
             "[control]",
             "socket = \(quoted(configuration.control.socket))",
             "",
+            "[metrics]",
+            "textfile = \(quoted(configuration.metrics.textfile))",
+            "listen = \(quoted(configuration.metrics.listen))",
+            "client_ports = \(configuration.metrics.clientPorts)",
+            "",
             "[log]",
             "level = \(quoted(configuration.log.level))",
         ]

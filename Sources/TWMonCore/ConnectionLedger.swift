@@ -55,7 +55,7 @@ public struct ConnectionLedger: Sendable {
     }
 
     private struct Connection {
-        var user: UInt32
+        var peer: ConnectionPeer
         /// Replies queued and not yet written, oldest first.
         var pending: [Pending] = []
     }
@@ -69,7 +69,7 @@ public struct ConnectionLedger: Sendable {
     public let limits: Limits
     private var connections: [ID: Connection] = [:]
     /// Each UID's connections, least recently active first.
-    private var perUser: [UInt32: [ID]] = [:]
+    private var perUser: [ConnectionPeer: [ID]] = [:]
     /// Reply buffers some connection still has to write.
     private var buffers: [BufferID: Buffer] = [:]
     /// Bytes of the reply buffers queued, each counted once.
@@ -82,12 +82,12 @@ public struct ConnectionLedger: Sendable {
     /// Connections open now.
     public var count: Int { connections.count }
 
-    /// Connections of `user` open now.
-    public func count(of user: UInt32) -> Int { perUser[user]?.count ?? 0 }
+    /// Connections of `peer` open now.
+    public func count(of peer: ConnectionPeer) -> Int { perUser[peer]?.count ?? 0 }
 
-    /// Decides about a new connection `id` from `user`; an admitted one (and none other) is
+    /// Decides about a new connection `id` from `peer` (a UID, or a remote address); an admitted one (and none other) is
     /// recorded as its UID's most recently active, an evicted one forgotten.
-    public mutating func admit(_ id: ID, user: UInt32) -> Admission {
+    public mutating func admit(_ id: ID, peer user: ConnectionPeer) -> Admission {
         var evicted: ID?
         if count(of: user) >= limits.perUserLimit {
             guard let idle = leastRecentlyActiveIdle(of: user) else { return .refuse }
@@ -96,14 +96,14 @@ public struct ConnectionLedger: Sendable {
         } else if connections.count >= limits.totalLimit {
             return .refuse
         }
-        connections[id] = Connection(user: user)
+        connections[id] = Connection(peer: user)
         perUser[user, default: []].append(id)
         return evicted.map(Admission.admitEvicting) ?? .admit
     }
 
     /// `id` completed a request: it is the most recently active of its UID.
     public mutating func touch(_ id: ID) {
-        guard let user = connections[id]?.user, var order = perUser[user], let index = order.lastIndex(of: id) else { return }
+        guard let user = connections[id]?.peer, var order = perUser[user], let index = order.lastIndex(of: id) else { return }
         if index != order.count - 1 {
             order.remove(at: index)
             order.append(id)
@@ -152,12 +152,12 @@ public struct ConnectionLedger: Sendable {
     public mutating func remove(_ id: ID) {
         guard let connection = connections.removeValue(forKey: id) else { return }
         for pending in connection.pending { release(pending.buffer) }
-        guard var order = perUser.removeValue(forKey: connection.user) else { return }
+        guard var order = perUser.removeValue(forKey: connection.peer) else { return }
         if let index = order.firstIndex(of: id) { order.remove(at: index) }
-        if !order.isEmpty { perUser[connection.user] = order }
+        if !order.isEmpty { perUser[connection.peer] = order }
     }
 
-    private func leastRecentlyActiveIdle(of user: UInt32) -> ID? {
+    private func leastRecentlyActiveIdle(of user: ConnectionPeer) -> ID? {
         perUser[user]?.first { connections[$0]?.pending.isEmpty == true }
     }
 

@@ -4,13 +4,13 @@
 public struct RefusalReporter: Sendable {
     /// What to log.
     public struct Report: Sendable, Equatable {
-        /// The peer UID refused.
-        public var user: UInt32
+        /// The peer refused (a UID, or a remote address).
+        public var peer: ConnectionPeer
         /// Connections of that UID refused since its previous report, this one included.
         public var refused: Int
 
-        public init(user: UInt32, refused: Int) {
-            self.user = user
+        public init(peer: ConnectionPeer, refused: Int) {
+            self.peer = peer
             self.refused = refused
         }
     }
@@ -24,25 +24,25 @@ public struct RefusalReporter: Sendable {
     public let interval: Double
     /// UIDs remembered at most; beyond, those not reported for `interval` are forgotten.
     static let rememberedUsers = 1_024
-    private var offenders: [UInt32: Offender] = [:]
+    private var offenders: [ConnectionPeer: Offender] = [:]
 
     public init(interval: Double) {
         self.interval = interval
     }
 
     /// Records a refusal of `user` at monotonic time `now`; returns the report to log, if due.
-    public mutating func refused(_ user: UInt32, now: Double) -> Report? {
+    public mutating func refused(_ user: ConnectionPeer, now: Double) -> Report? {
         guard var offender = offenders[user] else {
             if offenders.count >= Self.rememberedUsers {
                 offenders = offenders.filter { now - $0.value.reportedAt < interval }
             }
             offenders[user] = Offender(reportedAt: now)
-            return Report(user: user, refused: 1)
+            return Report(peer: user, refused: 1)
         }
         offender.unreported += 1
         if now - offender.reportedAt >= interval {
             offenders[user] = Offender(reportedAt: now)
-            return Report(user: user, refused: offender.unreported)
+            return Report(peer: user, refused: offender.unreported)
         }
         offenders[user] = offender
         return nil

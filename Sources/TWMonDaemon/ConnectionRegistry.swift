@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import NIOCore
 import Synchronization
 import TWMonCore
@@ -31,8 +32,11 @@ final class ConnectionRegistry: Sendable {
     private let state: Mutex<State>
     private let started = ContinuousClock.now
     private let logger: Logger
+    private let name: String
 
-    init(limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+    /// `name` names the socket in log lines (`control socket`, `metrics endpoint`).
+    init(name: String, limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+        self.name = name
         self.limits = limits
         self.logger = logger
         state = Mutex(State(
@@ -48,15 +52,15 @@ final class ConnectionRegistry: Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// Admits `channel` from peer UID `user`, or refuses it (nil: the caller closes it). An
+    /// Admits `channel` from `peer` (a UID, or a remote address), or refuses it (nil: the caller closes it). An
     /// admitted channel leaves the registry when it closes.
-    func admit(_ channel: any Channel, user: UInt32) -> ConnectionLedger.ID? {
+    func admit(_ channel: any Channel, peer user: ConnectionPeer) -> ConnectionLedger.ID? {
         let now = now
         let decision = state.withLock { state -> Decision in
             guard !state.closed else { return .refused(report: nil) }
             state.nextID += 1
             let id = state.nextID
-            switch state.ledger.admit(id, user: user) {
+            switch state.ledger.admit(id, peer: user) {
             case .admit:
                 state.open[id] = channel
                 return .admitted(id, evicted: nil, report: nil)
@@ -73,9 +77,7 @@ final class ConnectionRegistry: Sendable {
         case .admitted(let id, let evicted, let report):
             evicted?.close(promise: nil)
             if let report {
-                logger.warning("control socket: a user is at its connection limit; its least recently active idle connections make room for its new ones", metadata: [
-                    "uid": "\(report.user)", "evicted": "\(report.refused)", "per_uid_limit": "\(limits.perUserLimit)",
-                ])
+                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: fields(of: report.peer).merging(["evicted": "\(report.refused)"]) { $1 })
             }
             channel.closeFuture.whenComplete { [self] _ in
                 state.withLock { state in
@@ -86,12 +88,20 @@ final class ConnectionRegistry: Sendable {
             return id
         case .refused(let report):
             if let report {
-                logger.warning("control socket: connection limit reached, refusing new connections of a user", metadata: [
-                    "uid": "\(report.user)", "refused": "\(report.refused)",
-                    "per_uid_limit": "\(limits.perUserLimit)", "total_limit": "\(limits.totalLimit)",
-                ])
+                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: fields(of: report.peer).merging([
+                    "refused": "\(report.refused)", "total_limit": "\(limits.totalLimit)",
+                ]) { $1 })
             }
             return nil
+        }
+    }
+
+    /// The log fields naming `peer` and its limit: `uid` and `per_uid_limit` (TWMON_UID and
+    /// TWMON_PER_UID_LIMIT in the journal), or `address` and `per_address_limit`.
+    private func fields(of peer: ConnectionPeer) -> Logger.Metadata {
+        switch peer {
+        case .user(let uid): ["uid": "\(uid)", "per_uid_limit": "\(limits.perUserLimit)"]
+        case .address(let address): ["address": "\(address)", "per_address_limit": "\(limits.perUserLimit)"]
         }
     }
 
@@ -130,5 +140,23 @@ final class ConnectionRegistry: Sendable {
         for channel in channels {
             try? await channel.close()
         }
+    }
+}
+
+extension ConnectionRegistry {
+    /// Serves until `listener` closes or a graceful shutdown (or cancellation) starts, which
+    /// closes it; then closes every open connection. Returns whether the stop was asked for
+    /// (false: the listener closed by itself).
+    func serve(until listener: any Channel) async -> Bool {
+        let stopRequested = Atomic(false)
+        try? await withTaskCancellationOrGracefulShutdownHandler {
+            try await listener.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            stopRequested.store(true, ordering: .sequentiallyConsistent)
+            listener.close(promise: nil)
+        }
+        try? await listener.close()
+        await closeAll()
+        return stopRequested.load(ordering: .sequentiallyConsistent)
     }
 }

@@ -3,7 +3,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 import TWMonCore
 import TWMonSystem
 
@@ -85,8 +84,8 @@ public struct ControlServer: Service {
     }
 
     /// The socket systemd passed when socket-activated, else `socketPath` to bind.
-    public static func endpoint(socketPath: String) throws(SocketActivationError) -> Endpoint {
-        if let descriptor = try SocketActivation.listeningSocket() { return .activated(descriptor: descriptor) }
+    public static func endpoint(passed: SocketActivation, socketPath: String) -> Endpoint {
+        if let descriptor = passed.control { return .activated(descriptor: descriptor) }
         return .path(socketPath)
     }
 
@@ -101,7 +100,7 @@ public struct ControlServer: Service {
             }
         }
         let registry = ConnectionRegistry(
-            limits: ConnectionLedger.Limits(
+            name: "control socket", limits: ConnectionLedger.Limits(
                 totalLimit: configuration.maximumConnections, perUserLimit: configuration.maximumConnectionsPerUser,
                 outputLimit: configuration.maximumQueuedOutput
             ),
@@ -123,19 +122,9 @@ public struct ControlServer: Service {
         readiness.satisfy(.controlSocket)
         logger.info("control socket listening", metadata: ["socket": "\(describe(endpoint))"])
 
-        let stopRequested = Atomic(false)
-        try? await withTaskCancellationOrGracefulShutdownHandler {
-            try await listener.closeFuture.get()
-        } onCancelOrGracefulShutdown: {
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            listener.close(promise: nil)
-        }
-        try? await listener.close()
-        await registry.closeAll()
+        let stopRequested = await registry.serve(until: listener)
         ownSocketFile?.remove()
-        guard stopRequested.load(ordering: .sequentiallyConsistent) else {
-            throw ControlServerError.listenerClosed
-        }
+        guard stopRequested else { throw ControlServerError.listenerClosed }
         logger.info("control socket closed")
     }
 
@@ -157,7 +146,7 @@ public struct ControlServer: Service {
                 // Refused before any handler is made: reading the peer's credentials is the
                 // only cost of a connection over the limit.
                 Self.peerUser(of: channel).flatMapThrowing { user in
-                    guard let id = registry.admit(channel, user: user) else { throw ControlServerError.tooManyConnections }
+                    guard let id = registry.admit(channel, peer: .user(user)) else { throw ControlServerError.tooManyConnections }
                     try channel.pipeline.syncOperations.addHandler(VarlinkConnectionHandler(
                         id: id, registry: registry, replies: replies, clock: clock, limits: limits, logger: logger
                     ))

@@ -105,6 +105,7 @@ public actor MonitorEngine {
                 tallyingClientsIn: range, clientFloor: policy.clientTupleFloor(range))
         } catch {
             scanProblem = "scan failed: \(error)"
+            for sink in sinks { sink.scanFailed() }
             logger.error("scan failed", metadata: ["source": "\(scanner.source.name)", "error": "\(error)"])
             publishProblem()
             throw error
@@ -231,8 +232,12 @@ public actor MonitorEngine {
             if updated.control.socket != configuration.control.socket {
                 logger.warning("control.socket changed; it takes effect at the next restart", metadata: ["socket": "\(updated.control.socket)"])
             }
+            if updated.metrics.listen != configuration.metrics.listen {
+                logger.warning("metrics.listen changed; it takes effect at the next restart", metadata: ["listen": "\(updated.metrics.listen)"])
+            }
             configuration = updated
             policy.configuration = updated
+            for sink in sinks { sink.reloaded(updated) }
             logger.logLevel = Self.level(updated.log.level)
             reloadProblem = nil
             logger.notice("configuration reloaded", metadata: [

@@ -5,4 +5,13 @@ import TWMonCore
 /// Called on the scan thread; a sink must not block.
 public protocol ScanOutcomeSink: Sendable {
     func consume(_ outcome: ScanOutcome)
+    /// A scan failed (there is no outcome); the default does nothing.
+    func scanFailed()
+    /// The configuration was reloaded; the default does nothing.
+    func reloaded(_ configuration: Configuration)
+}
+
+extension ScanOutcomeSink {
+    public func scanFailed() {}
+    public func reloaded(_ configuration: Configuration) {}
 }

@@ -36,9 +36,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     private let limits: Limits
     private let logger: Logger
     private var framer: VarlinkFramer
-    private var lastRequest = NIODeadline.now()
-    private var idleCheck: Scheduled<Void>?
-    private var lifetimeEnd: Scheduled<Void>?
+    private let deadlines: ConnectionDeadlines
     /// A read was asked for while the peer was not reading its replies.
     private var readDeferred = false
     private var closing = false
@@ -62,6 +60,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         self.limits = limits
         self.logger = logger
         framer = VarlinkFramer(maximumMessageSize: limits.maximumMessageSize)
+        deadlines = ConnectionDeadlines(idleTimeout: limits.idleTimeout, lifetime: limits.lifetime)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -75,7 +74,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        cancelTimers()
+        deadlines.cancel()
         context.fireChannelInactive()
     }
 
@@ -131,7 +130,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                 close(context: context)
                 break
             }
-            lastRequest = .now()
+            deadlines.requestCompleted()
             registry.touch(id)
             switch MonitorService.parse(message) {
             case .call(let call) where call.oneway:
@@ -194,10 +193,11 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     }
 
     private func startTimers(context: ChannelHandlerContext) {
-        guard idleCheck == nil, !closing else { return }
-        lastRequest = .now()
-        scheduleIdleCheck(context: context, at: lastRequest + limits.idleTimeout)
-        lifetimeEnd = context.eventLoop.assumeIsolated().scheduleTask(in: limits.lifetime) { [self] in
+        guard !deadlines.isStarted, !closing else { return }
+        deadlines.start(on: context.eventLoop) { [self] in
+            logger.debug("closing idle control connection")
+            close(context: context)
+        } onLifetimeEnd: { [self] in
             guard !closing else { return }
             logger.debug("closing control connection at the end of its lifetime")
             expired = true
@@ -205,29 +205,10 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            let due = lastRequest + limits.idleTimeout
-            if NIODeadline.now() >= due {
-                logger.debug("closing idle control connection")
-                close(context: context)
-            } else {
-                scheduleIdleCheck(context: context, at: due)
-            }
-        }
-    }
-
-    private func cancelTimers() {
-        idleCheck?.cancel()
-        idleCheck = nil
-        lifetimeEnd?.cancel()
-        lifetimeEnd = nil
-    }
-
     private func close(context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        cancelTimers()
+        deadlines.cancel()
         context.close(promise: nil)
     }
 }

@@ -102,6 +102,8 @@ struct BenchReport {
         (.check, "healthy check (sockstat)"),
         (.judge, "alert policy on the table"),
         (.listenDump, "LISTEN-only dump (owners)"),
+        (.metricsRender, "metrics: render"),
+        (.metrics, "metrics: render + textfile"),
     ]
 
     func table() -> String {
@@ -123,11 +125,18 @@ struct BenchReport {
                 guard let cost = size.cost(method) else { continue }
                 text += pad(first ? grouped(size.timeWait) : "", 10) + "  " + pad(label, 27)
                 text += pad(format(cost.cpu * 1e3), 10, right: true) + pad(format(cost.wall * 1e3), 10, right: true)
-                if let floor, method != .check, method != .judge, method != .listenDump {
+                if let floor, method != .check, method != .judge, method != .listenDump, method != .metrics, method != .metricsRender {
                     text += pad(format(cost.cpu / floor.cpu) + "×", 12, right: true) + pad(format(cost.wall / floor.wall) + "×", 13, right: true)
                 }
                 text += "\n"
                 first = false
+            }
+            if let render = size.cost(.metricsRender), let metrics = size.cost(.metrics), let proc = size.cost(.proc),
+               let netlink = size.cost(.netlink) {
+                text += pad("", 12) + "metrics (\(grouped(Int(size.figures["metrics_bytes"] ?? 0))) bytes) add to a scan's CPU: rendered "
+                    + format(render.cpu / netlink.cpu * 100) + " % (netlink), " + format(render.cpu / proc.cpu * 100) + " % (/proc); "
+                    + "rendered and written " + format(metrics.cpu / netlink.cpu * 100) + " % (netlink), "
+                    + format(metrics.cpu / proc.cpu * 100) + " % (/proc); target ≤ 2 %\n"
             }
             let sockets = Int(size.figures["sockets_proc"] ?? 0), netlinkSockets = Int(size.figures["sockets_netlink"] ?? 0)
             text += pad("", 12) + "sockets: /proc \(grouped(sockets)), netlink \(grouped(netlinkSockets)), "

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import TWMonCore
 import TWMonSystem
 
@@ -37,6 +38,11 @@ struct MeasureCommand: ParsableCommand {
         /// The LISTEN-only sock_diag dump a /proc scan adds for the owners of server ports
         /// (`NetlinkSource.collectListenerCgroups`): the kernel walks its listening hash only.
         case listenDump = "listen_dump"
+        /// The Prometheus exposition of the table rendered (every server port, the 10 busiest
+        /// client ports), as the daemon does after every scan.
+        case metricsRender = "metrics_render"
+        /// The same, then written as the textfile (temporary file + rename).
+        case metrics
     }
 
     func run() throws {
@@ -56,6 +62,28 @@ struct MeasureCommand: ParsableCommand {
         let ephemeralRange = try counters.read().ephemeralPorts
         var samples: [Method: Samples] = [:]
         var seconds = 0.0
+        var durations = ScanDurationHistogram()
+        var template = [UInt8]("/tmp/twmon-bench-XXXXXX".utf8CString.map { UInt8(bitPattern: $0) })
+        let textfileDirectory = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+        } ?? "/tmp"
+        let textfile = textfileDirectory + "/twmond.prom"
+        defer {
+            unlink(textfile)
+            rmdir(textfileDirectory)
+        }
+        var exposition = 0
+        func renderMetrics() -> [UInt8] {
+            durations.observe(0.03)
+            let alerts = policy.activeAlerts.map(MetricsInput.ActiveAlert.init)
+            return MetricsRenderer.render(MetricsInput(
+                table: procTable, clientPorts: 10, activeAlerts: alerts, alertsRaised: ["time_wait": 1],
+                scans: Int(seconds), scanDurations: durations, lastScan: seconds, source: "netlink",
+                twBucketsMax: namespace?.timeWait?.maxBuckets, owners: MetricsInput.owners(of: procTable),
+                activeCloses: [:], twOverflowTotal: namespace?.timeWaitEvents?.overflow,
+                ephemeralPortsUsable: namespace?.ephemeralPorts?.usable
+            ))
+        }
 
         func measure(_ method: Method) throws -> Cost {
             try Cost.of {
@@ -82,6 +110,10 @@ struct MeasureCommand: ParsableCommand {
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
                     _ = policy.evaluate(ScanFindings(table: procTable, counters: namespace), now: now)
                     _ = policy.activeAlerts
+                case .metricsRender:
+                    exposition = renderMetrics().count
+                case .metrics:
+                    try AtomicFileWriter.write(renderMetrics(), to: textfile)
                 }
             }
         }
@@ -104,6 +136,7 @@ struct MeasureCommand: ParsableCommand {
             "time_wait_netlink \(netlinkTable.totals[.timeWait])",
             "time_wait_sockstat \(namespace?.timeWait?.timeWait ?? -1)",
             "malformed_rows \(procTable.malformedRows)",
+            "metrics_bytes \(exposition)",
             "runs \(max(runs, 1))",
         ]
         for method in methods {

@@ -64,18 +64,20 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let store = SnapshotStore()
         let readiness = ReadinessGate(requiring: [.firstScan, .controlSocket], notifier: notifier)
-        let endpoint: ControlServer.Endpoint
+        let passed: SocketActivation
         do {
-            endpoint = try ControlServer.endpoint(socketPath: configuration.control.socket)
+            passed = try SocketActivation.passedSockets()
         } catch {
-            logger.critical("cannot use the socket systemd passed", metadata: ["error": "\(error)"])
+            logger.critical("cannot use the sockets systemd passed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+        let endpoint = ControlServer.endpoint(passed: passed, socketPath: configuration.control.socket)
+        let metrics = MetricsPublisher(settings: configuration.metrics, logger: logger)
         let engine: MonitorEngine
         do {
             engine = try MonitorEngine(
                 configuration: configuration, source: source, journal: journal, notifier: notifier,
-                store: store, readiness: readiness, logger: logger
+                store: store, readiness: readiness, logger: logger, sinks: [metrics]
             )
         } catch {
             logger.critical("cannot start scanning", metadata: ["error": "\(error)"])
@@ -84,15 +86,22 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         let poller = PollerService(
             engine: engine, notifier: notifier, watchdogInterval: SystemdNotifier.watchdogPingInterval(), logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: poller, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ReloadService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: ControlServer(store: store, readiness: readiness, endpoint: endpoint, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
+        ]
+        if let metricsEndpoint = MetricsServer.endpoint(passed: passed, listen: configuration.metrics.listen) {
+            services.append(.init(
+                service: MetricsServer(publisher: metrics, endpoint: metricsEndpoint, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: poller, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: ReloadService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(
-                    service: ControlServer(store: store, readiness: readiness, endpoint: endpoint, logger: logger),
-                    successTerminationBehavior: .gracefullyShutdownGroup
-                ),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -43,6 +43,9 @@ private func customConfiguration() -> Configuration {
         65535: Configuration.PortOverride(),
     ]
     expected.control.socket = "/run/twmon/control.sock"
+    expected.metrics.textfile = "/var/lib/prometheus/node-exporter/twmond.prom"
+    expected.metrics.listen = "[::1]:19632"
+    expected.metrics.clientPorts = 0
     expected.log.level = "debug"
     return expected
 }
@@ -109,6 +112,11 @@ struct ConfigurationTests {
 
             [control]
             socket = "/run/twmon/control.sock"
+
+            [metrics]
+            textfile = "/var/lib/prometheus/node-exporter/twmond.prom"
+            listen = "[::1]:19632"
+            client_ports = 0
 
             [log]
             level = "debug"
@@ -407,6 +415,43 @@ struct ConfigurationTests {
         ])
     }
 
+    @Test("metrics keys are checked and errors name the key", arguments: [
+        ("[metrics]\ntextfile = \"twmond.prom\"", "metrics.textfile"),
+        ("[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/\"", "metrics.textfile"),
+        ("[metrics]\ntextfile = 1", "metrics.textfile"),
+        ("[metrics]\nlisten = \"localhost:19632\"", "metrics.listen"),
+        ("[metrics]\nlisten = \"127.0.0.1\"", "metrics.listen"),
+        ("[metrics]\nlisten = \"127.0.0.1:0\"", "metrics.listen"),
+        ("[metrics]\nlisten = \"127.0.0.1:65536\"", "metrics.listen"),
+        ("[metrics]\nlisten = \"::1:19632\"", "metrics.listen"),
+        ("[metrics]\nclient_ports = -1", "metrics.client_ports"),
+        ("[metrics]\nclient_ports = 1001", "metrics.client_ports"),
+        ("[metrics]\nport = 9100", "metrics.port"),
+    ])
+    func metricsKeysAreChecked(text: String, key: String) {
+        #expect(problemKeys(text) == [key])
+    }
+
+    @Test("metrics.listen addresses", arguments: [
+        ("127.0.0.1:19632", "127.0.0.1", 19632), ("0.0.0.0:1", "0.0.0.0", 1), ("[::1]:19632", "::1", 19632),
+        ("[::]:65535", "::", 65535), ("[fe80::1:2:3:4:5]:80", "fe80::1:2:3:4:5", 80),
+        ("[::ffff:10.0.0.1]:9", "::ffff:10.0.0.1", 9), ("[1:2:3:4:5:6:7:8]:9", "1:2:3:4:5:6:7:8", 9),
+    ] as [(String, String, UInt16)])
+    func listenAddressesParse(text: String, host: String, port: UInt16) {
+        let address = MetricsListenAddress(text)
+        #expect(address?.host == host)
+        #expect(address?.port == port)
+        #expect(address?.description == text)
+    }
+
+    @Test("metrics.listen refuses what is not a numeric address and a port", arguments: [
+        "", "19632", ":19632", "127.0.0.1:", "127.0.0.1:019632", "127.0.0.1:+80", "256.0.0.1:80", "1.2.3:80", "01.2.3.4:80",
+        "[::1]", "[::1]19632", "[1::2::3]:80", "[1:2:3:4:5:6:7:8:9]:80", "[12345::]:80", "[g::]:80", "example.org:80",
+    ])
+    func listenAddressesRefused(text: String) {
+        #expect(MetricsListenAddress(text) == nil)
+    }
+
     // MARK: Rendering
 
     @Test("the rendered TOML parses back to the same configuration", arguments: [
@@ -501,6 +546,11 @@ struct ConfigurationTests {
 
             [control]
             socket = "/run/twmond.sock"
+
+            [metrics]
+            textfile = ""
+            listen = ""
+            client_ports = 10
 
             [log]
             level = "info"

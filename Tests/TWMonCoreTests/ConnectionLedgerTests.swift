@@ -10,32 +10,32 @@ struct ConnectionLedgerTests {
 
     @Test func aUserAtItsLimitLosesItsLeastRecentlyActiveIdleConnection() {
         var ledger = ConnectionLedger(limits: Self.limits)
-        #expect((1...3).map { ledger.admit($0, user: 1000) } == [.admit, .admit, .admit])
+        #expect((1...3).map { ledger.admit($0, peer: .user(1000)) } == [.admit, .admit, .admit])
         ledger.touch(1)
         // 2 is now the least recently active; another user's connections are not touched.
-        #expect(ledger.admit(10, user: 0) == .admit)
-        #expect(ledger.admit(4, user: 1000) == .admitEvicting(2))
-        #expect(ledger.count(of: 1000) == 3)
-        #expect(ledger.count(of: 0) == 1)
+        #expect(ledger.admit(10, peer: .user(0)) == .admit)
+        #expect(ledger.admit(4, peer: .user(1000)) == .admitEvicting(2))
+        #expect(ledger.count(of: .user(1000)) == 3)
+        #expect(ledger.count(of: .user(0)) == 1)
         // Busy connections (a reply being written) are not evicted.
         for id: ConnectionLedger.ID in [1, 3, 4] { #expect(ledger.queue(id, bytes: 10, for: id).isEmpty) }
-        #expect(ledger.admit(5, user: 1000) == .refuse)
+        #expect(ledger.admit(5, peer: .user(1000)) == .refuse)
         ledger.written(10, for: 3)
-        #expect(ledger.admit(5, user: 1000) == .admitEvicting(3))
+        #expect(ledger.admit(5, peer: .user(1000)) == .admitEvicting(3))
     }
 
     @Test func theTotalLimitRefusesWhateverTheUser() {
         var ledger = ConnectionLedger(limits: Self.limits)
-        for id in 1...6 { #expect(ledger.admit(ConnectionLedger.ID(id), user: UInt32(id % 2)) == .admit) }
-        #expect(ledger.admit(7, user: 2) == .refuse)
+        for id in 1...6 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id % 2))) == .admit) }
+        #expect(ledger.admit(7, peer: .user(2)) == .refuse)
         ledger.remove(1)
-        #expect(ledger.admit(7, user: 2) == .admit)
+        #expect(ledger.admit(7, peer: .user(2)) == .admit)
         #expect(ledger.count == 6)
     }
 
     @Test func sharedBuffersCountOnceAndTheHoldersOfTheOldestAreDroppedFirst() {
         var ledger = ConnectionLedger(limits: Self.limits)
-        for id in 1...5 { _ = ledger.admit(ConnectionLedger.ID(id), user: UInt32(id)) }
+        for id in 1...5 { _ = ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id))) }
         // Three connections queue the same 60-byte buffer: 60 bytes, not 180.
         for id: ConnectionLedger.ID in [1, 2, 3] { #expect(ledger.queue(7, bytes: 60, for: id).isEmpty) }
         #expect(ledger.queuedBytes == 60)
@@ -65,10 +65,10 @@ struct ConnectionLedgerTests {
 
     @Test func refusalsAreReportedOncePerUserAndInterval() {
         var reporter = RefusalReporter(interval: 60)
-        #expect(reporter.refused(65_534, now: 0) == RefusalReporter.Report(user: 65_534, refused: 1))
-        #expect((1..<1_000).compactMap { reporter.refused(65_534, now: Double($0) / 100) }.isEmpty)
-        #expect(reporter.refused(0, now: 5) == RefusalReporter.Report(user: 0, refused: 1))
-        #expect(reporter.refused(65_534, now: 61) == RefusalReporter.Report(user: 65_534, refused: 1_000))
-        #expect(reporter.refused(65_534, now: 62) == nil)
+        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter.Report(peer: .user(65_534), refused: 1))
+        #expect((1..<1_000).compactMap { reporter.refused(.user(65_534), now: Double($0) / 100) }.isEmpty)
+        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter.Report(peer: .user(0), refused: 1))
+        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter.Report(peer: .user(65_534), refused: 1_000))
+        #expect(reporter.refused(.user(65_534), now: 62) == nil)
     }
 }

@@ -475,6 +475,7 @@ check_upgrade_purge() {
         { DETAIL="apt-get purge failed: $(tail -3 "$evidence/check8-apt-purge.txt" | tr '\n' ' ')"; return 1; }
     local leftovers=() path
     for path in /usr/sbin/twmond /usr/bin/twmonctl $unit_dir/twmond.service $unit_dir/twmond.socket /etc/twmond \
+        $unit_dir/twmond-metrics.socket /etc/systemd/system/sockets.target.wants/twmond-metrics.socket \
         /usr/lib/systemd/catalog/twmond.catalog /usr/share/doc/twmon /usr/share/man/man8/twmond.8.gz \
         /etc/systemd/system/multi-user.target.wants/twmond.service /etc/systemd/system/sockets.target.wants/twmond.socket; do
         [ -e "$path" ] || [ -L "$path" ] && leftovers+=("$path")
@@ -488,6 +489,71 @@ check_upgrade_purge() {
     DETAIL="reinstall restarted twmond (MainPID $pid -> $newpid) and kept the edited /etc/twmond/twmond.toml; purge removed units, binaries, catalog, docs, man pages and /etc/twmond; no twmond process; twmond.service not-found"
 }
 
+# 7b. twmond-metrics.socket: installed but not enabled; once enabled (and twmond restarted) PID 1
+#     passes its TCP socket as the one named "metrics" and GET /metrics answers on loopback while
+#     the service itself may still use no IP. The socket unit's own access list governs it: with
+#     the README's drop-in for a remote Prometheus (listen on every address) a connection from an
+#     address not allowed gets nothing, and one IPAddressAllow= line lets it in. The socket stays
+#     enabled, so check 8 sees the purge take it away.
+metrics_get() { # SOURCE-ADDRESS DESTINATION: prints the status of GET /metrics, or the error
+    python3 -c 'import socket, sys
+s = socket.socket(); s.settimeout(3); s.bind((sys.argv[1], 0))
+try:
+    s.connect((sys.argv[2], 19632)); s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    print(data.split(b"\r\n")[0].decode(), "build_info" if b"twmon_build_info{" in data else "no-build-info")
+except OSError as error:
+    print("error", type(error).__name__)' "$1" "$2"
+}
+check_metrics_socket() {
+    local enabled reply dropin=/etc/systemd/system/twmond-metrics.socket.d
+    enabled=$(systemctl is-enabled twmond-metrics.socket 2>&1)
+    [ "$enabled" = disabled ] || { DETAIL="after install twmond-metrics.socket is '$enabled', expected disabled"; return 1; }
+    # systemd refuses to start a socket whose service runs already: stop twmond first (README).
+    systemctl stop twmond.service && systemctl enable --now twmond-metrics.socket && systemctl start twmond.service ||
+        { DETAIL="cannot enable twmond-metrics.socket and start twmond: $(systemctl status --no-pager twmond-metrics.socket 2>&1 | tail -3 | tr '\n' ' ')"; return 1; }
+    wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
+    reply=$(metrics_get 127.0.0.1 127.0.0.1)
+    [ "$reply" = "HTTP/1.1 200 OK build_info" ] || { DETAIL="GET /metrics on 127.0.0.1:19632: $reply"; return 1; }
+    journalctl -u twmond.service -b -o json --no-pager "MESSAGE=metrics endpoint listening" | tail -1 | json_field TWMON_ADDRESS \
+        >"$evidence/check7b-listening.txt"
+    grep -q "(socket activation)" "$evidence/check7b-listening.txt" ||
+        { DETAIL="twmond did not serve the passed socket: $(cat "$evidence/check7b-listening.txt")"; return 1; }
+    [ "$(prop twmond.service IPAddressDeny)" != "" ] || { DETAIL="twmond.service lost IPAddressDeny"; return 1; }
+    # The README's remote-Prometheus drop-in, first without an allowed address.
+    ip addr add 192.0.2.1/32 dev lo
+    mkdir -p "$dropin"
+    printf '[Socket]
+ListenStream=
+ListenStream=0.0.0.0:19632
+' >"$dropin/remote.conf"
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
+    wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
+    local local_reply denied allowed
+    local_reply=$(metrics_get 127.0.0.1 192.0.2.1) denied=$(metrics_get 192.0.2.1 192.0.2.1)
+    printf 'IPAddressAllow=192.0.2.1
+' >>"$dropin/remote.conf"
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
+    wait_until 20 sh -c '[ "$(systemctl show -p SubState --value twmond.service)" = running ]'
+    allowed=$(metrics_get 192.0.2.1 192.0.2.1)
+    rm -rf "$dropin"; ip addr del 192.0.2.1/32 dev lo
+    systemctl stop twmond.service && systemctl daemon-reload && systemctl restart twmond-metrics.socket && systemctl start twmond.service
+    # systemd's IP access lists are BPF programs on cgroup v2; under cgroup v1 (the container on a
+    # hybrid host) systemd runs without them and IPAddressDeny= is a no-op, for twmond.service too.
+    local firewall=enforced expect_denied=error
+    if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        firewall="not enforced here: the container runs on cgroup v1, where systemd has no BPF IP firewall"
+        expect_denied="HTTP/1.1"
+    fi
+    [ "$local_reply" = "HTTP/1.1 200 OK build_info" ] && [ "${denied%% *}" = "$expect_denied" ] && [ "$allowed" = "HTTP/1.1 200 OK build_info" ] ||
+        { DETAIL="on 0.0.0.0:19632 (IP firewall $firewall): from 127.0.0.1 '$local_reply', from 192.0.2.1 not allowed '$denied', allowed '$allowed'"; return 1; }
+    DETAIL="disabled after install; enabled: GET /metrics 200 on 127.0.0.1:19632 from the passed socket; on 0.0.0.0 from 192.0.2.1: '$denied' until IPAddressAllow=192.0.2.1, then 200 (IP firewall $firewall)"
+}
+
 log "twmon e2e checks start ($(systemctl is-system-running 2>&1))"
 run_check 0-package-install check_install
 run_check 1-ready-notify check_ready
@@ -498,6 +564,7 @@ run_check 4-reload check_reload
 run_check 5-watchdog check_watchdog
 run_check 6-clean-stop check_stop
 run_check 7-sandbox check_sandbox
+run_check 7b-metrics-socket check_metrics_socket
 collect_evidence
 run_check 8-upgrade-purge check_upgrade_purge
 log "checks done, failed=$failed"

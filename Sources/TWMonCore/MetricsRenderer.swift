@@ -1,0 +1,118 @@
+/// Renders twmond's Prometheus exposition from a `MetricsInput`: the same bytes are served at
+/// `GET /metrics` and written to the textfile for node_exporter. Pure: values in, bytes out.
+///
+/// Series, with S server ports and C = `metrics.client_ports`: 12 × (S + C) of
+/// `twmon_port_sockets` (every state of every exported port, zeros included, so a series does
+/// not vanish when a count drops to 0), 12 of `twmon_sockets`, S of
+/// `twmon_port_active_closes_total`, one per active alert, one per alert kind, 14 for the scan
+/// histogram and a handful of single gauges and counters. No label takes a remote address or
+/// any other value a client chooses.
+public enum MetricsRenderer {
+    /// The media type of the exposition.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// The exposition for `input`.
+    public static func render(_ input: MetricsInput) -> [UInt8] {
+        let (server, client) = input.exportedPorts
+        var writer = PrometheusTextWriter(reservingCapacity: 2_048 + 1_200 * (server.count + client.count))
+
+        writer.family(
+            "twmon_port_sockets", type: "gauge",
+            help: "Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports."
+        )
+        for (stats, role) in server.map({ ($0, "server") }) + client.map({ ($0, "client") }) {
+            let states = stats.states
+            let unit = role == "server" ? input.owners[stats.port] : nil
+            for state in TCPState.allCases {
+                writer.sample("twmon_port_sockets", value: states[state]) { labels in
+                    labels.label("port", Int(stats.port))
+                    labels.label("role", role)
+                    if let unit { labels.label("unit", unit) }
+                    labels.label("state", state.metricName)
+                }
+            }
+        }
+
+        writer.family("twmon_sockets", type: "gauge", help: "TCP sockets of the network namespace per state.")
+        let totals = input.table.totals
+        for state in TCPState.allCases {
+            writer.sample("twmon_sockets", value: totals[state]) { $0.label("state", state.metricName) }
+        }
+
+        if let closes = input.activeCloses {
+            writer.family(
+                "twmon_port_active_closes_total", type: "counter",
+                help: "Connections a server port closed first (each new TIME_WAIT socket counted once) since twmond started."
+            )
+            for stats in server {
+                writer.sample("twmon_port_active_closes_total", value: closes[stats.port] ?? 0) { labels in
+                    labels.label("port", Int(stats.port))
+                    if let unit = input.owners[stats.port] { labels.label("unit", unit) }
+                }
+            }
+        }
+
+        writer.family("twmon_alert_active", type: "gauge", help: "1 for each alert twmond has active now.")
+        let alerts = input.activeAlerts.sorted { ($0.kind, $0.port ?? 0) < ($1.kind, $1.port ?? 0) }
+        for alert in alerts {
+            writer.sample("twmon_alert_active", value: 1) { labels in
+                labels.label("kind", alert.kind)
+                if let port = alert.port {
+                    labels.label("port", Int(port))
+                    if let unit = input.owners[port] { labels.label("unit", unit) }
+                }
+            }
+        }
+
+        writer.family("twmon_alerts_raised_total", type: "counter", help: "Alerts raised since twmond started, per kind.")
+        for kind in Set(input.alertKinds).union(input.alertsRaised.keys).sorted() {
+            writer.sample("twmon_alerts_raised_total", value: input.alertsRaised[kind] ?? 0) { $0.label("kind", kind) }
+        }
+
+        if let maximum = input.twBucketsMax {
+            writer.family("twmon_tw_buckets_max", type: "gauge", help: "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.")
+            writer.sample("twmon_tw_buckets_max", maximum)
+        }
+        if let overflow = input.twOverflowTotal {
+            writer.family("twmon_tw_overflow_total", type: "counter", help: "TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).")
+            writer.sample("twmon_tw_overflow_total", overflow)
+        }
+        if let usable = input.ephemeralPortsUsable {
+            writer.family("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).")
+            writer.sample("twmon_ephemeral_ports_usable", usable)
+        }
+
+        writer.family("twmon_scans_total", type: "counter", help: "Scans of the socket table that succeeded since twmond started.")
+        writer.sample("twmon_scans_total", input.scans)
+        writer.family("twmon_scan_failures_total", type: "counter", help: "Scans of the socket table that failed since twmond started.")
+        writer.sample("twmon_scan_failures_total", input.scanFailures)
+
+        writer.family("twmon_scan_duration_seconds", type: "histogram", help: "How long successful scans took.")
+        let histogram = input.scanDurations
+        for (bound, count) in zip(ScanDurationHistogram.bounds, histogram.cumulative) {
+            writer.sample("twmon_scan_duration_seconds_bucket", labels: ["le": boundText(bound)], count)
+        }
+        writer.sample("twmon_scan_duration_seconds_bucket", labels: ["le": "+Inf"], histogram.count)
+        writer.sample("twmon_scan_duration_seconds_sum", histogram.sum)
+        writer.sample("twmon_scan_duration_seconds_count", histogram.count)
+
+        if let lastScan = input.lastScan {
+            writer.family("twmon_last_scan_timestamp_seconds", type: "gauge", help: "When the latest successful scan started, in seconds since the epoch.")
+            writer.sample("twmon_last_scan_timestamp_seconds", lastScan)
+        }
+        writer.family("twmon_build_info", type: "gauge", help: "Always 1: twmond's version and the scan source in use.")
+        writer.sample("twmon_build_info", labels: ["version": input.version, "source": input.source], 1)
+        return writer.bytes
+    }
+
+    /// A bucket bound as the `le` label writes it: `0.001`, `1.0` (Prometheus' own clients
+    /// write whole bounds with `.0`, so `le` values match across exporters).
+    static func boundText(_ bound: Double) -> String {
+        bound == bound.rounded() ? String(Int(bound)) + ".0" : bound.description
+    }
+}
+
+extension TCPState {
+    /// The state as a label value: lower case, as node_exporter's `node_tcp_connection_states`.
+    public var metricName: String { name.lowercased() }
+}

@@ -1,0 +1,153 @@
+/// Writes the Prometheus text exposition format (version 0.0.4) into a byte buffer: `# HELP`
+/// and `# TYPE` lines, samples with escaped label values, integers and floats as Prometheus
+/// reads them. No allocation per sample beyond the buffer's growth.
+public struct PrometheusTextWriter: Sendable {
+    /// The exposition so far.
+    public private(set) var bytes: [UInt8] = []
+
+    public init(reservingCapacity capacity: Int = 4_096) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// `# HELP name help` and `# TYPE name type`.
+    public mutating func family(_ name: String, type: String, help: String) {
+        append("# HELP ")
+        append(name)
+        bytes.append(UInt8(ascii: " "))
+        // HELP text escapes only backslash and newline.
+        for byte in help.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): append("\\\\")
+            case UInt8(ascii: "\n"): append("\\n")
+            default: bytes.append(byte)
+            }
+        }
+        append("\n# TYPE ")
+        append(name)
+        bytes.append(UInt8(ascii: " "))
+        append(type)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// One sample with an integer value.
+    public mutating func sample(_ name: String, labels: KeyValuePairs<String, String> = [:], _ value: Int) {
+        start(name, labels)
+        integer(value)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// One sample with a floating-point value.
+    public mutating func sample(_ name: String, labels: KeyValuePairs<String, String> = [:], _ value: Double) {
+        start(name, labels)
+        float(value)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// One sample whose labels are built by the caller (ports and states, without a
+    /// dictionary per sample).
+    public mutating func sample(_ name: String, value: Int, labels: (inout LabelWriter) -> Void) {
+        append(name)
+        var writer = LabelWriter(bytes: bytes)
+        bytes = []
+        labels(&writer)
+        bytes = writer.finish()
+        bytes.append(UInt8(ascii: " "))
+        integer(value)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func start(_ name: String, _ labels: KeyValuePairs<String, String>) {
+        append(name)
+        if !labels.isEmpty {
+            var writer = LabelWriter(bytes: bytes)
+            bytes = []
+            for (key, value) in labels { writer.label(key, value) }
+            bytes = writer.finish()
+        }
+        bytes.append(UInt8(ascii: " "))
+    }
+
+    private mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// A decimal integer.
+    mutating func integer(_ value: Int) {
+        Self.appendInteger(value, to: &bytes)
+    }
+
+    /// A float as Prometheus parses it: `+Inf`, `-Inf`, `NaN`, else Swift's shortest
+    /// round-tripping form (`0.0125`, `1.764e+09` is not produced for whole numbers below 2⁵³).
+    mutating func float(_ value: Double) {
+        if value.isNaN {
+            append("NaN")
+        } else if value.isInfinite {
+            append(value > 0 ? "+Inf" : "-Inf")
+        } else if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+            integer(Int(value))
+        } else {
+            append(value.description)
+        }
+    }
+
+    static func appendInteger(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// Writes `{key="value",…}`; only label names the caller spells (never client input) go
+    /// in unescaped, every value is escaped.
+    public struct LabelWriter {
+        fileprivate var bytes: [UInt8]
+        private var first = true
+
+        fileprivate init(bytes: [UInt8]) {
+            self.bytes = bytes
+        }
+
+        /// A label with a text value.
+        public mutating func label(_ key: String, _ value: String) {
+            open(key)
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
+                default: bytes.append(byte)
+                }
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+
+        /// A label with a decimal value (a port).
+        public mutating func label(_ key: String, _ value: Int) {
+            open(key)
+            PrometheusTextWriter.appendInteger(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
+
+        private mutating func open(_ key: String) {
+            bytes.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(contentsOf: "=\"".utf8)
+        }
+
+        fileprivate mutating func finish() -> [UInt8] {
+            if !first { bytes.append(UInt8(ascii: "}")) }
+            return bytes
+        }
+    }
+}

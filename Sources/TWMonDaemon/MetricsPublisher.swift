@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import Synchronization
+import TWMonCore
+import TWMonSystem
+
+/// Keeps what the Prometheus metrics count across scans (scans, failures, durations, alerts
+/// raised per kind), renders the exposition after every scan — successful or failed — and
+/// hands it out: to the textfile (`metrics.textfile`, written atomically) and to the metrics
+/// endpoint, which serves the latest rendering without waiting for a scan. The engine calls it
+/// from the scan thread; the endpoint reads `latest` from its event loops.
+public final class MetricsPublisher: ScanOutcomeSink {
+    /// One rendering, numbered so connections that ask for the same one share its buffer.
+    public struct Exposition: Sendable {
+        /// The exposition bytes.
+        public var body: ByteBuffer
+        /// Increases with every rendering.
+        public var generation: UInt64
+    }
+
+    private struct State {
+        var settings: Configuration.Metrics
+        var input: MetricsInput?
+        var scans = 0
+        var failures = 0
+        var durations = ScanDurationHistogram()
+        var raised: [String: Int] = [:]
+        var latest: Exposition?
+        var textfileProblem: String?
+    }
+
+    private let state: Mutex<State>
+    private let logger: Logger
+
+    public init(settings: Configuration.Metrics, logger: Logger) {
+        state = Mutex(State(settings: settings))
+        self.logger = logger
+    }
+
+    /// The latest rendering; nil before the first scan.
+    public var latest: Exposition? {
+        state.withLock { $0.latest }
+    }
+
+    /// Applies a reloaded `[metrics]` section (the textfile path and `client_ports`; `listen`
+    /// takes effect at the next start).
+    public func configure(_ settings: Configuration.Metrics) {
+        state.withLock { $0.settings = settings }
+    }
+
+    /// Counts a successful scan, renders and publishes.
+    public func consume(_ outcome: ScanOutcome) {
+        publish { state in
+            state.scans += 1
+            state.durations.observe(Double(outcome.duration.components.seconds) + Double(outcome.duration.components.attoseconds) / 1e18)
+            for action in outcome.actions where action.event == .raised {
+                state.raised[action.alert.kind.rawValue, default: 0] += 1
+            }
+            var input = state.input ?? MetricsInput(table: outcome.table, source: outcome.source)
+            input.table = outcome.table
+            input.source = outcome.source
+            input.lastScan = outcome.scannedAt
+            input.activeAlerts = outcome.alerts.map(MetricsInput.ActiveAlert.init)
+            input.twBucketsMax = outcome.counters?.timeWait?.maxBuckets
+            input.twOverflowTotal = outcome.counters?.timeWaitEvents?.overflow
+            input.ephemeralPortsUsable = outcome.counters?.ephemeralPorts?.usable
+            input.owners = MetricsInput.owners(of: outcome.table)
+            input.activeCloses = outcome.activeCloses
+            return input
+        }
+    }
+
+    /// Applies a reloaded configuration's `[metrics]` section.
+    public func reloaded(_ configuration: Configuration) {
+        configure(configuration.metrics)
+    }
+
+    /// Counts a failed scan; the exposition keeps the last good table and shows the failure.
+    public func scanFailed() {
+        publish { state in
+            state.failures += 1
+            return state.input
+        }
+    }
+
+    /// Updates the counters with `change`, which returns the input (before the counters are
+    /// copied in), then renders, keeps the rendering and writes the textfile.
+    private func publish(_ change: (inout State) -> MetricsInput?) {
+        let (rendering, path) = state.withLock { state -> ([UInt8]?, String) in
+            guard var input = change(&state) else { return (nil, state.settings.textfile) }
+            input.clientPorts = state.settings.clientPorts
+            input.scans = state.scans
+            input.scanFailures = state.failures
+            input.scanDurations = state.durations
+            input.alertsRaised = state.raised
+            state.input = input
+            return (MetricsRenderer.render(input), state.settings.textfile)
+        }
+        guard let rendering else { return }
+        state.withLock { state in
+            let generation = (state.latest?.generation ?? 0) + 1
+            state.latest = Exposition(body: ByteBuffer(bytes: rendering), generation: generation)
+        }
+        guard !path.isEmpty else { return }
+        let problem: String?
+        do {
+            try AtomicFileWriter.write(rendering, to: path)
+            problem = nil
+        } catch {
+            problem = "\(error)"
+        }
+        let previous = state.withLock { state in
+            defer { state.textfileProblem = problem }
+            return state.textfileProblem
+        }
+        if let problem, previous == nil {
+            logger.warning("cannot write the metrics textfile", metadata: ["metrics.textfile": "\(path)", "error": "\(problem)"])
+        } else if problem == nil, previous != nil {
+            logger.notice("metrics textfile written again", metadata: ["metrics.textfile": "\(path)"])
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Testing
+@testable import TWMonCore
+
+/// A table with one server port (8080: 3 ESTABLISHED, 6000 TIME_WAIT, 1 LISTEN over both
+/// families) and two client ports (41000: 2 ESTABLISHED; 41001: 1 CLOSE_WAIT).
+private func sampleTable() -> PortTable {
+    PortTable(ports: [
+        PortStats(port: 8080, ipv4: StateCounts([.established: 2, .timeWait: 5_000, .listen: 1]), ipv6: StateCounts([.established: 1, .timeWait: 1_000])),
+        PortStats(port: 41000, ipv4: StateCounts([.established: 2])),
+        PortStats(port: 41001, ipv6: StateCounts([.closeWait: 1])),
+    ])
+}
+
+/// Every input filled, the optional ones included; one client port exported.
+private func fullInput() -> MetricsInput {
+    var durations = ScanDurationHistogram()
+    durations.observe(0.004)
+    durations.observe(0.25)
+    return MetricsInput(
+        table: sampleTable(), clientPorts: 1,
+        activeAlerts: [.init(kind: "tw_buckets", port: nil), .init(kind: "time_wait", port: 8080)],
+        alertsRaised: ["time_wait": 2, "close_wait": 1], alertKinds: ["time_wait", "tw_buckets"],
+        scans: 2, scanFailures: 1, scanDurations: durations, lastScan: 1_764_445_000.5, version: "0.1.0", source: "netlink",
+        twBucketsMax: 262_144, owners: [8080: "demo-api.service"], activeCloses: [8080: 123_456], twOverflowTotal: 800,
+        ephemeralPortsUsable: 28_232
+    )
+}
+
+/// The sample lines of one metric (without `# HELP`/`# TYPE`).
+private func samples(_ name: String, in text: String) -> [String] {
+    text.split(separator: "\n").map(String.init).filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+}
+
+@Suite("Metrics exposition")
+struct MetricsRendererTests {
+    @Test func everyInputRendered() {
+        let text = String(decoding: MetricsRenderer.render(fullInput()), as: UTF8.self)
+        #expect(text == """
+            # HELP twmon_port_sockets Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports.
+            # TYPE twmon_port_sockets gauge
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="established"} 3
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="syn_sent"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="syn_recv"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="fin_wait1"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="fin_wait2"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="time_wait"} 6000
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="close"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="close_wait"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="last_ack"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="listen"} 1
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="closing"} 0
+            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="new_syn_recv"} 0
+            twmon_port_sockets{port="41000",role="client",state="established"} 2
+            twmon_port_sockets{port="41000",role="client",state="syn_sent"} 0
+            twmon_port_sockets{port="41000",role="client",state="syn_recv"} 0
+            twmon_port_sockets{port="41000",role="client",state="fin_wait1"} 0
+            twmon_port_sockets{port="41000",role="client",state="fin_wait2"} 0
+            twmon_port_sockets{port="41000",role="client",state="time_wait"} 0
+            twmon_port_sockets{port="41000",role="client",state="close"} 0
+            twmon_port_sockets{port="41000",role="client",state="close_wait"} 0
+            twmon_port_sockets{port="41000",role="client",state="last_ack"} 0
+            twmon_port_sockets{port="41000",role="client",state="listen"} 0
+            twmon_port_sockets{port="41000",role="client",state="closing"} 0
+            twmon_port_sockets{port="41000",role="client",state="new_syn_recv"} 0
+            # HELP twmon_sockets TCP sockets of the network namespace per state.
+            # TYPE twmon_sockets gauge
+            twmon_sockets{state="established"} 5
+            twmon_sockets{state="syn_sent"} 0
+            twmon_sockets{state="syn_recv"} 0
+            twmon_sockets{state="fin_wait1"} 0
+            twmon_sockets{state="fin_wait2"} 0
+            twmon_sockets{state="time_wait"} 6000
+            twmon_sockets{state="close"} 0
+            twmon_sockets{state="close_wait"} 1
+            twmon_sockets{state="last_ack"} 0
+            twmon_sockets{state="listen"} 1
+            twmon_sockets{state="closing"} 0
+            twmon_sockets{state="new_syn_recv"} 0
+            # HELP twmon_port_active_closes_total Connections a server port closed first (each new TIME_WAIT socket counted once) since twmond started.
+            # TYPE twmon_port_active_closes_total counter
+            twmon_port_active_closes_total{port="8080",unit="demo-api.service"} 123456
+            # HELP twmon_alert_active 1 for each alert twmond has active now.
+            # TYPE twmon_alert_active gauge
+            twmon_alert_active{kind="time_wait",port="8080",unit="demo-api.service"} 1
+            twmon_alert_active{kind="tw_buckets"} 1
+            # HELP twmon_alerts_raised_total Alerts raised since twmond started, per kind.
+            # TYPE twmon_alerts_raised_total counter
+            twmon_alerts_raised_total{kind="close_wait"} 1
+            twmon_alerts_raised_total{kind="time_wait"} 2
+            twmon_alerts_raised_total{kind="tw_buckets"} 0
+            # HELP twmon_tw_buckets_max net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.
+            # TYPE twmon_tw_buckets_max gauge
+            twmon_tw_buckets_max 262144
+            # HELP twmon_tw_overflow_total TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).
+            # TYPE twmon_tw_overflow_total counter
+            twmon_tw_overflow_total 800
+            # HELP twmon_ephemeral_ports_usable Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).
+            # TYPE twmon_ephemeral_ports_usable gauge
+            twmon_ephemeral_ports_usable 28232
+            # HELP twmon_scans_total Scans of the socket table that succeeded since twmond started.
+            # TYPE twmon_scans_total counter
+            twmon_scans_total 2
+            # HELP twmon_scan_failures_total Scans of the socket table that failed since twmond started.
+            # TYPE twmon_scan_failures_total counter
+            twmon_scan_failures_total 1
+            # HELP twmon_scan_duration_seconds How long successful scans took.
+            # TYPE twmon_scan_duration_seconds histogram
+            twmon_scan_duration_seconds_bucket{le="0.001"} 0
+            twmon_scan_duration_seconds_bucket{le="0.0025"} 0
+            twmon_scan_duration_seconds_bucket{le="0.005"} 1
+            twmon_scan_duration_seconds_bucket{le="0.01"} 1
+            twmon_scan_duration_seconds_bucket{le="0.025"} 1
+            twmon_scan_duration_seconds_bucket{le="0.05"} 1
+            twmon_scan_duration_seconds_bucket{le="0.1"} 1
+            twmon_scan_duration_seconds_bucket{le="0.25"} 2
+            twmon_scan_duration_seconds_bucket{le="0.5"} 2
+            twmon_scan_duration_seconds_bucket{le="1.0"} 2
+            twmon_scan_duration_seconds_bucket{le="2.5"} 2
+            twmon_scan_duration_seconds_bucket{le="+Inf"} 2
+            twmon_scan_duration_seconds_sum 0.254
+            twmon_scan_duration_seconds_count 2
+            # HELP twmon_last_scan_timestamp_seconds When the latest successful scan started, in seconds since the epoch.
+            # TYPE twmon_last_scan_timestamp_seconds gauge
+            twmon_last_scan_timestamp_seconds 1764445000.5
+            # HELP twmon_build_info Always 1: twmond's version and the scan source in use.
+            # TYPE twmon_build_info gauge
+            twmon_build_info{version="0.1.0",source="netlink"} 1
+
+            """)
+    }
+
+    @Test func inputsNotGivenLeaveTheirFamiliesOut() {
+        let text = String(decoding: MetricsRenderer.render(MetricsInput(table: sampleTable(), source: "proc")), as: UTF8.self)
+        for absent in ["twmon_port_active_closes_total", "twmon_tw_buckets_max", "twmon_tw_overflow_total",
+                       "twmon_ephemeral_ports_usable", "twmon_last_scan_timestamp_seconds", "unit="] {
+            #expect(!text.contains(absent), "\(absent)")
+        }
+        #expect(samples("twmon_alert_active", in: text).isEmpty)
+        #expect(text.contains("# TYPE twmon_alert_active gauge\n"))
+        // Every kind twmond knows, from the start, so increase() sees the first raise.
+        #expect(samples("twmon_alerts_raised_total", in: text) == [
+            "twmon_alerts_raised_total{kind=\"close_wait\"} 0", "twmon_alerts_raised_total{kind=\"ephemeral_ports\"} 0",
+            "twmon_alerts_raised_total{kind=\"time_wait\"} 0", "twmon_alerts_raised_total{kind=\"tw_buckets\"} 0",
+            "twmon_alerts_raised_total{kind=\"tw_overflow\"} 0",
+        ])
+        // Both client ports fit in the default 10.
+        #expect(samples("twmon_port_sockets", in: text).count == 12 * 3)
+    }
+
+    @Test func clientPortsAreTheBusiestOnes() {
+        var ports = [PortStats(port: 443, ipv4: StateCounts([.listen: 1, .established: 1]))]
+        for (port, count) in [(50_001, 3), (50_002, 9), (50_003, 9), (50_004, 1), (50_005, 4)] as [(UInt16, Int)] {
+            ports.append(PortStats(port: port, ipv4: StateCounts([.established: count])))
+        }
+        var input = MetricsInput(table: PortTable(ports: ports), clientPorts: 3, source: "proc")
+        #expect(input.exportedPorts.server.map(\.port) == [443])
+        // Most sockets first; a tie goes to the lower port.
+        #expect(input.exportedPorts.client.map(\.port) == [50_002, 50_003, 50_005])
+        input.clientPorts = 0
+        #expect(input.exportedPorts.client.isEmpty)
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        #expect(samples("twmon_port_sockets", in: text).allSatisfy { $0.hasPrefix("twmon_port_sockets{port=\"443\",role=\"server\",") })
+    }
+
+    @Test func labelValuesAreEscaped() {
+        var input = MetricsInput(table: sampleTable(), source: "proc")
+        input.owners = [8080: "odd\"unit\\name\nhere.service"]
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        #expect(samples("twmon_port_sockets", in: text).first
+            == #"twmon_port_sockets{port="8080",role="server",unit="odd\"unit\\name\nhere.service",state="established"} 3"#)
+    }
+
+    @Test func seriesCountFollowsTheReadmeFormula() {
+        // 12 × (S + C) + 12 + S + A + K + 14 + 7 single-sample families.
+        var ports: [PortStats] = (1...40).map { PortStats(port: UInt16($0), ipv4: StateCounts([.listen: 1])) }
+        ports += (1_000...1_100).map { PortStats(port: UInt16($0), ipv4: StateCounts([.established: 1])) }
+        var input = fullInput()
+        input.table = PortTable(ports: ports)
+        input.clientPorts = 10
+        input.activeCloses = [:]
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+        let (s, c, a, k) = (40, 10, 2, 3)
+        #expect(series == 12 * (s + c) + 12 + s + a + k + 14 + 7)
+    }
+
+    @Test func histogramCountsEachScanInTheFirstBucketThatHoldsIt() {
+        var histogram = ScanDurationHistogram()
+        for seconds in [0.001, 0.0010001, 2.5, 3, -1, .nan] { histogram.observe(seconds) }
+        // 0.001, -1 and NaN (as 0) in the first bucket; 0.0010001 in the second; 2.5 in the last; 3 only in +Inf.
+        #expect(histogram.cumulative == [3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5])
+        #expect(histogram.count == 6)
+        #expect(histogram.sum == 0.001 + 0.0010001 + 2.5 + 3)
+    }
+
+    @Test("values as Prometheus reads them", arguments: [
+        (0.0, "0"), (1_764_445_000, "1764445000"), (0.0125, "0.0125"), (-2.5, "-2.5"),
+        (.infinity, "+Inf"), (-.infinity, "-Inf"), (.nan, "NaN"), (1e300, "1e+300"),
+    ] as [(Double, String)])
+    func floats(value: Double, text: String) {
+        var writer = PrometheusTextWriter()
+        writer.sample("x", value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "x \(text)\n")
+    }
+
+    @Test("integers", arguments: [0, 7, 10, 65_535, -42, Int.max, Int.min])
+    func integers(value: Int) {
+        var writer = PrometheusTextWriter()
+        writer.sample("x", value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "x \(value)\n")
+    }
+}
