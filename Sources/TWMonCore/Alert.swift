@@ -107,6 +107,7 @@ public struct AlertFigures: Sendable, Equatable {
         if figures.established != nil { figures.established = 0 }
         if figures.oldestAgeSeconds != nil { figures.oldestAgeSeconds = 0 }
         if figures.timeWait != nil { figures.timeWait = 0 }
+        if figures.recentCloses != nil { figures.recentCloses = RecentCloses() }
         return figures
     }
 

@@ -50,6 +50,9 @@ public struct MetricsInput: Sendable {
     public var source: String
     /// `net.ipv4.tcp_max_tw_buckets`, when readable.
     public var twBucketsMax: Int?
+    /// `scan.interval` in seconds (`twmon_scan_interval_seconds`), so a rule can tell a stale
+    /// last scan whatever the interval.
+    public var scanInterval: Double?
     /// The owner (systemd unit) of each server port, when known: `unit` label.
     public var owners: [UInt16: String]
     /// New TIME_WAIT sockets counted once each (active closes) per server port since the
@@ -65,7 +68,8 @@ public struct MetricsInput: Sendable {
         alertKinds: [String] = MetricsInput.defaultAlertKinds, scans: Int = 0, scanFailures: Int = 0,
         scanDurations: ScanDurationHistogram = ScanDurationHistogram(), lastScan: Double? = nil,
         version: String = TWMonVersion.current, source: String, twBucketsMax: Int? = nil, owners: [UInt16: String] = [:],
-        activeCloses: [UInt16: Int]? = nil, twOverflowTotal: Int? = nil, ephemeralPortsUsable: Int? = nil
+        activeCloses: [UInt16: Int]? = nil, twOverflowTotal: Int? = nil, ephemeralPortsUsable: Int? = nil,
+        scanInterval: Double? = nil
     ) {
         self.table = table
         self.clientPorts = clientPorts
@@ -83,6 +87,7 @@ public struct MetricsInput: Sendable {
         self.activeCloses = activeCloses
         self.twOverflowTotal = twOverflowTotal
         self.ephemeralPortsUsable = ephemeralPortsUsable
+        self.scanInterval = scanInterval
     }
 
     /// The ports `twmon_port_sockets` shows: every server port, ascending, then the

@@ -42,7 +42,7 @@ public enum MetricsRenderer {
         if let closes = input.activeCloses {
             writer.family(
                 "twmon_port_active_closes_total", type: "counter",
-                help: "Connections a server port closed first (each new TIME_WAIT socket counted once) since twmond started."
+                help: "Connections a server port closed first since twmond started: each new TIME_WAIT socket counted (approximately) once."
             )
             for stats in server {
                 writer.sample("twmon_port_active_closes_total", value: closes[stats.port] ?? 0) { labels in
@@ -52,10 +52,16 @@ public enum MetricsRenderer {
             }
         }
 
-        writer.family("twmon_alert_active", type: "gauge", help: "1 for each alert twmond has active now.")
-        let alerts = input.activeAlerts.sorted { ($0.kind, $0.port ?? 0) < ($1.kind, $1.port ?? 0) }
-        for alert in alerts {
-            writer.sample("twmon_alert_active", value: 1) { labels in
+        writer.family(
+            "twmon_alert_active", type: "gauge",
+            help: "Alerts twmond has active now, per kind and port: 1 for a port or the namespace; for ephemeral_ports, the destinations in alert."
+        )
+        // One series per (kind, port): ephemeral_ports alerts are about destinations, whose
+        // addresses are no label, so they share one series that counts them.
+        var active: [ActiveAlertKey: Int] = [:]
+        for alert in input.activeAlerts { active[ActiveAlertKey(kind: alert.kind, port: alert.port), default: 0] += 1 }
+        for (alert, count) in active.sorted(by: { ($0.key.kind, $0.key.port ?? 0) < ($1.key.kind, $1.key.port ?? 0) }) {
+            writer.sample("twmon_alert_active", value: count) { labels in
                 labels.label("kind", alert.kind)
                 if let port = alert.port {
                     labels.label("port", Int(port))
@@ -80,6 +86,11 @@ public enum MetricsRenderer {
         if let usable = input.ephemeralPortsUsable {
             writer.family("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).")
             writer.sample("twmon_ephemeral_ports_usable", usable)
+        }
+
+        if let interval = input.scanInterval {
+            writer.family("twmon_scan_interval_seconds", type: "gauge", help: "scan.interval: seconds between two scans.")
+            writer.sample("twmon_scan_interval_seconds", interval)
         }
 
         writer.family("twmon_scans_total", type: "counter", help: "Scans of the socket table that succeeded since twmond started.")
@@ -115,4 +126,10 @@ public enum MetricsRenderer {
 extension TCPState {
     /// The state as a label value: lower case, as node_exporter's `node_tcp_connection_states`.
     public var metricName: String { name.lowercased() }
+}
+
+/// `twmon_alert_active`'s labels.
+private struct ActiveAlertKey: Hashable {
+    var kind: String
+    var port: UInt16?
 }

@@ -20,6 +20,7 @@ public final class MetricsPublisher: ScanOutcomeSink {
 
     private struct State {
         var settings: Configuration.Metrics
+        var scanInterval: Double
         var input: MetricsInput?
         var scans = 0
         var failures = 0
@@ -32,8 +33,8 @@ public final class MetricsPublisher: ScanOutcomeSink {
     private let state: Mutex<State>
     private let logger: Logger
 
-    public init(settings: Configuration.Metrics, logger: Logger) {
-        state = Mutex(State(settings: settings))
+    public init(configuration: Configuration, logger: Logger) {
+        state = Mutex(State(settings: configuration.metrics, scanInterval: configuration.scan.interval))
         self.logger = logger
     }
 
@@ -70,9 +71,10 @@ public final class MetricsPublisher: ScanOutcomeSink {
         }
     }
 
-    /// Applies a reloaded configuration's `[metrics]` section.
+    /// Applies a reloaded configuration's `[metrics]` section and scan interval.
     public func reloaded(_ configuration: Configuration) {
         configure(configuration.metrics)
+        state.withLock { $0.scanInterval = configuration.scan.interval }
     }
 
     /// Counts a failed scan; the exposition keeps the last good table and shows the failure.
@@ -89,6 +91,7 @@ public final class MetricsPublisher: ScanOutcomeSink {
         let (rendering, path) = state.withLock { state -> ([UInt8]?, String) in
             guard var input = change(&state) else { return (nil, state.settings.textfile) }
             input.clientPorts = state.settings.clientPorts
+            input.scanInterval = state.scanInterval
             input.scans = state.scans
             input.scanFailures = state.failures
             input.scanDurations = state.durations

@@ -82,8 +82,8 @@ public actor MonitorEngine {
     /// Seconds between scans, as configured now.
     public var interval: Duration { .milliseconds(Int64(configuration.scan.interval * 1_000)) }
 
-    /// Scans once and hands the outcome to the sinks. Returns false when the scan failed
-    /// (logged, shown in STATUS).
+    /// Scans once and hands the outcome to the sinks. Throws when the scan failed (logged,
+    /// shown in STATUS); returns true otherwise.
     @discardableResult
     public func scanOnce() throws(ScanError) -> Bool {
         deliver(try scanStep())
@@ -191,18 +191,17 @@ public actor MonitorEngine {
         }
     }
 
-    /// The namespace's figures, or nil when they are missing or unreadable; a failure is logged
-    /// when it starts and shown in `problem` until it ends.
+    /// The namespace's figures that could be read (nil when none could); a part that cannot be
+    /// read is logged when its problem starts or changes and shown in `problem` until it ends.
     private func readNamespaceCounters() -> NamespaceCounters? {
-        do {
-            let figures = try namespaceReader.read()
-            countersProblem = nil
-            return figures
-        } catch {
-            if countersProblem == nil { logger.warning("namespace counters unreadable", metadata: ["error": "\(error)"]) }
-            countersProblem = "\(error)"
-            return nil
+        let (figures, problems) = namespaceReader.readEach()
+        let text = problems.isEmpty ? nil : problems.map { "\($0)" }.joined(separator: "; ")
+        if let text, text != countersProblem {
+            logger.warning("namespace counters unreadable", metadata: ["error": "\(text)"])
         }
+        countersProblem = text
+        let nothing = figures.timeWait == nil && figures.ephemeralPorts == nil && figures.twReuse == nil && figures.timeWaitEvents == nil
+        return nothing && !problems.isEmpty ? nil : figures
     }
 
     /// Re-reads the configuration (SIGHUP). A bad file keeps the running configuration, is

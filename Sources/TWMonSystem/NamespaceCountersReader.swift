@@ -17,37 +17,58 @@ public final class NamespaceCountersReader {
     }
 
     /// The figures; each part is nil when its files are missing (a captured proc root without
-    /// them leaves its alert with nothing to judge). Throws when a file cannot be read or holds
-    /// a value out of range (`tw 9223372036854775807`, a negative limit, a port range 0 70000).
+    /// them leaves its alert with nothing to judge). Throws the first problem of any part: a file
+    /// that cannot be read or holds a value out of range (`tw 9223372036854775807`, a negative
+    /// limit, a port range 0 70000).
     public func read() throws(NamespaceCountersError) -> NamespaceCounters {
+        let (counters, problems) = readEach()
+        if let first = problems.first { throw first }
+        return counters
+    }
+
+    /// The figures each part of which could be read, and the problems of the others: one bad
+    /// file (an odd netstat line, say) leaves the other parts, and their alerts, working.
+    public func readEach() -> (counters: NamespaceCounters, problems: [NamespaceCountersError]) {
         let sysctl = procRoot + "/sys/net/ipv4/"
         let sockstatPath = procRoot + "/net/sockstat", limitPath = sysctl + "tcp_max_tw_buckets"
         let rangePath = sysctl + "ip_local_port_range", reservedPath = sysctl + "ip_local_reserved_ports"
         let reusePath = sysctl + "tcp_tw_reuse", netstatPath = procRoot + "/net/netstat"
         var counters = NamespaceCounters()
-        do {
+        var problems: [NamespaceCountersError] = []
+        func part(_ body: () throws -> Void) {
+            do {
+                try body()
+            } catch let error as KernelValueError {
+                problems.append(.invalidValue(error))
+            } catch let error as NamespaceCountersError {
+                problems.append(error)
+            } catch {
+                preconditionFailure("unexpected \(error)")
+            }
+        }
+        part {
             if let sockstat = try text(sockstatPath), let limitText = try text(limitPath),
                let timeWait = try SockstatParser.timeWait(in: sockstat, source: sockstatPath) {
                 counters.timeWait = NamespaceTimeWait(timeWait: timeWait, maxBuckets: try KernelCount.parse(limitText[...], source: limitPath))
             }
+        }
+        part {
             if let rangeText = try text(rangePath) {
                 counters.ephemeralPorts = try PortRangeParser.range(
                     rangeText, reserved: try text(reservedPath), rangeSource: rangePath, reservedSource: reservedPath)
             }
+        }
+        part {
             if let reuse = try text(reusePath) {
                 counters.twReuse = try KernelCount.parse(reuse[...], source: reusePath)
             }
+        }
+        part {
             if let netstat = try text(netstatPath) {
                 counters.timeWaitEvents = try NetstatParser.timeWaitEvents(in: netstat, source: netstatPath)
             }
-        } catch let error as KernelValueError {
-            throw .invalidValue(error)
-        } catch let error as NamespaceCountersError {
-            throw error
-        } catch {
-            preconditionFailure("unexpected \(error)")
         }
-        return counters
+        return (counters, problems)
     }
 
     private func text(_ path: String) throws(NamespaceCountersError) -> String? {

@@ -72,7 +72,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let endpoint = ControlServer.endpoint(passed: passed, socketPath: configuration.control.socket)
-        let metrics = MetricsPublisher(settings: configuration.metrics, logger: logger)
+        let metrics = MetricsPublisher(configuration: configuration, logger: logger)
         let engine: MonitorEngine
         do {
             engine = try MonitorEngine(

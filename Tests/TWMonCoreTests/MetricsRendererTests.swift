@@ -76,10 +76,10 @@ struct MetricsRendererTests {
             twmon_sockets{state="listen"} 1
             twmon_sockets{state="closing"} 0
             twmon_sockets{state="new_syn_recv"} 0
-            # HELP twmon_port_active_closes_total Connections a server port closed first (each new TIME_WAIT socket counted once) since twmond started.
+            # HELP twmon_port_active_closes_total Connections a server port closed first since twmond started: each new TIME_WAIT socket counted (approximately) once.
             # TYPE twmon_port_active_closes_total counter
             twmon_port_active_closes_total{port="8080",unit="demo-api.service"} 123456
-            # HELP twmon_alert_active 1 for each alert twmond has active now.
+            # HELP twmon_alert_active Alerts twmond has active now, per kind and port: 1 for a port or the namespace; for ephemeral_ports, the destinations in alert.
             # TYPE twmon_alert_active gauge
             twmon_alert_active{kind="time_wait",port="8080",unit="demo-api.service"} 1
             twmon_alert_active{kind="tw_buckets"} 1
@@ -178,10 +178,27 @@ struct MetricsRendererTests {
         input.table = PortTable(ports: ports)
         input.clientPorts = 10
         input.activeCloses = [:]
+        input.scanInterval = 5
         let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
         let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
         let (s, c, a, k) = (40, 10, 2, 3)
-        #expect(series == 12 * (s + c) + 12 + s + a + k + 14 + 7)
+        #expect(series == 12 * (s + c) + 12 + s + a + k + 14 + 8)
+    }
+
+    /// ephemeral_ports alerts are about destinations, which are no label: two of them are one
+    /// series counting them, never two identical series (Prometheus rejects duplicates).
+    @Test func alertsOfOneKindAndPortShareOneSeries() {
+        var input = MetricsInput(table: sampleTable(), source: "proc")
+        input.activeAlerts = [
+            MetricsInput.ActiveAlert(kind: "ephemeral_ports", port: nil), MetricsInput.ActiveAlert(kind: "ephemeral_ports", port: nil),
+            MetricsInput.ActiveAlert(kind: "time_wait", port: 8080), MetricsInput.ActiveAlert(kind: "close_wait", port: 8080),
+        ]
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        #expect(samples("twmon_alert_active", in: text) == [
+            #"twmon_alert_active{kind="close_wait",port="8080"} 1"#,
+            #"twmon_alert_active{kind="ephemeral_ports"} 2"#,
+            #"twmon_alert_active{kind="time_wait",port="8080"} 1"#,
+        ])
     }
 
     @Test func histogramCountsEachScanInTheFirstBucketThatHoldsIt() {
