@@ -9,14 +9,8 @@
 set -euo pipefail
 bin=$1 config=$2 out=$3
 
-mount -t tmpfs tmpfs /run
-mkdir -p /run/systemd/journal /var/log/journal
-mount -t tmpfs tmpfs /var/log/journal
-ip link set lo up
-
-/lib/systemd/systemd-journald &
-journald=$!
-for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+# shellcheck source=private-journald.sh
+source "$(dirname "$0")/private-journald.sh"
 
 cleanup() {
     kill "${loadgen:-}" "${daemon:-}" 2>/dev/null || true
@@ -24,15 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-journal() { journalctl --no-pager -o json SYSLOG_IDENTIFIER=twmond "$@" 2>/dev/null || true; }
-wait_for() { # MESSAGE_ID FIELD=VALUE seconds
-    for _ in $(seq $(($3 * 10))); do
-        journal "MESSAGE_ID=$1" "$2" | grep -q . && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for $1 $2" >&2
-    return 1
-}
 
 # 400 connections the server closes first on a listening port, plus 3 kept open; the load
 # is complete before the daemon's first scan.

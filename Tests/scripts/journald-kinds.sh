@@ -22,14 +22,8 @@
 set -euo pipefail
 scenario=$1 bin=$2 config=$3 out=$4 raised_id=$5 cleared_id=$6
 
-mount -t tmpfs tmpfs /run
-mkdir -p /run/systemd/journal /var/log/journal
-mount -t tmpfs tmpfs /var/log/journal
-ip link set lo up
-
-/lib/systemd/systemd-journald &
-journald=$!
-for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+# shellcheck source=private-journald.sh
+source "$(dirname "$0")/private-journald.sh"
 
 cleanup() {
     kill "${loadgen:-}" "${daemon:-}" "${journald:-}" 2>/dev/null || true
@@ -38,15 +32,6 @@ cleanup() {
 trap cleanup EXIT
 
 socket=/run/twmond-test.sock
-journal() { journalctl --no-pager -o json SYSLOG_IDENTIFIER=twmond "$@" 2>/dev/null || true; }
-wait_for() { # MESSAGE_ID FIELD=VALUE seconds
-    for _ in $(seq $(($3 * 10))); do
-        journal "MESSAGE_ID=$1" "$2" | grep -q . && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for $1 $2" >&2
-    return 1
-}
 # Saves `twmonctl alerts --json` once it shows an active alert of the scenario's kind.
 save_active() { # seconds
     for _ in $(seq $(($1 * 20))); do
