@@ -187,6 +187,8 @@ public struct AlertPolicy: Sendable {
             entry.count = observation.count
             entry.limits = limits
             entry.figures = observation.figures
+            // A listener that went away while its TIME_WAIT stays: the alert keeps naming it.
+            if entry.figures.owner == nil { entry.figures.owner = tracked[key]?.figures.owner }
             let transition = entry.tracker.observe(observation.count, limits: limits, mayRaise: observation.mayRaise, repeatInterval: repeatInterval, now: now)
             switch transition {
             case .raised: actions.append(AlertAction(.raised, alert(key, entry)))

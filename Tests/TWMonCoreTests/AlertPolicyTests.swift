@@ -488,4 +488,23 @@ struct AlertPolicyTests {
         _ = harness.scan(table())
         #expect(harness.policy.activePortAlerts.map(\.count) == [0])
     }
+
+    // MARK: Owners
+
+    /// The owner comes from the port's LISTEN socket: when the listener goes away while its
+    /// TIME_WAIT sockets stay, the alert keeps naming the owner it had, up to its clearing.
+    @Test func anAlertKeepsItsOwnerWhenTheListenerGoes() {
+        var harness = PolicyHarness(configuration(sustain: 1))
+        var owned = server(8080, timeWait: 200)
+        owned.owner = PortOwner(cgroup: "/system.slice/api.service", unit: "api.service")
+        let raised = harness.scan(table(owned))
+        #expect(raised.first?.alert.figures.owner?.unit == "api.service")
+        // The service stopped: no LISTEN socket, no owner in the scan, TIME_WAIT still high.
+        let orphaned = PortStats(port: 8080, ipv4: StateCounts([.timeWait: 150]))
+        #expect(harness.scan(table(orphaned)).isEmpty)
+        #expect(harness.policy.activePortAlerts.first?.figures.owner?.unit == "api.service")
+        let cleared = harness.scan(table(PortStats(port: 8080, ipv4: StateCounts([.timeWait: 10]))))
+        #expect(cleared.map(\.event) == [.cleared])
+        #expect(cleared.first?.alert.figures.owner?.unit == "api.service")
+    }
 }
