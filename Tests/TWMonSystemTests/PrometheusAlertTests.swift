@@ -7,7 +7,11 @@ import TWMonCore
 /// twmond every second, both in a private network namespace: TIME_WAIT load on port 8080
 /// makes `TwmonServerTimeWait` fire for port 8080, and it resolves once the sockets have
 /// expired (60 s after the load). About a minute and a half.
-@Suite(.serialized, .enabled(if: TestEnvironment.runsRootTests, TestEnvironment.rootSkipReason))
+@Suite(
+    .serialized, .enabled(if: TestEnvironment.runsRootTests, TestEnvironment.rootSkipReason),
+    .enabled(if: TestEnvironment.isCI || FileManager.default.isExecutableFile(atPath: TestEnvironment.prometheus),
+             "needs Debian's prometheus package (sudo apt-get install prometheus); runs when CI=true")
+)
 struct PrometheusAlertTests {
     static let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("contrib/prometheus/twmon.rules.yml").path
@@ -26,7 +30,7 @@ struct PrometheusAlertTests {
 
     @Test func timeWaitAlertFiresForPort8080AndResolves() async throws {
         try await OwnThread.run {
-            let prometheus = "/usr/bin/prometheus"
+            let prometheus = TestEnvironment.prometheus
             guard FileManager.default.isExecutableFile(atPath: prometheus) else {
                 Issue.record("\(prometheus) missing: apt-get install prometheus (.ci/run does)")
                 return

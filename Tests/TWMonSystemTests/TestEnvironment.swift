@@ -12,6 +12,9 @@ enum TestEnvironment {
     /// Root-only suites run as root, and always in CI.
     static let runsRootTests = isRoot || isCI
 
+    /// Debian's Prometheus server (package `prometheus`, which .ci/run installs).
+    static let prometheus = "/usr/bin/prometheus"
+
     static let rootSkipReason: Comment = "needs root for a private network namespace (ip netns); runs when CI=true"
 
     /// The folder with the built executables (`twmonctl`, `twmond`, `twmon-loadgen`): the
