@@ -47,9 +47,7 @@ public struct MonitorStatus: Sendable, Equatable {
         lastScan = snapshot.scannedAt
         let age = now - snapshot.scannedAt
         scanAgeSeconds = age.isFinite ? Int(min(max(0, age), Self.largestAge).rounded(.down)) : 0
-        let duration = snapshot.scanDuration.components
-        let milliseconds = Double(duration.seconds) * 1_000 + Double(duration.attoseconds) / 1e15
-        scanDurationMilliseconds = (milliseconds * 1_000).rounded() / 1_000
+        scanDurationMilliseconds = (snapshot.scanDuration.inMilliseconds * 1_000).rounded() / 1_000
         scanCount = snapshot.scanCount
         totals = table.totals
         portCount = table.ports.count

@@ -46,6 +46,6 @@ public struct ScanOutcome: Sendable {
 
     /// The scan's duration in whole milliseconds.
     public var milliseconds: Int {
-        Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        Int(duration.inWholeMilliseconds)
     }
 }

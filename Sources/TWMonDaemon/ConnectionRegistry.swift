@@ -48,8 +48,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Monotonic seconds since the registry was made.
     private var now: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - started).inSeconds
     }
 
     /// Admits `channel` from `peer` (a UID, or a remote address), or refuses it (nil: the caller closes it). An

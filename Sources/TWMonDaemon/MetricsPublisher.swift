@@ -53,7 +53,7 @@ public final class MetricsPublisher: ScanOutcomeSink {
     public func consume(_ outcome: ScanOutcome) {
         publish { state in
             state.scans += 1
-            state.durations.observe(Double(outcome.duration.components.seconds) + Double(outcome.duration.components.attoseconds) / 1e18)
+            state.durations.observe(outcome.duration.inSeconds)
             for action in outcome.actions where action.event == .raised {
                 state.raised[action.alert.kind.rawValue, default: 0] += 1
             }

@@ -200,8 +200,7 @@ public actor MonitorEngine {
             logger.warning("namespace counters unreadable", metadata: ["error": "\(text)"])
         }
         countersProblem = text
-        let nothing = figures.timeWait == nil && figures.ephemeralPorts == nil && figures.twReuse == nil && figures.timeWaitEvents == nil
-        return nothing && !problems.isEmpty ? nil : figures
+        return figures == NamespaceCounters() && !problems.isEmpty ? nil : figures
     }
 
     /// Re-reads the configuration (SIGHUP). A bad file keeps the running configuration, is

@@ -76,8 +76,7 @@ public final class Scanner {
         builder.newCloseWindowMilliseconds = 0
         if countingNewCloses {
             if let previousScan {
-                let elapsed = (started - previousScan).components
-                let milliseconds = elapsed.seconds * 1_000 + elapsed.attoseconds / 1_000_000_000_000_000
+                let milliseconds = (started - previousScan).inWholeMilliseconds
                 builder.newCloseWindowMilliseconds = Int(min(max(milliseconds, 0), Int64(TimeWaitTimer.lifetimeMilliseconds)))
             }
         }

@@ -42,7 +42,7 @@ struct ControlSocketFairnessTests {
             usleep(250_000)
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return (slowest, (try daemon.cpuSeconds() - cpuBefore) / seconds)
     }
 

@@ -200,7 +200,7 @@ struct ListenerOwnerTests {
                         let after = ContinuousClock.now - stopped
                         zeroAfter[source] = after
                         // The sockets of the last minute's 50-odd seconds of load are left.
-                        let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
+                        let seconds = after.inSeconds
                         let expected = 100 * (60 - seconds) / 60
                         print("close rate after the load, \(source): 10 s window 0 after \(seconds) s, 60 s window \(sixty)/s (\(expected) expected)")
                         #expect(sixty > 0 && sixty < during[source]!, "\(source): 60 s window \(sixty)/s after the load")

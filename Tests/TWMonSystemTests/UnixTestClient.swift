@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TWMonCore
 
 /// A raw Unix-socket client for abusing the control socket: sends arbitrary bytes and reports
 /// what came back (a message, the connection's end, or nothing in time). Used by one thread
@@ -94,7 +95,7 @@ final class UnixTestClient: @unchecked Sendable {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return .timedOut }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(max(1, left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = Int32(max(1, left.inWholeMilliseconds))
             let ready = poll(&poller, 1, milliseconds)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { continue }
