@@ -93,24 +93,37 @@ public struct PortTableBuilder: Sendable {
     /// it listens, is in CLOSE_WAIT, or may be a client socket in the ephemeral range.
     @inlinable @discardableResult
     public mutating func add(localPort: UInt16, state: TCPState, family: AddressFamily) -> Bool {
-        var slot = Int(slotByPort[Int(localPort)])
-        if slot < 0 {
-            slot = accumulators.count
-            slotByPort[Int(localPort)] = Int32(slot)
-            accumulators.append(Accumulator(port: localPort))
-        }
+        let slot = slot(of: localPort)
         switch family {
         case .ipv4: accumulators[slot].ipv4.increment(rawState: Int(state.rawValue))
         case .ipv6: accumulators[slot].ipv6.increment(rawState: Int(state.rawValue))
         }
-        return state == .closeWait || state == .listen || (talliesClients && localPort &- ephemeralLow <= ephemeralSpan)
+        return state == .closeWait || state == .listen || inTalliedRange(localPort)
+    }
+
+    /// The accumulator slot of `port`, made on the port's first socket of the scan.
+    @inlinable @inline(__always)
+    mutating func slot(of port: UInt16) -> Int {
+        var slot = Int(slotByPort[Int(port)])
+        if slot < 0 {
+            slot = accumulators.count
+            slotByPort[Int(port)] = Int32(slot)
+            accumulators.append(Accumulator(port: port))
+        }
+        return slot
+    }
+
+    /// True when client sockets are tallied and `port` is in the ephemeral range.
+    @inlinable @inline(__always)
+    func inTalliedRange(_ port: UInt16) -> Bool {
+        talliesClients && port &- ephemeralLow <= ephemeralSpan
     }
 
     /// True when a socket on `port` in `state` is a client socket holding an ephemeral port
     /// that the scan tallies by destination.
     @inlinable @inline(__always)
     mutating func talliesClient(_ port: UInt16, state: TCPState) -> Bool {
-        guard talliesClients, port &- ephemeralLow <= ephemeralSpan, state != .listen else { return false }
+        guard inTalliedRange(port), state != .listen else { return false }
         let word = Int(port) >> 6
         return (listening[word] | listenedBefore[word]) & (1 << UInt64(port & 63)) == 0
     }
@@ -216,14 +229,9 @@ public struct PortTableBuilder: Sendable {
     /// Returns true when the socket may be a client socket in the ephemeral range (`addDetails`).
     @inlinable @inline(__always) @discardableResult
     mutating func addTimeWait(localPort: UInt16, family: AddressFamily, millisecondsLeft: Int) -> Bool {
-        var slot = Int(slotByPort[Int(localPort)])
-        if slot < 0 {
-            slot = accumulators.count
-            slotByPort[Int(localPort)] = Int32(slot)
-            accumulators.append(Accumulator(port: localPort))
-        }
+        let slot = slot(of: localPort)
         Self.countTimeWait(&accumulators[slot], family: family, millisecondsLeft: millisecondsLeft, newCloseWindow: newCloseWindowMilliseconds)
-        return talliesClients && localPort &- ephemeralLow <= ephemeralSpan
+        return inTalliedRange(localPort)
     }
 
     @inlinable @inline(__always)
