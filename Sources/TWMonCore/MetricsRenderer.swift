@@ -76,27 +76,21 @@ public enum MetricsRenderer {
         }
 
         if let maximum = input.twBucketsMax {
-            writer.family("twmon_tw_buckets_max", type: "gauge", help: "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.")
-            writer.sample("twmon_tw_buckets_max", maximum)
+            writer.single("twmon_tw_buckets_max", type: "gauge", help: "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.", maximum)
         }
         if let overflow = input.twOverflowTotal {
-            writer.family("twmon_tw_overflow_total", type: "counter", help: "TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).")
-            writer.sample("twmon_tw_overflow_total", overflow)
+            writer.single("twmon_tw_overflow_total", type: "counter", help: "TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).", overflow)
         }
         if let usable = input.ephemeralPortsUsable {
-            writer.family("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).")
-            writer.sample("twmon_ephemeral_ports_usable", usable)
+            writer.single("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).", usable)
         }
 
         if let interval = input.scanInterval {
-            writer.family("twmon_scan_interval_seconds", type: "gauge", help: "scan.interval: seconds between two scans.")
-            writer.sample("twmon_scan_interval_seconds", interval)
+            writer.single("twmon_scan_interval_seconds", type: "gauge", help: "scan.interval: seconds between two scans.", interval)
         }
 
-        writer.family("twmon_scans_total", type: "counter", help: "Scans of the socket table that succeeded since twmond started.")
-        writer.sample("twmon_scans_total", input.scans)
-        writer.family("twmon_scan_failures_total", type: "counter", help: "Scans of the socket table that failed since twmond started.")
-        writer.sample("twmon_scan_failures_total", input.scanFailures)
+        writer.single("twmon_scans_total", type: "counter", help: "Scans of the socket table that succeeded since twmond started.", input.scans)
+        writer.single("twmon_scan_failures_total", type: "counter", help: "Scans of the socket table that failed since twmond started.", input.scanFailures)
 
         writer.family("twmon_scan_duration_seconds", type: "histogram", help: "How long successful scans took.")
         let histogram = input.scanDurations
@@ -108,8 +102,7 @@ public enum MetricsRenderer {
         writer.sample("twmon_scan_duration_seconds_count", histogram.count)
 
         if let lastScan = input.lastScan {
-            writer.family("twmon_last_scan_timestamp_seconds", type: "gauge", help: "When the latest successful scan started, in seconds since the epoch.")
-            writer.sample("twmon_last_scan_timestamp_seconds", lastScan)
+            writer.single("twmon_last_scan_timestamp_seconds", type: "gauge", help: "When the latest successful scan started, in seconds since the epoch.", lastScan)
         }
         writer.family("twmon_build_info", type: "gauge", help: "Always 1: twmond's version and the scan source in use.")
         writer.sample("twmon_build_info", labels: ["version": input.version, "source": input.source], 1)

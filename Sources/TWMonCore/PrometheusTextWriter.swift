@@ -43,6 +43,18 @@ public struct PrometheusTextWriter: Sendable {
         bytes.append(UInt8(ascii: "\n"))
     }
 
+    /// A family of one unlabelled sample (a single gauge or counter): its HELP, TYPE and value.
+    public mutating func single(_ name: String, type: String, help: String, _ value: Int) {
+        family(name, type: type, help: help)
+        sample(name, value)
+    }
+
+    /// A family of one unlabelled floating-point sample.
+    public mutating func single(_ name: String, type: String, help: String, _ value: Double) {
+        family(name, type: type, help: help)
+        sample(name, value)
+    }
+
     /// One sample whose labels are built by the caller (ports and states, without a
     /// dictionary per sample).
     public mutating func sample(_ name: String, value: Int, labels: (inout LabelWriter) -> Void) {
