@@ -36,10 +36,7 @@ struct MetricsEndpointTests {
         try await OwnThread.run {
             let namespace = try TestNetworkNamespace()
             defer { namespace.close() }
-            try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "300",
-                                     "--established", "4", "--close-wait", "3", "--client-time-wait", "5"])
-            try namespace.startLoad(["--listen", "::", "--port", "9000", "--connect", "127.0.0.1",
-                                     "--time-wait", "80", "--established", "3"])
+            try namespace.startMixedLoad()
             let directory = try TemporaryDirectory()
             let socket = try Self.startDaemon(in: namespace, directory: directory, listen: "127.0.0.1:\(Self.port)")
             let client = MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port)

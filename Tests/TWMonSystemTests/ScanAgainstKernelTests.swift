@@ -12,12 +12,9 @@ struct ScanAgainstKernelTests {
     func scanMatchesSSPortByPort(source: String) throws {
         let namespace = try TestNetworkNamespace()
         defer { namespace.close() }
-        try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "300",
-                                 "--established", "4", "--close-wait", "3", "--client-time-wait", "5"])
+        try namespace.startMixedLoad()
         try namespace.startLoad(["--listen", "::1", "--port", "8443", "--time-wait", "120",
                                  "--established", "2", "--close-wait", "1"])
-        try namespace.startLoad(["--listen", "::", "--port", "9000", "--connect", "127.0.0.1",
-                                 "--time-wait", "80", "--established", "3"])
 
         let (scan, scanned, listed) = try namespace.scanBesideSS(source: source)
         #expect(scanned == listed)
