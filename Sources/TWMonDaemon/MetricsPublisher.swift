@@ -43,12 +43,6 @@ public final class MetricsPublisher: ScanOutcomeSink {
         state.withLock { $0.latest }
     }
 
-    /// Applies a reloaded `[metrics]` section (the textfile path and `client_ports`; `listen`
-    /// takes effect at the next start).
-    public func configure(_ settings: Configuration.Metrics) {
-        state.withLock { $0.settings = settings }
-    }
-
     /// Counts a successful scan, renders and publishes.
     public func consume(_ outcome: ScanOutcome) {
         publish { state in
@@ -71,10 +65,13 @@ public final class MetricsPublisher: ScanOutcomeSink {
         }
     }
 
-    /// Applies a reloaded configuration's `[metrics]` section and scan interval.
+    /// Applies a reloaded configuration: the `[metrics]` section (the textfile path and
+    /// `client_ports`; `listen` takes effect at the next start) and the scan interval.
     public func reloaded(_ configuration: Configuration) {
-        configure(configuration.metrics)
-        state.withLock { $0.scanInterval = configuration.scan.interval }
+        state.withLock { state in
+            state.settings = configuration.metrics
+            state.scanInterval = configuration.scan.interval
+        }
     }
 
     /// Counts a failed scan; the exposition keeps the last good table and shows the failure.
