@@ -100,6 +100,9 @@ public struct Configuration: Sendable, Equatable {
         public var listen = ""
         /// How many of the busiest client ports `twmon_port_sockets` shows (0 ... 1000).
         public var clientPorts = 10
+        /// How many idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) get per-port
+        /// series, the lowest port numbers first (0 ... 65535).
+        public var maxIdleServerPorts = 1_000
         public init() {}
     }
 

@@ -106,6 +106,7 @@ public enum ConfigurationParser {
                 return nil
             }
             reader.int(table, "metrics.client_ports", range: 0...1_000) { configuration.metrics.clientPorts = $0 }
+            reader.int(table, "metrics.max_idle_server_ports", range: 0...65_535) { configuration.metrics.maxIdleServerPorts = $0 }
         }
         reader.section(root, "log") { reader, table in
             reader.string(table, "log.level") { value in

@@ -43,6 +43,7 @@ public enum ConfigurationRenderer {
             "textfile = \(quoted(configuration.metrics.textfile))",
             "listen = \(quoted(configuration.metrics.listen))",
             "client_ports = \(configuration.metrics.clientPorts)",
+            "max_idle_server_ports = \(configuration.metrics.maxIdleServerPorts)",
             "",
             "[log]",
             "level = \(quoted(configuration.log.level))",

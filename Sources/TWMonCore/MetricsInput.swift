@@ -30,6 +30,9 @@ public struct MetricsInput: Sendable {
     public var table: PortTable
     /// How many of the busiest client ports (no LISTEN socket) get `twmon_port_sockets`.
     public var clientPorts: Int
+    /// How many idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) get the per-port
+    /// series, the lowest port numbers first (`metrics.max_idle_server_ports`).
+    public var maxIdleServerPorts: Int
     /// Alerts active now.
     public var activeAlerts: [ActiveAlert]
     /// Alerts raised since the daemon started, per kind.
@@ -64,7 +67,7 @@ public struct MetricsInput: Sendable {
     public var ephemeralPortsUsable: Int?
 
     public init(
-        table: PortTable, clientPorts: Int = 10, activeAlerts: [ActiveAlert] = [], alertsRaised: [String: Int] = [:],
+        table: PortTable, clientPorts: Int = 10, maxIdleServerPorts: Int = 1_000, activeAlerts: [ActiveAlert] = [], alertsRaised: [String: Int] = [:],
         alertKinds: [String] = MetricsInput.defaultAlertKinds, scans: Int = 0, scanFailures: Int = 0,
         scanDurations: ScanDurationHistogram = ScanDurationHistogram(), lastScan: Double? = nil,
         version: String = TWMonVersion.current, source: String, twBucketsMax: Int? = nil, owners: [UInt16: String] = [:],
@@ -73,6 +76,7 @@ public struct MetricsInput: Sendable {
     ) {
         self.table = table
         self.clientPorts = clientPorts
+        self.maxIdleServerPorts = maxIdleServerPorts
         self.activeAlerts = activeAlerts
         self.alertsRaised = alertsRaised
         self.alertKinds = alertKinds
@@ -90,17 +94,48 @@ public struct MetricsInput: Sendable {
         self.scanInterval = scanInterval
     }
 
-    /// The ports `twmon_port_sockets` shows: every server port, ascending, then the
-    /// `clientPorts` client ports with the most sockets (ties: lower port first).
-    public var exportedPorts: (server: [PortStats], client: [PortStats]) {
-        var server: [PortStats] = [], client: [PortStats] = []
+    /// The ports the per-port series show.
+    public struct ExportedPorts: Sendable, Equatable {
+        /// Server ports, ascending: every one with TIME_WAIT, CLOSE_WAIT or an active alert, and
+        /// the `maxIdleServerPorts` idle ones with the lowest numbers (ports below 1024, which
+        /// only a privileged process can bind, come first).
+        public var server: [PortStats]
+        /// The `clientPorts` client ports with the most sockets (ties: lower port first).
+        public var client: [PortStats]
+        /// Idle server ports left out because there were more than `maxIdleServerPorts`.
+        public var omittedServerPorts: Int
+    }
+
+    /// The ports the per-port series show, chosen in one pass over the table (plus a sort of
+    /// the client ports): the exposition stays bounded however many listeners a local user
+    /// opens.
+    public var exportedPorts: ExportedPorts {
+        var alerted = Set<UInt16>()
+        for alert in activeAlerts { if let port = alert.port { alerted.insert(port) } }
+        var exported = ExportedPorts(server: [], client: [], omittedServerPorts: 0)
+        var idleShown = 0
         for stats in table.ports {
-            if stats.listening { server.append(stats) } else { client.append(stats) }
+            guard stats.listening else {
+                exported.client.append(stats)
+                continue
+            }
+            let busy = stats.timeWait > 0 || stats.states[.closeWait] > 0 || alerted.contains(stats.port)
+            if busy {
+                exported.server.append(stats)
+            } else if idleShown < maxIdleServerPorts {
+                idleShown += 1
+                exported.server.append(stats)
+            } else {
+                exported.omittedServerPorts += 1
+            }
         }
-        guard clientPorts > 0 else { return (server, []) }
-        client.sort { $0.total != $1.total ? $0.total > $1.total : $0.port < $1.port }
-        if client.count > clientPorts { client.removeSubrange(clientPorts...) }
-        return (server, client)
+        guard clientPorts > 0 else {
+            exported.client = []
+            return exported
+        }
+        exported.client.sort { $0.total != $1.total ? $0.total > $1.total : $0.port < $1.port }
+        if exported.client.count > clientPorts { exported.client.removeSubrange(clientPorts...) }
+        return exported
     }
 
     /// The unit of each server port of `table` whose owner names one (the `unit` label).

@@ -1,11 +1,13 @@
 /// Renders twmond's Prometheus exposition from a `MetricsInput`: the same bytes are served at
 /// `GET /metrics` and written to the textfile for node_exporter. Pure: values in, bytes out.
 ///
-/// Series, with S server ports and C = `metrics.client_ports`: 12 × (S + C) of
+/// Series, with S exported server ports (`MetricsInput.ExportedPorts`: the busy ones and at
+/// most `metrics.max_idle_server_ports` idle ones) and C = `metrics.client_ports`: 12 × (S + C) of
 /// `twmon_port_sockets` (every state of every exported port, zeros included, so a series does
 /// not vanish when a count drops to 0), 12 of `twmon_sockets`, S of
 /// `twmon_port_active_closes_total`, one per active alert, one per alert kind, 14 for the scan
-/// histogram and a handful of single gauges and counters. No label takes a remote address or
+/// histogram and a handful of single gauges and counters. Linear in the table: one pass, no
+/// copy of the buffer per sample. No label takes a remote address or
 /// any other value a client chooses.
 public enum MetricsRenderer {
     /// The media type of the exposition.
@@ -13,25 +15,32 @@ public enum MetricsRenderer {
 
     /// The exposition for `input`.
     public static func render(_ input: MetricsInput) -> [UInt8] {
-        let (server, client) = input.exportedPorts
+        let exported = input.exportedPorts
+        let server = exported.server, client = exported.client
         var writer = PrometheusTextWriter(reservingCapacity: 2_048 + 1_200 * (server.count + client.count))
 
         writer.family(
             "twmon_port_sockets", type: "gauge",
             help: "Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports."
         )
-        for (stats, role) in server.map({ ($0, "server") }) + client.map({ ($0, "client") }) {
-            let states = stats.states
-            let unit = role == "server" ? input.owners[stats.port] : nil
-            for state in TCPState.allCases {
-                writer.sample("twmon_port_sockets", value: states[state]) { labels in
-                    labels.label("port", Int(stats.port))
-                    labels.label("role", role)
-                    if let unit { labels.label("unit", unit) }
-                    labels.label("state", state.metricName)
+        for (ports, role) in [(server, "server"), (client, "client")] {
+            for stats in ports {
+                let states = stats.states
+                let unit = role == "server" ? input.owners[stats.port] : nil
+                for state in TCPState.allCases {
+                    writer.sample("twmon_port_sockets", value: states[state]) { labels in
+                        labels.label("port", Int(stats.port))
+                        labels.label("role", role)
+                        if let unit { labels.label("unit", unit) }
+                        labels.label("state", state.metricName)
+                    }
                 }
             }
         }
+        writer.single(
+            "twmon_server_ports_omitted", type: "gauge",
+            help: "Idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) left out of the per-port metrics: more than metrics.max_idle_server_ports.",
+            exported.omittedServerPorts)
 
         writer.family("twmon_sockets", type: "gauge", help: "TCP sockets of the network namespace per state.")
         let totals = input.table.totals

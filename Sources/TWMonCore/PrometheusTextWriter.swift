@@ -59,22 +59,29 @@ public struct PrometheusTextWriter: Sendable {
     /// dictionary per sample).
     public mutating func sample(_ name: String, value: Int, labels: (inout LabelWriter) -> Void) {
         append(name)
-        var writer = LabelWriter(bytes: bytes)
-        bytes = []
-        labels(&writer)
-        bytes = writer.finish()
+        withLabels(labels)
         bytes.append(UInt8(ascii: " "))
         integer(value)
         bytes.append(UInt8(ascii: "\n"))
     }
 
+    /// Lends the buffer to a `LabelWriter` and takes it back: the array moves both ways, so it
+    /// stays uniquely referenced and every append is amortised O(1). (Returning a copy while
+    /// the writer still held the array made each labelled sample copy the whole exposition.)
+    private mutating func withLabels(_ labels: (inout LabelWriter) -> Void) {
+        var writer = LabelWriter()
+        swap(&writer.bytes, &bytes)
+        labels(&writer)
+        writer.close()
+        swap(&writer.bytes, &bytes)
+    }
+
     private mutating func start(_ name: String, _ labels: KeyValuePairs<String, String>) {
         append(name)
         if !labels.isEmpty {
-            var writer = LabelWriter(bytes: bytes)
-            bytes = []
-            for (key, value) in labels { writer.label(key, value) }
-            bytes = writer.finish()
+            withLabels { writer in
+                for (key, value) in labels { writer.label(key, value) }
+            }
         }
         bytes.append(UInt8(ascii: " "))
     }
@@ -122,12 +129,10 @@ public struct PrometheusTextWriter: Sendable {
     /// Writes `{key="value",…}`; only label names the caller spells (never client input) go
     /// in unescaped, every value is escaped.
     public struct LabelWriter {
-        fileprivate var bytes: [UInt8]
+        fileprivate var bytes: [UInt8] = []
         private var first = true
 
-        fileprivate init(bytes: [UInt8]) {
-            self.bytes = bytes
-        }
+        fileprivate init() {}
 
         /// A label with a text value.
         public mutating func label(_ key: String, _ value: String) {
@@ -157,9 +162,9 @@ public struct PrometheusTextWriter: Sendable {
             bytes.append(contentsOf: "=\"".utf8)
         }
 
-        fileprivate mutating func finish() -> [UInt8] {
+        /// Closes the label set, if any label was written.
+        fileprivate mutating func close() {
             if !first { bytes.append(UInt8(ascii: "}")) }
-            return bytes
         }
     }
 }

@@ -9,6 +9,10 @@ import TWMonSystem
 /// hands it out: to the textfile (`metrics.textfile`, written atomically) and to the metrics
 /// endpoint, which serves the latest rendering without waiting for a scan. The engine calls it
 /// from the scan thread; the endpoint reads `latest` from its event loops.
+///
+/// Readers never wait for a rendering: the lock guards only the counters and a reference to
+/// the latest rendering. The scan thread copies the input out under the lock, renders and
+/// writes the textfile without it, then swaps the reference in.
 public final class MetricsPublisher: ScanOutcomeSink {
     /// One rendering, numbered so connections that ask for the same one share its buffer.
     public struct Exposition: Sendable {
@@ -28,6 +32,8 @@ public final class MetricsPublisher: ScanOutcomeSink {
         var raised: [String: Int] = [:]
         var latest: Exposition?
         var textfileProblem: String?
+        /// Idle server ports left out of the latest rendering.
+        var omittedServerPorts = 0
     }
 
     private let state: Mutex<State>
@@ -83,23 +89,37 @@ public final class MetricsPublisher: ScanOutcomeSink {
     }
 
     /// Updates the counters with `change`, which returns the input (before the counters are
-    /// copied in), then renders, keeps the rendering and writes the textfile.
+    /// copied in), then renders, keeps the rendering and writes the textfile. Only the scan
+    /// thread calls it, so renderings are published in order.
     private func publish(_ change: (inout State) -> MetricsInput?) {
-        let (rendering, path) = state.withLock { state -> ([UInt8]?, String) in
-            guard var input = change(&state) else { return (nil, state.settings.textfile) }
+        let prepared = state.withLock { state -> (input: MetricsInput, path: String)? in
+            guard var input = change(&state) else { return nil }
             input.clientPorts = state.settings.clientPorts
+            input.maxIdleServerPorts = state.settings.maxIdleServerPorts
             input.scanInterval = state.scanInterval
             input.scans = state.scans
             input.scanFailures = state.failures
             input.scanDurations = state.durations
             input.alertsRaised = state.raised
             state.input = input
-            return (MetricsRenderer.render(input), state.settings.textfile)
+            return (input, state.settings.textfile)
         }
-        guard let rendering else { return }
-        state.withLock { state in
+        guard let (input, path) = prepared else { return }
+        let omitted = input.exportedPorts.omittedServerPorts
+        let rendering = MetricsRenderer.render(input)
+        let body = ByteBuffer(bytes: rendering)
+        let omittedBefore = state.withLock { state in
             let generation = (state.latest?.generation ?? 0) + 1
-            state.latest = Exposition(body: ByteBuffer(bytes: rendering), generation: generation)
+            state.latest = Exposition(body: body, generation: generation)
+            defer { state.omittedServerPorts = omitted }
+            return state.omittedServerPorts
+        }
+        if omitted > 0, omittedBefore == 0 {
+            logger.warning("more idle server ports than metrics.max_idle_server_ports: the rest have no per-port metrics (twmon_server_ports_omitted)", metadata: [
+                "omitted": "\(omitted)", "max_idle_server_ports": "\(input.maxIdleServerPorts)",
+            ])
+        } else if omitted == 0, omittedBefore > 0 {
+            logger.notice("every server port has its per-port metrics again")
         }
         guard !path.isEmpty else { return }
         let problem: String?

@@ -426,6 +426,8 @@ struct ConfigurationTests {
         ("[metrics]\nlisten = \"::1:19632\"", "metrics.listen"),
         ("[metrics]\nclient_ports = -1", "metrics.client_ports"),
         ("[metrics]\nclient_ports = 1001", "metrics.client_ports"),
+        ("[metrics]\nmax_idle_server_ports = -1", "metrics.max_idle_server_ports"),
+        ("[metrics]\nmax_idle_server_ports = 65536", "metrics.max_idle_server_ports"),
         ("[metrics]\nport = 9100", "metrics.port"),
     ])
     func metricsKeysAreChecked(text: String, key: String) {
@@ -551,6 +553,7 @@ struct ConfigurationTests {
             textfile = ""
             listen = ""
             client_ports = 10
+            max_idle_server_ports = 1000
 
             [log]
             level = "info"
