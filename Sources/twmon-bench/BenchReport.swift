@@ -28,6 +28,8 @@ struct Machine {
 /// What was measured at one size.
 struct SizeResult {
     var timeWait: Int
+    /// Idle listening sockets opened beside the TIME_WAIT (0: only the loaded port listens).
+    var listeners = 0
     var createSeconds: Double
     /// `name value` lines of `twmon-bench measure`.
     var figures: [String: Double] = [:]
@@ -97,11 +99,14 @@ struct BenchReport {
         (.floor, "floor: read tcp+tcp6"),
         (.floorPieces, "floor, read in 1 MiB pieces"),
         (.proc, "/proc scan"),
+        (.procOwners, "/proc scan with owners"),
         (.procPeers, "/proc scan, port in alert"),
         (.netlink, "netlink scan"),
         (.check, "healthy check (sockstat)"),
         (.judge, "alert policy on the table"),
         (.listenDump, "LISTEN-only dump (owners)"),
+        (.snapshot, "snapshot + STATUS line"),
+        (.replies, "replies: status, alerts, ports"),
         (.metricsRender, "metrics: render"),
         (.metrics, "metrics: render + textfile"),
     ]
@@ -115,7 +120,7 @@ struct BenchReport {
 
 
             """
-        let header = pad("TIME_WAIT", 10) + "  " + pad("what", 27) + pad("CPU ms", 10, right: true) + pad("wall ms", 10, right: true)
+        let header = pad("TIME_WAIT", 10) + "  " + pad("what", 30) + pad("CPU ms", 10, right: true) + pad("wall ms", 10, right: true)
             + pad("CPU ×floor", 12, right: true) + pad("wall ×floor", 13, right: true)
         text += header + "\n" + String(repeating: "-", count: header.count) + "\n"
         for size in sizes {
@@ -123,9 +128,9 @@ struct BenchReport {
             var first = true
             for (method, label) in Self.rows {
                 guard let cost = size.cost(method) else { continue }
-                text += pad(first ? grouped(size.timeWait) : "", 10) + "  " + pad(label, 27)
+                text += pad(first ? grouped(size.timeWait) : "", 10) + "  " + pad(label, 30)
                 text += pad(format(cost.cpu * 1e3), 10, right: true) + pad(format(cost.wall * 1e3), 10, right: true)
-                if let floor, method != .check, method != .judge, method != .listenDump, method != .metrics, method != .metricsRender {
+                if let floor, [.floor, .floorPieces, .proc, .procOwners, .procPeers, .netlink].contains(method) {
                     text += pad(format(cost.cpu / floor.cpu) + "×", 12, right: true) + pad(format(cost.wall / floor.wall) + "×", 13, right: true)
                 }
                 text += "\n"
@@ -137,6 +142,10 @@ struct BenchReport {
                     + format(render.cpu / netlink.cpu * 100) + " % (netlink), " + format(render.cpu / proc.cpu * 100) + " % (/proc); "
                     + "rendered and written " + format(metrics.cpu / netlink.cpu * 100) + " % (netlink), "
                     + format(metrics.cpu / proc.cpu * 100) + " % (/proc); target ≤ 2 %\n"
+            }
+            if size.listeners > 0 {
+                text += pad("", 12) + "with \(grouped(size.listeners)) idle listeners (\(grouped(Int(size.figures["server_ports"] ?? 0))) server ports); "
+                    + "replies \(grouped(Int(size.figures["reply_bytes"] ?? 0))) bytes\n"
             }
             let sockets = Int(size.figures["sockets_proc"] ?? 0), netlinkSockets = Int(size.figures["sockets_netlink"] ?? 0)
             text += pad("", 12) + "sockets: /proc \(grouped(sockets)), netlink \(grouped(netlinkSockets)), "
@@ -221,9 +230,11 @@ struct BenchReport {
             for size in sizes {
                 json.beginObject()
                 json.member("time_wait", size.timeWait)
+                json.member("idle_listeners", size.listeners)
                 json.member("sockets_in_other_namespaces", size.socketsElsewhere)
                 json.member("create_seconds", size.createSeconds)
-                for key in ["sockets_proc", "sockets_netlink", "time_wait_proc", "time_wait_netlink", "time_wait_sockstat", "malformed_rows"] {
+                for key in ["sockets_proc", "sockets_netlink", "time_wait_proc", "time_wait_netlink", "time_wait_sockstat", "malformed_rows",
+                            "server_ports", "metrics_bytes", "reply_bytes"] {
                     json.member(key, Int(size.figures[key] ?? -1))
                 }
                 let floor = size.cost(.floor)

@@ -29,6 +29,9 @@ struct MeasureCommand: ParsableCommand {
         case proc
         /// The same while the loaded port is in alert: its TIME_WAIT peers are tallied too.
         case procPeers = "proc_peers"
+        /// The /proc scan as twmond makes it on the real /proc: with the owners of server ports
+        /// (a LISTEN-only sock_diag dump, cgroup ids mapped to units); less `proc`, the owners' cost.
+        case procOwners = "proc_owners"
         /// twmon's netlink scan (`Scanner` with `NetlinkSource`).
         case netlink
         /// The O(1) check of "cheap when healthy": /proc/net/sockstat `tw` and the bucket limit.
@@ -38,8 +41,14 @@ struct MeasureCommand: ParsableCommand {
         /// The LISTEN-only sock_diag dump a /proc scan adds for the owners of server ports
         /// (`NetlinkSource.collectListenerCgroups`): the kernel walks its listening hash only.
         case listenDump = "listen_dump"
-        /// The Prometheus exposition of the table rendered (every server port, the 10 busiest
-        /// client ports), as the daemon does after every scan.
+        /// The snapshot the control socket reads and the sd_notify STATUS line, made from the
+        /// table and the active alerts as the daemon does after every scan.
+        case snapshot
+        /// The control socket's replies encoded from the snapshot: GetStatus, ListAlerts and
+        /// ListPorts of every server port (what `twmonctl status`, `alerts` and `ports` ask).
+        case replies
+        /// The Prometheus exposition of the table rendered (the busy server ports, at most
+        /// 1000 idle ones, the 10 busiest client ports), as the daemon does after every scan.
         case metricsRender = "metrics_render"
         /// The same, then written as the textfile (temporary file + rename).
         case metrics
@@ -50,6 +59,7 @@ struct MeasureCommand: ParsableCommand {
         let floorReader = ProcFileReader(initialCapacity: 64 << 20)
         let piecesReader = ProcFileReader()
         let procScanner = Scanner(source: ProcNetSource())
+        let ownersScanner = Scanner(source: ProcNetSource(), owners: ListenerOwners())
         let netlinkScanner = Scanner(source: try NetlinkSource())
         let listenerDump = try NetlinkSource()
         var listenerBuilder = PortTableBuilder()
@@ -73,6 +83,15 @@ struct MeasureCommand: ParsableCommand {
             rmdir(textfileDirectory)
         }
         var exposition = 0
+        var snapshot: MonitorSnapshot?
+        var replyBytes = 0
+        let calls = [
+            #"{"method":"io.twmon.Monitor.GetStatus"}"#, #"{"method":"io.twmon.Monitor.ListAlerts"}"#,
+            #"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":true}}"#,
+        ].map { text in
+            guard case .call(let call) = MonitorService.parse(Array(text.utf8)) else { fatalError("bad bench call \(text)") }
+            return call
+        }
         func renderMetrics() -> [UInt8] {
             durations.observe(0.03)
             let alerts = policy.activeAlerts.map(MetricsInput.ActiveAlert.init)
@@ -96,6 +115,8 @@ struct MeasureCommand: ParsableCommand {
                     try piecesReader.readLines(path: "/proc/net/tcp6") { _ in }
                 case .proc:
                     procTable = try procScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
+                case .procOwners:
+                    _ = try ownersScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
                 case .procPeers:
                     _ = try procScanner.scan(watchingPeersOf: [peerPort])
                 case .netlink:
@@ -110,6 +131,17 @@ struct MeasureCommand: ParsableCommand {
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
                     _ = policy.evaluate(ScanFindings(table: procTable, counters: namespace), now: now)
                     _ = policy.activeAlerts
+                case .snapshot:
+                    let alerts = policy.activeAlerts
+                    snapshot = MonitorSnapshot(
+                        table: procTable, scannedAt: seconds, scanDuration: .milliseconds(30), source: "proc", scanCount: Int(seconds),
+                        alerts: alerts, namespace: namespace, history: [], configuration: Configuration(), startedAt: 0, problem: nil)
+                    _ = StatusLine.render(table: procTable, alerts: alerts, scanMilliseconds: 30, problem: nil)
+                case .replies:
+                    replyBytes = 0
+                    for call in calls {
+                        if case .success(let bytes) = MonitorService.reply(to: call, snapshot: snapshot, now: seconds) { replyBytes += bytes.count }
+                    }
                 case .metricsRender:
                     exposition = renderMetrics().count
                 case .metrics:
@@ -137,6 +169,8 @@ struct MeasureCommand: ParsableCommand {
             "time_wait_sockstat \(namespace?.timeWait?.timeWait ?? -1)",
             "malformed_rows \(procTable.malformedRows)",
             "metrics_bytes \(exposition)",
+            "reply_bytes \(replyBytes)",
+            "server_ports \(procTable.ports.count { $0.listening })",
             "runs \(max(runs, 1))",
         ]
         for method in methods {

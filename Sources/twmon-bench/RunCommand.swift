@@ -21,6 +21,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "ESTABLISHED connections kept open next to the TIME_WAIT sockets (two sockets each).")
     var established = 100
 
+    @Option(name: .customLong("server-ports"), help: "Idle listeners opened beside the largest size's TIME_WAIT, in a namespace of its own, to measure every stage with that many server ports; 0 skips.")
+    var serverPorts = 20_000
+
     @Option(name: .customLong("memory-scans"), help: "Scans twmond makes (at scan.interval = 0.1) before its memory is read; 0 skips.")
     var memoryScans = 1_000
 
@@ -39,6 +42,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if parsedSizes == nil { throw ValidationError("--sizes must be positive numbers separated by commas") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if serverPorts < 0 || serverPorts > 60_000 { throw ValidationError("--server-ports must be 0...60000") }
         if established < 0 || memoryScans < 0 || cpuSeconds < 0 || peerSeconds < 0 { throw ValidationError("counts must not be negative") }
     }
 
@@ -72,6 +76,12 @@ struct RunCommand: ParsableCommand {
             log("\(size) TIME_WAIT: creating sockets")
             report.sizes.append(try measure(size: size, name: "\(prefix)-\(size)", tools: tools, workspace: workspace))
         }
+        // Scale is an input too: every stage again with thousands of server ports (a local user
+        // can open them) beside the largest table.
+        if serverPorts > 0, let size = parsedSizes!.max() {
+            log("\(size) TIME_WAIT and \(serverPorts) idle listeners: creating sockets")
+            report.sizes.append(try measure(size: size, listeners: serverPorts, name: "\(prefix)-\(size)-listeners", tools: tools, workspace: workspace))
+        }
         report.machine.loadAfter = Machine.loadAverage()
 
         print(report.table(), terminator: "")
@@ -80,7 +90,9 @@ struct RunCommand: ParsableCommand {
         log("wrote \(output)")
     }
 
-    private func measure(size: Int, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
+    /// Measures one namespace with `size` server-side TIME_WAIT on one port and `listeners`
+    /// more idle listening sockets.
+    private func measure(size: Int, listeners: Int = 0, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
         let namespace = try BenchNamespace(name: name, maxTimeWait: max(4 * size, 262_144))
         defer { namespace.close() }
         // Client addresses with 50 000 ports each, never reusing a 4-tuple (with one address the
@@ -91,7 +103,10 @@ struct RunCommand: ParsableCommand {
         }
         let loadStarted = monotonicNow()
         let firstLoad = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
+        let idleListeners = listeners > 0 ? try namespace.startLoad(tools.loadgen, ["--listen", "127.0.0.1", "--listeners", String(listeners)]) : nil
+        defer { idleListeners?.stop() }
         var result = SizeResult(timeWait: size, createSeconds: monotonicNow() - loadStarted)
+        result.listeners = listeners
         let keeper = TimeWaitKeeper(
             namespace: namespace, target: size, loadgen: tools.loadgen, probe: firstLoad.pid, firstPort: 8081, arguments: load
         )
@@ -105,7 +120,7 @@ struct RunCommand: ParsableCommand {
             if parts.count == 2, let value = Double(parts[1]) { result.figures[String(parts[0])] = value }
         }
 
-        if peerSeconds > 0 {
+        if peerSeconds > 0, listeners == 0 {
             log("\(size) TIME_WAIT: twmond (proc, netlink), collectd and node_exporter side by side for \(Int(peerSeconds)) s")
             let comparison = PeerComparison(namespace: namespace, size: size, tools: tools, workspace: workspace, seconds: peerSeconds)
             result.peers = try comparison.run(keeper: keeper)

@@ -9,6 +9,9 @@ import Glibc
 /// - `--client-time-wait N`: the client closes first (TIME_WAIT on the clients' ports, normal);
 /// - `--established N`: connections kept open (ESTABLISHED on both ends);
 /// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port);
+/// - `--listeners N`: N more listening sockets on the listen address, on ports the kernel
+///   chooses, that nobody connects to (idle server ports, as a local user can open by the
+///   thousand);
 /// - `--close-rate R --duration S`: after `ready`, R connections per second the server closes
 ///   first, for S seconds, then `done`.
 /// All clients connect from one address to one server address and port (unless
@@ -45,6 +48,9 @@ struct LoadGenerator: ParsableCommand {
     @Option(name: .customLong("close-wait"), help: "Connections closed by the client only.")
     var closeWait = 0
 
+    @Option(help: "Idle listening sockets to open besides the loaded one, on ports the kernel chooses.")
+    var listeners = 0
+
     @Option(name: .customLong("source-addresses"), help: "Bind IPv4 clients to N loopback addresses from 127.0.0.1 on (127.0.0.1…127.0.0.254, then 127.0.1.0…) and ports 10000…59999 (50 000 connections per address, past the ephemeral range): N distinct peers.")
     var sourceAddresses = 1
 
@@ -59,7 +65,7 @@ struct LoadGenerator: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--time-wait", timeWait), ("--client-time-wait", clientTimeWait),
-                              ("--established", established), ("--close-wait", closeWait)] where value < 0 {
+                              ("--established", established), ("--close-wait", closeWait), ("--listeners", listeners)] where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
         if closeRate < 0 || closeRate > 100_000 { throw ValidationError("--close-rate must be 0...100000") }
@@ -89,6 +95,9 @@ struct LoadGenerator: ParsableCommand {
         target.port = boundPort
 
         var held: [LoopbackSocket] = []
+        for _ in 0..<listeners {
+            held.append(try LoopbackSocket.listener(on: listenAddress, port: 0))
+        }
         var connections = 0
         func pair() throws -> (client: LoopbackSocket, server: LoopbackSocket) {
             defer { connections += 1 }
@@ -116,7 +125,7 @@ struct LoadGenerator: ParsableCommand {
             client.close()
             closeWaitHeld.append(server)
         }
-        let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait)}"#
+        let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait),"listeners":\#(listeners)}"#
         let announcement = Array((report + "\nready\n").utf8)
         _ = announcement.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         if closeRate > 0 {
