@@ -68,12 +68,14 @@ final class TestNetworkNamespace: @unchecked Sendable {
     }
 
     /// Starts `twmon-loadgen ARGS --hold` in the namespace and waits for its `ready` line;
-    /// returns the JSON line it printed first. The sockets stay until `close()`.
+    /// returns the JSON line it printed first. The sockets stay until `close()`. With
+    /// `asNobody`, the load generator runs as the unprivileged user 65534 (an attacker).
     @discardableResult
-    func startLoad(_ arguments: [String]) throws -> String {
+    func startLoad(_ arguments: [String], asNobody: Bool = false) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", name, TestEnvironment.executable("twmon-loadgen")] + arguments + ["--hold"]
+        let user = asNobody ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        process.arguments = ["netns", "exec", name] + user + [TestEnvironment.executable("twmon-loadgen")] + arguments + ["--hold"]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
