@@ -56,7 +56,7 @@ public struct MetricsServer: Service {
         let registry = ConnectionRegistry(
             name: "metrics endpoint",
             limits: ConnectionLedger.Limits(
-                totalLimit: configuration.maximumConnections, perUserLimit: configuration.maximumConnectionsPerUser,
+                totalLimit: configuration.maximumConnections, perPeerLimit: configuration.maximumConnectionsPerPeer,
                 outputLimit: configuration.maximumQueuedOutput
             ),
             churnPerSecond: configuration.churnPerSecond, logInterval: configuration.refusalLogInterval, logger: logger
