@@ -114,12 +114,7 @@ struct MetricsEndpointTests {
     /// expectation with 417, and a body over 64 KiB — declared, or found while reading a
     /// chunked one — with 413; those two close the connection.
     @Test func expectationsAndBodiesOverTheLimit() async throws {
-        try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
-            defer { namespace.close() }
-            let directory = try TemporaryDirectory()
-            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "127.0.0.1:\(Self.port)")
-            _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
+        try await Self.withEndpoint(listen: "127.0.0.1:\(Self.port)") { namespace in
             let result = try namespace.run(["/usr/bin/python3", "-c", """
                 import socket, time
                 def exchange(request, then=b""):
@@ -213,25 +208,10 @@ struct MetricsEndpointTests {
     /// its least recently active idle one to a new one, another address is not touched, and an
     /// idle connection is closed after 10 s.
     @Test func connectionsAreLimitedPerRemoteAddress() async throws {
-        try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
-            defer { namespace.close() }
-            let directory = try TemporaryDirectory()
-            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "0.0.0.0:\(Self.port)")
-            _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
-            let result = try namespace.run(["/usr/bin/python3", "-c", """
-                import select, socket, time
-                def connect(source):
-                    s = socket.socket()
-                    s.bind((source, 0))
-                    s.connect(("127.0.0.1", \(Self.port)))
-                    return s
+        try await Self.withEndpoint(listen: "0.0.0.0:\(Self.port)") { namespace in
+            let result = try namespace.run(["/usr/bin/python3", "-c", Self.connections + """
                 def closed(s):
-                    if not select.select([s], [], [], 0)[0]: return False
-                    try:
-                        return s.recv(1) == b""
-                    except ConnectionResetError:  # evicted: reset
-                        return True
+                    return bool(ended(s))
                 other = [connect("127.0.0.2") for _ in range(10)]
                 mine = [connect("127.0.0.1") for _ in range(130)]
                 time.sleep(1.0)
@@ -260,28 +240,11 @@ struct MetricsEndpointTests {
     /// address, each at its per-address limit): scrapes from 127.0.0.1 are still answered,
     /// each taking the place of the least recently active idle connection, which is reset.
     @Test func aScrapeGetsInWhileOtherAddressesHoldEveryConnection() async throws {
-        try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
-            defer { namespace.close() }
-            let directory = try TemporaryDirectory()
-            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "0.0.0.0:\(Self.port)")
-            _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
-            let result = try namespace.run(ControlAdversary.asNobody + ["/usr/bin/python3", "-c", """
-                import select, socket, time
-                def connect(source):
-                    s = socket.socket()
-                    s.bind((source, 0))
-                    s.connect(("127.0.0.1", \(Self.port)))
-                    return s
-                def reset(s):
-                    if not select.select([s], [], [], 0)[0]: return False
-                    try:
-                        return s.recv(1) == b"" and "closed"
-                    except ConnectionResetError:
-                        return True
+        try await Self.withEndpoint(listen: "0.0.0.0:\(Self.port)") { namespace in
+            let result = try namespace.run(ControlAdversary.asNobody + ["/usr/bin/python3", "-c", Self.connections + """
                 held = [connect("127.0.0.%d" % (2 + i // 128)) for i in range(512)]
                 time.sleep(0.5)
-                print(sum(bool(reset(s)) for s in held))
+                print(sum(bool(ended(s)) for s in held))
                 statuses, scrapes = [], []
                 for _ in range(5):
                     # Kept open: each scrape holds a slot, so each one evicts a held connection.
@@ -292,8 +255,8 @@ struct MetricsEndpointTests {
                     scrapes.append(scrape)
                 print(" ".join(statuses))
                 time.sleep(0.5)
-                outcomes = [reset(s) for s in held]
-                print(sum(o is True for o in outcomes), sum(o == "closed" for o in outcomes))
+                outcomes = [ended(s) for s in held]
+                print(outcomes.count("reset"), outcomes.count("closed"))
                 """])
             #expect(result.status == 0, "\(result.standardError)")
             let lines = result.standardOutput.split(separator: "\n").map(String.init)
@@ -309,12 +272,7 @@ struct MetricsEndpointTests {
     /// its 128, each new one evicting its oldest (1800 waited for) — leaves no TIME_WAIT on
     /// the endpoint's port: evicted connections are reset, not closed first by twmond.
     @Test func anEvictionStormLeavesNoTimeWaitOnTheEndpointsPort() async throws {
-        try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
-            defer { namespace.close() }
-            let directory = try TemporaryDirectory()
-            _ = try Self.startDaemon(in: namespace, directory: directory, listen: "127.0.0.1:\(Self.port)")
-            _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
+        try await Self.withEndpoint(listen: "127.0.0.1:\(Self.port)") { namespace in
             let result = try namespace.run(ControlAdversary.asNobody + ["/usr/bin/python3", "-c", """
                 import collections, socket, time
                 held = collections.deque()
@@ -345,6 +303,37 @@ struct MetricsEndpointTests {
             #expect(try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).metrics().status == 200)
         }
     }
+
+    /// Runs `body` with twmond serving metrics on `listen` in a fresh namespace, once it has
+    /// answered a scrape from 127.0.0.1.
+    static func withEndpoint(listen: String, _ body: (TestNetworkNamespace) throws -> Void) async throws {
+        try await OwnThread.run {
+            let namespace = try TestNetworkNamespace()
+            defer { namespace.close() }
+            let directory = try TemporaryDirectory()
+            _ = try startDaemon(in: namespace, directory: directory, listen: listen)
+            _ = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: port).waitForMetrics()
+            try body(namespace)
+        }
+    }
+
+    /// Python for the tests' own connections to the endpoint: `connect(source)` from a source
+    /// address, and `ended(s)`: False while open, else "reset" or "closed" (an orderly close).
+    static let connections = """
+        import select, socket, time
+        def connect(source):
+            s = socket.socket()
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", \(port)))
+            return s
+        def ended(s):
+            if not select.select([s], [], [], 0)[0]: return False
+            try:
+                return "closed" if s.recv(1) == b"" else False
+            except ConnectionResetError:
+                return "reset"
+
+        """
 
     /// TIME_WAIT sockets whose local port is `port` in `namespace` (`ss`).
     static func timeWait(on port: Int, in namespace: TestNetworkNamespace) throws -> Int {
