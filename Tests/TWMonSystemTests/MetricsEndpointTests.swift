@@ -205,8 +205,9 @@ struct MetricsEndpointTests {
     }
 
     /// The control socket's limits, per remote address: an address at 128 connections loses
-    /// its least recently active idle one to a new one, another address is not touched, and an
-    /// idle connection is closed after 10 s.
+    /// its least recently active idle one to a new one (a reset), another address is not
+    /// touched, and an idle connection is closed after 10 s: reset if it never completed a
+    /// request, in order (FIN) if it did.
     @Test func connectionsAreLimitedPerRemoteAddress() async throws {
         try await Self.withEndpoint(listen: "0.0.0.0:\(Self.port)") { namespace in
             let result = try namespace.run(["/usr/bin/python3", "-c", Self.connections + """
@@ -222,8 +223,17 @@ struct MetricsEndpointTests {
                 print(fresh.recv(64).split(b"\\r\\n")[0].decode())
                 started = time.monotonic()
                 idle = connect("127.0.0.4")
+                served = connect("127.0.0.5")
+                served.sendall(b"HEAD /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                served.settimeout(5)
+                head = b""
+                while b"\\r\\n\\r\\n" not in head:
+                    head += served.recv(4096)
                 select.select([idle], [], [], 30)
-                print(round(time.monotonic() - started))
+                took = round(time.monotonic() - started)
+                select.select([served], [], [], 5)
+                print(ended(idle), ended(served))
+                print(took)
                 """])
             let lines = result.standardOutput.split(separator: "\n")
             #expect(result.status == 0, "\(result.standardError)")
@@ -232,6 +242,8 @@ struct MetricsEndpointTests {
             let evictions = lines.first?.split(separator: " ").compactMap { Int($0) } ?? []
             #expect(evictions.count == 3 && evictions[0] == 2 && evictions[1] < 16 && evictions[2] == 0, "\(lines)")
             #expect(lines.dropFirst().first == "HTTP/1.1 200 OK")
+            // Idle for 10 s: reset if it never completed a request, closed in order if it did.
+            #expect(lines.dropFirst(2).first == "reset closed", "\(lines)")
             #expect(lines.last.flatMap { Int($0) }.map { (9...13).contains($0) } == true, "\(lines)")
         }
     }
