@@ -22,9 +22,12 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var ledger: ConnectionLedger
         var throttle: ChurnThrottle
-        var refusals: RefusalReporter
-        var evictions: RefusalReporter
-        var displacements: RefusalReporter
+        var refusals: RefusalReporter<ConnectionPeer>
+        var evictions: RefusalReporter<ConnectionPeer>
+        /// Evictions because all connections were taken, reported for all peers together: the
+        /// victims are whichever peers held the oldest idle connections, as many as an
+        /// adversary has addresses, and one line each would flood the log.
+        var displacements: RefusalReporter<AllPeers>
         var open: [ConnectionLedger.ID: any Channel] = [:]
         var nextID: ConnectionLedger.ID = 0
         var closed = false
@@ -33,15 +36,20 @@ final class ConnectionRegistry: Sendable {
     /// What happened to a new connection.
     private enum Decision {
         case admitted(ConnectionLedger.ID, evicted: (any Channel)?, report: Report?)
-        case refused(report: RefusalReporter.Report?)
+        case refused(report: RefusalReporter<ConnectionPeer>.Report?)
     }
 
     /// Why a connection was evicted, for its log line.
     private enum Report {
         /// The new connection's peer was at its own limit.
-        case peerFull(RefusalReporter.Report)
-        /// Every connection was taken; this peer's was the least recently active idle one.
-        case allTaken(RefusalReporter.Report)
+        case peerFull(RefusalReporter<ConnectionPeer>.Report)
+        /// Every connection was taken; the least recently active idle one, of `victim`, went.
+        case allTaken(RefusalReporter<AllPeers>.Report, victim: ConnectionPeer)
+    }
+
+    /// The one offender of `displacements`.
+    private enum AllPeers: Hashable, Sendable {
+        case all
     }
 
     /// The limits in force.
@@ -89,7 +97,8 @@ final class ConnectionRegistry: Sendable {
             case .admitEvictingAcrossPeers(let victim, let victimPeer):
                 state.open[id] = channel
                 state.throttle.charge(now: now)
-                return .admitted(id, evicted: state.open.removeValue(forKey: victim), report: state.displacements.refused(victimPeer, now: now).map(Report.allTaken))
+                let report = state.displacements.refused(.all, now: now).map { Report.allTaken($0, victim: victimPeer) }
+                return .admitted(id, evicted: state.open.removeValue(forKey: victim), report: report)
             case .refuse:
                 state.throttle.charge(now: now)
                 return .refused(report: state.refusals.refused(peer, now: now))
@@ -100,9 +109,10 @@ final class ConnectionRegistry: Sendable {
             if let evicted { Self.closeWithReset(evicted) }
             switch report {
             case .peerFull(let report):
-                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: fields(of: report.peer).merging(["evicted": "\(report.refused)"]) { $1 })
-            case .allTaken(let report):
-                logger.warning("\(name): all connections are taken; the least recently active idle ones, of any peer, make room for new ones", metadata: fields(of: report.peer).merging([
+                logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: fields(of: report.offender).merging(["evicted": "\(report.refused)"]) { $1 })
+            case .allTaken(let report, let victim):
+                // The peer named is the one whose connection went last.
+                logger.warning("\(name): all connections are taken; the least recently active idle ones, of any peer, make room for new ones", metadata: fields(of: victim).merging([
                     "evicted": "\(report.refused)", "total_limit": "\(limits.totalLimit)",
                 ]) { $1 })
             case nil:
@@ -118,7 +128,7 @@ final class ConnectionRegistry: Sendable {
         case .refused(let report):
             Self.resetOnClose(channel)
             if let report {
-                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: fields(of: report.peer).merging([
+                logger.warning("\(name): connection limit reached, refusing new connections of a peer", metadata: fields(of: report.offender).merging([
                     "refused": "\(report.refused)", "total_limit": "\(limits.totalLimit)",
                 ]) { $1 })
             }

@@ -118,11 +118,11 @@ struct ConnectionLedgerTests {
     }
 
     @Test func refusalsAreReportedOncePerUserAndInterval() {
-        var reporter = RefusalReporter(interval: 60)
-        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter.Report(peer: .user(65_534), refused: 1))
+        var reporter = RefusalReporter<ConnectionPeer>(interval: 60)
+        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1))
         #expect((1..<1_000).compactMap { reporter.refused(.user(65_534), now: Double($0) / 100) }.isEmpty)
-        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter.Report(peer: .user(0), refused: 1))
-        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter.Report(peer: .user(65_534), refused: 1_000))
+        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter<ConnectionPeer>.Report(offender: .user(0), refused: 1))
+        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1_000))
         #expect(reporter.refused(.user(65_534), now: 62) == nil)
     }
 }
