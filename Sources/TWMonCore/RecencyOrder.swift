@@ -14,7 +14,6 @@ struct RecencyOrder: Sendable {
     private(set) var first: ID?
     private var last: ID?
 
-    var count: Int { links.count }
     var isEmpty: Bool { links.isEmpty }
 
     /// Adds `id` as the most recently active (moves it there if it is a member).
@@ -31,5 +30,4 @@ struct RecencyOrder: Sendable {
         if let previous = removed.previous { links[previous]!.next = removed.next } else { first = removed.next }
         if let next = removed.next { links[next]!.previous = removed.previous } else { last = removed.previous }
     }
-
 }
