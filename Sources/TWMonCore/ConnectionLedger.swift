@@ -1,37 +1,45 @@
-/// The control socket's bookkeeping, as pure logic: which connections are open and whose they
-/// are (the peer's UID), which of them have output queued, and what to do with a new
-/// connection or a new reply. The server owns one, behind a lock, and acts on what it returns.
+/// The bookkeeping of a served socket (the control socket, the metrics endpoint), as pure
+/// logic: which connections are open and whose they are (the peer: a UID, or a remote
+/// address), which of them have output queued, and what to do with a new connection or a new
+/// reply. The server owns one, behind a lock, and acts on what it returns.
 ///
 /// Fairness rules:
-/// - A UID holds at most `perUserLimit` connections and all UIDs together `totalLimit`, so one
-///   local user cannot take the socket away from another.
-/// - A UID at its own limit that asks for one more loses its least recently active *idle*
-///   connection (no reply being written) instead of being refused: a UID that floods itself
+/// - A peer holds at most `perPeerLimit` connections and all peers together `totalLimit`, so
+///   one local user (or one address) cannot take the socket away from another.
+/// - A peer at its own limit that asks for one more loses its least recently active *idle*
+///   connection (no reply being written) instead of being refused: a peer that floods itself
 ///   (root's scripts around root's `twmonctl check`) starves only its own stale connections,
-///   and the newest caller, the one waiting for an answer, gets in. Only when every connection
-///   of that UID is busy writing is the new one refused.
+///   and the newest caller, the one waiting for an answer, gets in.
+/// - When all `totalLimit` connections are taken, a new one from a peer under its own limit
+///   takes the place of the least recently active idle connection of *any* peer: many peers
+///   together (a local user binding 127.0.0.2, .3, .4 …) cannot lock a newcomer out with
+///   connections they only hold. A new connection is refused only when every connection it
+///   could replace is busy writing.
 /// - Reply bytes queued and not yet written stay under `outputLimit`, counting a reply buffer
 ///   shared by many connections once (it is in memory once). A reply that would pass the
 ///   limit first drops the slowest readers: every other connection still holding the oldest
 ///   queued reply buffer, then the next oldest, until the new one fits. A client that reads
 ///   finishes its reply long before newer ones are queued; one that does not read keeps an
 ///   ever older buffer and is the first to go.
+///
+/// Admitting, touching and finishing a reply cost O(1): idle connections are kept in order of
+/// activity twice, per peer and all together (`RecencyOrder`).
 public struct ConnectionLedger: Sendable {
     /// A connection, numbered by the server.
     public typealias ID = UInt64
 
     /// The limits the ledger enforces.
     public struct Limits: Sendable, Equatable {
-        /// Connections open at once, all UIDs together.
+        /// Connections open at once, all peers together.
         public var totalLimit: Int
-        /// Connections open at once per peer UID.
-        public var perUserLimit: Int
+        /// Connections open at once per peer.
+        public var perPeerLimit: Int
         /// Bytes of replies queued and not yet written, all connections together.
         public var outputLimit: Int
 
-        public init(totalLimit: Int, perUserLimit: Int, outputLimit: Int) {
+        public init(totalLimit: Int, perPeerLimit: Int, outputLimit: Int) {
             self.totalLimit = max(1, totalLimit)
-            self.perUserLimit = max(1, min(perUserLimit, totalLimit))
+            self.perPeerLimit = max(1, min(perPeerLimit, totalLimit))
             self.outputLimit = max(1, outputLimit)
         }
     }
@@ -40,9 +48,12 @@ public struct ConnectionLedger: Sendable {
     public enum Admission: Sendable, Equatable {
         /// Serve it.
         case admit
-        /// Serve it, and close this idle connection of the same UID to make room.
+        /// Serve it, and close this idle connection of the same peer: the peer is at its limit.
         case admitEvicting(ID)
-        /// Close it at once: its UID (or the server) is full of busy connections.
+        /// Serve it, and close this idle connection of `peer`, the least recently active of
+        /// all: every connection is taken.
+        case admitEvictingAcrossPeers(ID, peer: ConnectionPeer)
+        /// Close it at once: its peer (or the server) is full of busy connections.
         case refuse
     }
 
@@ -68,8 +79,12 @@ public struct ConnectionLedger: Sendable {
     /// The limits in force.
     public let limits: Limits
     private var connections: [ID: Connection] = [:]
-    /// Each UID's connections, least recently active first.
-    private var perUser: [ConnectionPeer: [ID]] = [:]
+    /// Connections open per peer.
+    private var perPeerCount: [ConnectionPeer: Int] = [:]
+    /// Each peer's idle connections (no output queued), least recently active first.
+    private var perPeerIdle: [ConnectionPeer: RecencyOrder] = [:]
+    /// All idle connections, least recently active first.
+    private var idle = RecencyOrder()
     /// Reply buffers some connection still has to write.
     private var buffers: [BufferID: Buffer] = [:]
     /// Bytes of the reply buffers queued, each counted once.
@@ -83,32 +98,34 @@ public struct ConnectionLedger: Sendable {
     public var count: Int { connections.count }
 
     /// Connections of `peer` open now.
-    public func count(of peer: ConnectionPeer) -> Int { perUser[peer]?.count ?? 0 }
+    public func count(of peer: ConnectionPeer) -> Int { perPeerCount[peer] ?? 0 }
 
-    /// Decides about a new connection `id` from `peer` (a UID, or a remote address); an admitted one (and none other) is
-    /// recorded as its UID's most recently active, an evicted one forgotten.
-    public mutating func admit(_ id: ID, peer user: ConnectionPeer) -> Admission {
-        var evicted: ID?
-        if count(of: user) >= limits.perUserLimit {
-            guard let idle = leastRecentlyActiveIdle(of: user) else { return .refuse }
-            remove(idle)
-            evicted = idle
+    /// Decides about a new connection `id` from `peer` (a UID, or a remote address); an
+    /// admitted one (and none other) is recorded as its peer's most recently active, an
+    /// evicted one forgotten.
+    public mutating func admit(_ id: ID, peer: ConnectionPeer) -> Admission {
+        let admission: Admission
+        if count(of: peer) >= limits.perPeerLimit {
+            guard let victim = perPeerIdle[peer]?.first else { return .refuse }
+            admission = .admitEvicting(victim)
+            remove(victim)
         } else if connections.count >= limits.totalLimit {
-            return .refuse
+            guard let victim = idle.first, let victimPeer = connections[victim]?.peer else { return .refuse }
+            admission = .admitEvictingAcrossPeers(victim, peer: victimPeer)
+            remove(victim)
+        } else {
+            admission = .admit
         }
-        connections[id] = Connection(peer: user)
-        perUser[user, default: []].append(id)
-        return evicted.map(Admission.admitEvicting) ?? .admit
+        connections[id] = Connection(peer: peer)
+        perPeerCount[peer, default: 0] += 1
+        markIdle(id, of: peer)
+        return admission
     }
 
-    /// `id` completed a request: it is the most recently active of its UID.
+    /// `id` completed a request: it is the most recently active of its peer and of all.
     public mutating func touch(_ id: ID) {
-        guard let user = connections[id]?.peer, var order = perUser[user], let index = order.lastIndex(of: id) else { return }
-        if index != order.count - 1 {
-            order.remove(at: index)
-            order.append(id)
-            perUser[user] = order
-        }
+        guard let connection = connections[id], connection.pending.isEmpty else { return }
+        markIdle(id, of: connection.peer)
     }
 
     /// `id` queues reply buffer `buffer` of `bytes` (a buffer shared by several connections
@@ -131,11 +148,14 @@ public struct ConnectionLedger: Sendable {
         }
         buffers[buffer]!.holders += 1
         connections[id]!.pending.append(Pending(buffer: buffer, remaining: bytes))
+        markBusy(id, of: connections[id]!.peer)
         return dropped
     }
 
-    /// `bytes` queued for `id` were written (or failed to be), oldest reply first.
+    /// `bytes` queued for `id` were written (or failed to be), oldest reply first. A
+    /// connection whose output is all written is idle again, the most recently active.
     public mutating func written(_ bytes: Int, for id: ID) {
+        guard let peer = connections[id]?.peer, connections[id]?.pending.isEmpty == false else { return }
         var left = bytes
         while left > 0, let first = connections[id]?.pending.first {
             let done = min(left, first.remaining)
@@ -146,19 +166,30 @@ public struct ConnectionLedger: Sendable {
                 release(first.buffer)
             }
         }
+        if connections[id]?.pending.isEmpty == true { markIdle(id, of: peer) }
     }
 
     /// Forgets `id` (closed), with whatever output it had queued.
     public mutating func remove(_ id: ID) {
         guard let connection = connections.removeValue(forKey: id) else { return }
         for pending in connection.pending { release(pending.buffer) }
-        guard var order = perUser.removeValue(forKey: connection.peer) else { return }
-        if let index = order.firstIndex(of: id) { order.remove(at: index) }
-        if !order.isEmpty { perUser[connection.peer] = order }
+        markBusy(id, of: connection.peer)
+        let left = count(of: connection.peer) - 1
+        perPeerCount[connection.peer] = left > 0 ? left : nil
     }
 
-    private func leastRecentlyActiveIdle(of user: ConnectionPeer) -> ID? {
-        perUser[user]?.first { connections[$0]?.pending.isEmpty == true }
+    /// `id` (open) has no output queued: the most recently active idle connection.
+    private mutating func markIdle(_ id: ID, of peer: ConnectionPeer) {
+        idle.append(id)
+        perPeerIdle[peer, default: RecencyOrder()].append(id)
+    }
+
+    /// `id` has output queued, or is gone: no longer a candidate for eviction.
+    private mutating func markBusy(_ id: ID, of peer: ConnectionPeer) {
+        idle.remove(id)
+        guard var order = perPeerIdle.removeValue(forKey: peer) else { return }
+        order.remove(id)
+        if !order.isEmpty { perPeerIdle[peer] = order }
     }
 
     private mutating func release(_ buffer: BufferID) {

@@ -1,50 +1,52 @@
-/// Decides when a refused control connection is worth a log line: the first refusal of a UID
-/// at once, then at most one line per UID per `interval`, carrying how many were refused since
-/// the last line. A flood of refusals costs a few lines, not one per connection.
-public struct RefusalReporter: Sendable {
+/// Decides when a refused (or evicted) connection is worth a log line: the first of an offender
+/// (a peer — a UID, or a remote address — or all peers together) at once, then at most one line
+/// per offender per `interval`, carrying how many there were since the last line. A flood costs
+/// a few lines, not one per connection.
+public struct RefusalReporter<Offender: Hashable & Sendable>: Sendable {
     /// What to log.
     public struct Report: Sendable, Equatable {
-        /// The peer refused (a UID, or a remote address).
-        public var peer: ConnectionPeer
-        /// Connections of that UID refused since its previous report, this one included.
+        /// Whose connection was refused.
+        public var offender: Offender
+        /// Connections of that offender refused since its previous report, this one included.
         public var refused: Int
 
-        public init(peer: ConnectionPeer, refused: Int) {
-            self.peer = peer
+        public init(offender: Offender, refused: Int) {
+            self.offender = offender
             self.refused = refused
         }
     }
 
-    private struct Offender {
+    private struct Record {
         var reportedAt: Double
         var unreported = 0
     }
 
-    /// Seconds between two reports about one UID.
+    /// Seconds between two reports about one offender.
     public let interval: Double
-    /// UIDs remembered at most; beyond, those not reported for `interval` are forgotten.
-    static let rememberedUsers = 1_024
-    private var offenders: [ConnectionPeer: Offender] = [:]
+    /// Offenders remembered at most; beyond, those not reported for `interval` are forgotten.
+    static var rememberedOffenders: Int { 1_024 }
+    private var offenders: [Offender: Record] = [:]
 
     public init(interval: Double) {
         self.interval = interval
     }
 
-    /// Records a refusal of `user` at monotonic time `now`; returns the report to log, if due.
-    public mutating func refused(_ user: ConnectionPeer, now: Double) -> Report? {
-        guard var offender = offenders[user] else {
-            if offenders.count >= Self.rememberedUsers {
+    /// Records a refusal of `offender` at monotonic time `now`; returns the report to log, if
+    /// due.
+    public mutating func refused(_ offender: Offender, now: Double) -> Report? {
+        guard var record = offenders[offender] else {
+            if offenders.count >= Self.rememberedOffenders {
                 offenders = offenders.filter { now - $0.value.reportedAt < interval }
             }
-            offenders[user] = Offender(reportedAt: now)
-            return Report(peer: user, refused: 1)
+            offenders[offender] = Record(reportedAt: now)
+            return Report(offender: offender, refused: 1)
         }
-        offender.unreported += 1
-        if now - offender.reportedAt >= interval {
-            offenders[user] = Offender(reportedAt: now)
-            return Report(peer: user, refused: offender.unreported)
+        record.unreported += 1
+        if now - record.reportedAt >= interval {
+            offenders[offender] = Record(reportedAt: now)
+            return Report(offender: offender, refused: record.unreported)
         }
-        offenders[user] = offender
+        offenders[offender] = record
         return nil
     }
 }

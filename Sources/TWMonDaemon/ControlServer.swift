@@ -17,15 +17,18 @@ public struct ControlServer: Service {
     /// Limits that keep misbehaving clients from costing more than bounded memory and time,
     /// and one local user from taking the socket away from another.
     public struct Configuration: Sendable {
-        /// Connections served at once, all users together. A quarter of systemd's Varlink
+        /// Connections served at once, all peers together. A quarter of systemd's Varlink
         /// servers' 4096, so that with its other descriptors twmond stays under the soft
-        /// `RLIMIT_NOFILE` of 1024 a service gets by default.
+        /// `RLIMIT_NOFILE` of 1024 a service gets by default. When all are taken, a new
+        /// connection replaces the least recently active idle one of any peer; it is refused
+        /// only while all of them are busy writing replies.
         public var maximumConnections = 512
-        /// Connections served at once per peer UID (`SO_PEERCRED`), a quarter of the total as
-        /// in systemd (1024 of 4096). A UID at its limit that connects again loses its least
+        /// Connections served at once per peer — the UID (`SO_PEERCRED`) on the control
+        /// socket, the remote address on the metrics endpoint — a quarter of the total as in
+        /// systemd (1024 of 4096). A peer at its limit that connects again loses its own least
         /// recently active idle connection; it is refused only while all of them are busy
-        /// writing replies. Other UIDs' connections are never touched.
-        public var maximumConnectionsPerUser = 128
+        /// writing replies.
+        public var maximumConnectionsPerPeer = 128
         /// A connection that completes no request for this long is closed.
         public var idleTimeout: Duration = .seconds(10)
         /// A connection is closed this long after it was accepted, whatever it does (its
@@ -101,7 +104,7 @@ public struct ControlServer: Service {
         }
         let registry = ConnectionRegistry(
             name: "control socket", limits: ConnectionLedger.Limits(
-                totalLimit: configuration.maximumConnections, perUserLimit: configuration.maximumConnectionsPerUser,
+                totalLimit: configuration.maximumConnections, perPeerLimit: configuration.maximumConnectionsPerPeer,
                 outputLimit: configuration.maximumQueuedOutput
             ),
             churnPerSecond: configuration.churnPerSecond, logInterval: configuration.refusalLogInterval, logger: logger

@@ -6,11 +6,19 @@ import TWMonCore
 /// Serves one metrics connection (HTTP/1.1 behind NIOHTTP1's server pipeline, which parses
 /// requests, answers malformed ones with 400 and orders pipelined responses): `GET /metrics`
 /// (and `HEAD`) get the latest exposition, any other path 404, any other method on `/metrics`
-/// 405. The limits of the control socket apply: a connection that completes no request for
-/// `idleTimeout` is closed, one open for `lifetime` is closed after its current response, a
-/// request body over `maximumMessageSize` closes it, and while the peer does not read its
-/// responses nothing more is read from it; queued responses count against the registry's
-/// output bound (one buffer per rendering, shared by all who fetch it).
+/// 405; the target may be in origin form (`/metrics`) or absolute form
+/// (`http://host:port/metrics`), a target in neither gets 400. A request body (a GET's too) is
+/// read and ignored; `Expect: 100-continue` is answered `100 Continue` at once (an HTTP/1.0
+/// request's is ignored, as RFC 9110 says), any other expectation `417 Expectation Failed`, and
+/// a body declared or found over `maximumMessageSize` `413 Content Too Large`; those two end
+/// the connection after the answer.
+///
+/// The limits of the control socket apply: a connection that completes no request for
+/// `idleTimeout` is closed — with a reset if it never completed one (it only held a slot),
+/// gracefully if it did (a kept-alive client between scrapes) — one open for `lifetime` is
+/// closed after its current response, and while the peer does not read its responses nothing
+/// more is read from it; queued responses count against the registry's output bound (one
+/// buffer per rendering, shared by all who fetch it).
 final class MetricsHTTPHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -23,6 +31,10 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var request: HTTPRequestHead?
     private var bodyBytes = 0
+    /// A request was completed on this connection.
+    private var served = false
+    /// A request was answered before its end (413, 417): nothing more is read.
+    private var rejected = false
     private let deadlines: ConnectionDeadlines
     private var readDeferred = false
     private var expired = false
@@ -42,8 +54,8 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         deadlines.start(on: context.eventLoop) { [self] in
-            logger.debug("closing idle metrics connection")
-            close(context: context)
+            logger.debug("closing idle metrics connection", metadata: ["served": "\(served)"])
+            close(context: context, reset: !served)
         } onLifetimeEnd: { [self] in
             expired = true
             // Between requests: close now; in the middle of one: after its response.
@@ -62,20 +74,24 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !rejected else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             request = head
             bodyBytes = 0
-        case .body(let chunk):
-            bodyBytes += chunk.readableBytes
-            if bodyBytes > limits.maximumMessageSize {
-                logger.debug("closing metrics connection", metadata: ["reason": "request body over \(limits.maximumMessageSize) bytes"])
-                close(context: context)
+            if let status = answerBeforeBody(head) {
+                reject(head, status, context: context)
+            } else if head.hasExpectations {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
+        case .body(let chunk):
+            guard let head = request else { return }
+            bodyBytes += chunk.readableBytes
+            if bodyBytes > limits.maximumMessageSize { reject(head, Self.contentTooLarge, context: context) }
         case .end:
             guard let head = request else { return }
             request = nil
+            served = true
             deadlines.requestCompleted()
             registry.touch(id)
             respond(to: head, context: context)
@@ -103,14 +119,41 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         close(context: context)
     }
 
+    /// `413 Content Too Large`, RFC 9110's name for it (NIO still says "Payload Too Large").
+    private static let contentTooLarge = HTTPResponseStatus.custom(code: 413, reasonPhrase: "Content Too Large")
+
+    /// The final answer a request gets before its body is read, if any: 417 for an
+    /// expectation other than `100-continue`, 413 for a declared length over the limit.
+    private func answerBeforeBody(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
+        let expectations = head.headers["expect"]
+        if head.hasExpectations, expectations.count > 1 || expectations[0].trimmingSpaces.lowercased() != "100-continue" {
+            return .expectationFailed
+        }
+        // The decoder has checked the digits; a length too large for an Int is over the limit.
+        let declared = head.headers["content-length"].map { Int($0.trimmingSpaces) ?? .max }
+        return declared.contains { $0 > limits.maximumMessageSize } ? Self.contentTooLarge : nil
+    }
+
+    /// Answers `head` with `status` before its end and closes the connection once the answer
+    /// is written (the rest of the request is not read).
+    private func reject(_ head: HTTPRequestHead, _ status: HTTPResponseStatus, context: ChannelHandlerContext) {
+        logger.debug("closing metrics connection", metadata: ["reason": "\(status.code) \(status.reasonPhrase)"])
+        request = nil
+        rejected = true
+        let text = status == .expectationFailed ? "only Expect: 100-continue\n" : "request body over \(limits.maximumMessageSize) bytes\n"
+        write(status, body: ByteBuffer(string: text), headers: HTTPHeaders(), for: head, keepAlive: false, context: context)
+    }
+
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let keepAlive = head.isKeepAlive && !expired
         var headers = HTTPHeaders()
         let status: HTTPResponseStatus
         var body: ByteBuffer?
-        var buffer: ConnectionLedger.BufferID = 0
-        if path != "/metrics" {
+        var buffer: ConnectionLedger.BufferID?
+        let path = HTTPRequestTarget.path(of: head.uri)
+        if path == nil {
+            status = .badRequest
+            body = ByteBuffer(string: "a request target is /metrics or http://host:port/metrics\n")
+        } else if path != "/metrics" {
             status = .notFound
             body = ByteBuffer(string: "twmond serves only GET /metrics\n")
         } else if head.method != .GET && head.method != .HEAD {
@@ -126,6 +169,16 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
             status = .serviceUnavailable
             body = ByteBuffer(string: "no scan yet\n")
         }
+        write(status, body: body, headers: headers, buffer: buffer, for: head, keepAlive: head.isKeepAlive && !expired, context: context)
+    }
+
+    /// Writes a whole response to `head`, its body accounted in the registry under `buffer`
+    /// (nil: a small text of its own), and closes the connection after it unless `keepAlive`.
+    private func write(
+        _ status: HTTPResponseStatus, body: ByteBuffer?, headers: HTTPHeaders, buffer: ConnectionLedger.BufferID? = nil,
+        for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext
+    ) {
+        var headers = headers
         if status != .ok { headers.add(name: "Content-Type", value: "text/plain; charset=utf-8") }
         headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
@@ -133,7 +186,7 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         if let body, head.method != .HEAD {
             let bytes = body.readableBytes
             // Error texts are small and not shared: their own buffer number, past any rendering's.
-            registry.queue(status == .ok ? buffer : ConnectionLedger.BufferID.max - id, bytes: bytes, for: id)
+            registry.queue(buffer ?? ConnectionLedger.BufferID.max - id, bytes: bytes, for: id)
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.whenComplete { [registry, id] _ in registry.written(bytes, for: id) }
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: written)
@@ -145,10 +198,29 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    private func close(context: ChannelHandlerContext) {
+    /// Closes the connection, with a reset if `reset` (see `ConnectionRegistry.resetOnClose`).
+    private func close(context: ChannelHandlerContext, reset: Bool = false) {
         guard !closing else { return }
         closing = true
         deadlines.cancel()
+        if reset { ConnectionRegistry.resetOnClose(context.channel) }
         context.close(promise: nil)
+    }
+}
+
+private extension HTTPRequestHead {
+    /// The request has an `Expect` header to honour: HTTP/1.1 or later (RFC 9110 §10.1.1: an
+    /// HTTP/1.0 request's is ignored).
+    var hasExpectations: Bool {
+        (version.major, version.minor) >= (1, 1) && !headers["expect"].isEmpty
+    }
+}
+
+private extension String {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    var trimmingSpaces: Substring {
+        let isText: (Character) -> Bool = { $0 != " " && $0 != "\t" }
+        guard let start = firstIndex(where: isText), let end = lastIndex(where: isText) else { return "" }
+        return self[start...end]
     }
 }

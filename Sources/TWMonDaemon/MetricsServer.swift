@@ -13,9 +13,10 @@ import TWMonSystem
 /// `metrics.listen` itself, and answers from the latest rendering (`MetricsPublisher`) on the
 /// event loop: a scrape never waits for a scan. The control socket's limits apply, with the
 /// remote address in place of the UID: at most 512 connections, 128 per address (the oldest
-/// idle one of an address at its limit makes room), accepting slowed while connections are
-/// refused or evicted faster than 400 a second, 10 s idle, 60 s lifetime, 16 MiB of queued
-/// output.
+/// idle one of an address at its limit makes room, and the oldest idle one of any address when
+/// all 512 are taken), accepting slowed while connections are refused or evicted faster than
+/// 400 a second, 10 s idle, 60 s lifetime, 16 MiB of queued output. Connections thrown out
+/// are reset (`ConnectionRegistry`), so they leave no TIME_WAIT on the endpoint's port.
 public struct MetricsServer: Service {
     /// Where the endpoint listens.
     public enum Endpoint: Sendable, Equatable {
@@ -56,7 +57,7 @@ public struct MetricsServer: Service {
         let registry = ConnectionRegistry(
             name: "metrics endpoint",
             limits: ConnectionLedger.Limits(
-                totalLimit: configuration.maximumConnections, perUserLimit: configuration.maximumConnectionsPerUser,
+                totalLimit: configuration.maximumConnections, perPeerLimit: configuration.maximumConnectionsPerPeer,
                 outputLimit: configuration.maximumQueuedOutput
             ),
             churnPerSecond: configuration.churnPerSecond, logInterval: configuration.refusalLogInterval, logger: logger

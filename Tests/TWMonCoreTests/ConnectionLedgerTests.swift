@@ -1,12 +1,13 @@
 import Testing
 import TWMonCore
 
-/// The control socket's fairness rules as pure logic: per-UID and total limits, eviction of a
-/// full UID's least recently active idle connection, the bound on queued output, the churn
+/// The served sockets' fairness rules as pure logic: per-peer and total limits, eviction of a
+/// full peer's least recently active idle connection, eviction of the least recently active
+/// idle connection of any peer when all are taken, the bound on queued output, the churn
 /// throttle and the rate-limited refusal reports.
 @Suite("Control connection ledger")
 struct ConnectionLedgerTests {
-    private static let limits = ConnectionLedger.Limits(totalLimit: 6, perUserLimit: 3, outputLimit: 100)
+    private static let limits = ConnectionLedger.Limits(totalLimit: 6, perPeerLimit: 3, outputLimit: 100)
 
     @Test func aUserAtItsLimitLosesItsLeastRecentlyActiveIdleConnection() {
         var ledger = ConnectionLedger(limits: Self.limits)
@@ -24,13 +25,66 @@ struct ConnectionLedgerTests {
         #expect(ledger.admit(5, peer: .user(1000)) == .admitEvicting(3))
     }
 
-    @Test func theTotalLimitRefusesWhateverTheUser() {
+    @Test func whenAllAreTakenTheLeastRecentlyActiveIdleConnectionOfAnyPeerMakesRoom() {
         var ledger = ConnectionLedger(limits: Self.limits)
+        // Two peers hold all six, idle; 1 (peer 1) is the least recently active once 2… are.
         for id in 1...6 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id % 2))) == .admit) }
+        ledger.touch(2)
+        #expect(ledger.admit(7, peer: .user(2)) == .admitEvictingAcrossPeers(1, peer: .user(1)))
+        #expect(ledger.admit(8, peer: .user(3)) == .admitEvictingAcrossPeers(3, peer: .user(1)))
+        #expect(ledger.count == 6)
+        #expect(ledger.count(of: .user(1)) == 1)
+        // Busy connections are skipped: 4 and 5 write, so 6 goes, then 2 (touched early), then
+        // the newcomers themselves, least recent first.
+        for id: ConnectionLedger.ID in [4, 5] { #expect(ledger.queue(id, bytes: 10, for: id).isEmpty) }
+        #expect(ledger.admit(9, peer: .user(4)) == .admitEvictingAcrossPeers(6, peer: .user(0)))
+        #expect(ledger.admit(10, peer: .user(5)) == .admitEvictingAcrossPeers(2, peer: .user(0)))
+        #expect(ledger.admit(11, peer: .user(6)) == .admitEvictingAcrossPeers(7, peer: .user(2)))
+        // A connection that finished writing is idle again, and the most recently active.
+        ledger.written(10, for: 4)
+        #expect(ledger.admit(12, peer: .user(7)) == .admitEvictingAcrossPeers(8, peer: .user(3)))
+        #expect(ledger.admit(13, peer: .user(8)) == .admitEvictingAcrossPeers(9, peer: .user(4)))
+        #expect(ledger.admit(14, peer: .user(9)) == .admitEvictingAcrossPeers(10, peer: .user(5)))
+        #expect(ledger.admit(15, peer: .user(9)) == .admitEvictingAcrossPeers(11, peer: .user(6)))
+        #expect(ledger.admit(16, peer: .user(9)) == .admitEvictingAcrossPeers(4, peer: .user(0)))
+        // Only 5 (busy) and peer 9's three remain besides 12 and 13: peer 9 at its limit of
+        // three loses its own oldest, not another peer's.
+        #expect(ledger.admit(17, peer: .user(9)) == .admitEvicting(14))
+        #expect(ledger.count == 6)
+    }
+
+    @Test func theTotalLimitRefusesWhenEveryConnectionIsBusy() {
+        var ledger = ConnectionLedger(limits: Self.limits)
+        for id in 1...6 {
+            #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id % 2))) == .admit)
+            #expect(ledger.queue(ConnectionLedger.ID(id), bytes: 10, for: ConnectionLedger.ID(id)).isEmpty)
+        }
         #expect(ledger.admit(7, peer: .user(2)) == .refuse)
         ledger.remove(1)
         #expect(ledger.admit(7, peer: .user(2)) == .admit)
+        #expect(ledger.queue(7, bytes: 10, for: 7).isEmpty)
         #expect(ledger.count == 6)
+        #expect(ledger.admit(8, peer: .user(2)) == .refuse)
+        ledger.written(10, for: 3)
+        #expect(ledger.admit(8, peer: .user(2)) == .admitEvictingAcrossPeers(3, peer: .user(1)))
+    }
+
+    /// 512 connections of four peers (4 × 128), then a storm of 20 000 newcomers: each
+    /// admission evicts the least recently active idle connection, in order, and the ledger
+    /// stays consistent (and fast: the order is kept, not searched).
+    @Test func aStormOfNewcomersEvictsInOrderOfActivity() {
+        var ledger = ConnectionLedger(limits: ConnectionLedger.Limits(totalLimit: 512, perPeerLimit: 128, outputLimit: 1 << 20))
+        for id in 1...512 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(2 + (id - 1) / 128))) == .admit) }
+        var expected: ConnectionLedger.ID = 1
+        for id: ConnectionLedger.ID in 513...20_512 {
+            guard case .admitEvictingAcrossPeers(let victim, _) = ledger.admit(id, peer: .user(1_000 + UInt32(id % 100))) else {
+                Issue.record("\(id) not admitted by evicting")
+                return
+            }
+            #expect(victim == expected)
+            expected += 1
+        }
+        #expect(ledger.count == 512)
     }
 
     @Test func sharedBuffersCountOnceAndTheHoldersOfTheOldestAreDroppedFirst() {
@@ -64,11 +118,11 @@ struct ConnectionLedgerTests {
     }
 
     @Test func refusalsAreReportedOncePerUserAndInterval() {
-        var reporter = RefusalReporter(interval: 60)
-        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter.Report(peer: .user(65_534), refused: 1))
+        var reporter = RefusalReporter<ConnectionPeer>(interval: 60)
+        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1))
         #expect((1..<1_000).compactMap { reporter.refused(.user(65_534), now: Double($0) / 100) }.isEmpty)
-        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter.Report(peer: .user(0), refused: 1))
-        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter.Report(peer: .user(65_534), refused: 1_000))
+        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter<ConnectionPeer>.Report(offender: .user(0), refused: 1))
+        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1_000))
         #expect(reporter.refused(.user(65_534), now: 62) == nil)
     }
 }

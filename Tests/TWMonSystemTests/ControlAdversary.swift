@@ -17,6 +17,8 @@ final class ControlAdversary: @unchecked Sendable {
     }
 
     static let nobody: UInt32 = 65_534
+    /// A command prefix that runs the rest as `nobody`, without supplementary groups.
+    static let asNobody = ["/usr/bin/setpriv", "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups"]
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/control-adversary.py").path
 
@@ -26,7 +28,7 @@ final class ControlAdversary: @unchecked Sendable {
     /// Starts `count` connections of `mode` against `socket` and waits until they were opened.
     init(_ mode: Mode, count: Int, socket: String, asNobody: Bool = true, namespace: String? = nil) throws {
         var command = ["/usr/bin/python3", Self.script, mode.rawValue, String(count), socket]
-        if asNobody { command = ["/usr/bin/setpriv", "--reuid=\(Self.nobody)", "--regid=\(Self.nobody)", "--clear-groups"] + command }
+        if asNobody { command = Self.asNobody + command }
         if let namespace { command = ["/usr/sbin/ip", "netns", "exec", namespace] + command }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

@@ -206,7 +206,7 @@ struct ControlServerTests {
         patient.idleTimeout = .seconds(120)
         patient.maximumLifetime = .seconds(300)
         try await ControlServerHarness.run(configuration: patient) { context in
-            let limit = ControlServer.Configuration().maximumConnectionsPerUser
+            let limit = ControlServer.Configuration().maximumConnectionsPerPeer
             #expect(limit == 128)
             do {
                 var clients: [UnixTestClient] = []

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonDaemon
 import TWMonSystem
 
 /// The real `twmond` under a local user's abuse of its control socket (mode 0666): `nobody`
@@ -94,6 +95,29 @@ struct ControlSocketFairnessTests {
             }
             print("root flooding itself: slowest twmonctl check \(slowest), adversary \(adversary.stop())")
             #expect(slowest < .seconds(1))
+        }
+    }
+
+    /// When nobody holds every connection of the server idle (here all 8 of a server limited
+    /// to 8), root still gets in: its connection takes the place of the least recently active
+    /// idle one of any peer, and its calls are answered, while nobody keeps reconnecting.
+    @Test func anotherUserGetsInWhenNobodyHoldsEveryConnection() async throws {
+        var configuration = ControlServer.Configuration()
+        configuration.maximumConnections = 8
+        try await ControlServerHarness.run(configuration: configuration) { context in
+            let directory = (context.path as NSString).deletingLastPathComponent
+            #expect(chmod(directory, 0o755) == 0)
+            let adversary = try ControlAdversary(.idle, count: configuration.maximumConnections, socket: context.path)
+            usleep(300_000)
+            for _ in 0..<5 {
+                let client = try VarlinkClient(path: context.path, timeout: .seconds(2))
+                #expect(try client.call("io.twmon.Monitor.GetStatus")["version"] == .string(TWMonVersion.current))
+                usleep(100_000)
+            }
+            let done = adversary.stop()
+            print("nobody holding all \(configuration.maximumConnections) connections: root answered 5 of 5, adversary \(done)")
+            // Nobody's connections made room: some of them were closed.
+            #expect(done.contains("\"closed\": ") && !done.contains("\"closed\": 0"), "\(done)")
         }
     }
 
