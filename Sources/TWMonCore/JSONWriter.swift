@@ -18,20 +18,24 @@ public struct JSONWriter: Sendable {
         needsComma[needsComma.count - 1] = true
     }
 
+    /// `text` quoted, escaped byte by byte: only ASCII needs escaping, and every byte of a
+    /// multi-byte UTF-8 sequence is 0x80 or above, so the rest is copied as it is (no
+    /// allocation per character: replies of 20 000 ports are megabytes of keys and names).
     private mutating func writeQuoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": bytes.append(contentsOf: Array(#"\""#.utf8))
-            case "\\": bytes.append(contentsOf: Array(#"\\"#.utf8))
-            case "\n": bytes.append(contentsOf: Array(#"\n"#.utf8))
-            case "\r": bytes.append(contentsOf: Array(#"\r"#.utf8))
-            case "\t": bytes.append(contentsOf: Array(#"\t"#.utf8))
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                bytes.append(contentsOf: Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
             default:
-                bytes.append(contentsOf: Array(String(scalar).utf8))
+                bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
@@ -85,21 +89,21 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ number: Int) {
         beginValue()
-        bytes.append(contentsOf: Array(String(number).utf8))
+        DecimalDigits.append(number, to: &bytes)
     }
 
     public mutating func value(_ number: Double) {
         beginValue()
         if number.isFinite {
-            bytes.append(contentsOf: Array(String(number).utf8))
+            bytes.append(contentsOf: String(number).utf8)
         } else {
-            bytes.append(contentsOf: Array("null".utf8))
+            bytes.append(contentsOf: "null".utf8)
         }
     }
 
     public mutating func value(_ flag: Bool) {
         beginValue()
-        bytes.append(contentsOf: Array((flag ? "true" : "false").utf8))
+        bytes.append(contentsOf: (flag ? "true" : "false").utf8)
     }
 
     public mutating func null() {

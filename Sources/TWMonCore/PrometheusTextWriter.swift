@@ -92,7 +92,7 @@ public struct PrometheusTextWriter: Sendable {
 
     /// A decimal integer.
     mutating func integer(_ value: Int) {
-        Self.appendInteger(value, to: &bytes)
+        DecimalDigits.append(value, to: &bytes)
     }
 
     /// A float as Prometheus parses it: `+Inf`, `-Inf`, `NaN`, else Swift's shortest
@@ -106,23 +106,6 @@ public struct PrometheusTextWriter: Sendable {
             integer(Int(value))
         } else {
             append(value.description)
-        }
-    }
-
-    static func appendInteger(_ value: Int, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
         }
     }
 
@@ -151,7 +134,7 @@ public struct PrometheusTextWriter: Sendable {
         /// A label with a decimal value (a port).
         public mutating func label(_ key: String, _ value: Int) {
             open(key)
-            PrometheusTextWriter.appendInteger(value, to: &bytes)
+            DecimalDigits.append(value, to: &bytes)
             bytes.append(UInt8(ascii: "\""))
         }
 

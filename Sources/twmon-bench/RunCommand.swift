@@ -103,13 +103,14 @@ struct RunCommand: ParsableCommand {
         }
         let loadStarted = monotonicNow()
         let firstLoad = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
-        // In processes of at most 10 000 listeners each: one process may not hold more
+        // On ::1, so they take no IPv4 port the TIME_WAIT load's clients bind on 127.0.0.x; in
+        // processes of at most 10 000 listeners each: one process may not hold more
         // descriptors than the open-files hard limit (20 000 on these machines).
         var idleListeners: [ChildProcess] = []
         defer { idleListeners.forEach { $0.stop() } }
         for first in stride(from: 0, to: listeners, by: 10_000) {
             let count = min(10_000, listeners - first)
-            idleListeners.append(try namespace.startLoad(tools.loadgen, ["--listen", "127.0.0.1", "--listeners", String(count)]))
+            idleListeners.append(try namespace.startLoad(tools.loadgen, ["--listen", "::1", "--listeners", String(count)]))
         }
         var result = SizeResult(timeWait: size, createSeconds: monotonicNow() - loadStarted)
         result.listeners = listeners
