@@ -46,7 +46,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         do {
             configuration = try source.load()
         } catch {
-            FileDescriptorOutput.standardError.write("twmond: invalid configuration:\n" + error.problems.map { "  \(error.path.map { "\($0): " } ?? "")\($0)\n" }.joined())
+            FileDescriptorOutput.standardError.writeForPeople("twmond: invalid configuration:\n" + error.problems.map { "  \(error.path.map { "\($0): " } ?? "")\($0)\n" }.joined())
             throw ExitCode(1)
         }
         if checkConfig {
