@@ -50,7 +50,7 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if checkConfig {
-            print("# effective configuration of \(source.path)\(source.required ? "" : " (built-in defaults where absent)")")
+            print("# effective configuration of \(TerminalText.escaped(source.path))\(source.required ? "" : " (built-in defaults where absent)")")
             print(ConfigurationRenderer.toml(configuration), terminator: "")
             return
         }
