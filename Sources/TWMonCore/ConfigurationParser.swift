@@ -95,6 +95,9 @@ public enum ConfigurationParser {
             reader.string(table, "metrics.textfile") { value in
                 guard value.isEmpty || (value.hasPrefix("/") && !value.hasSuffix("/")) else { return "must be an absolute file path, or \"\" for none" }
                 guard !value.utf8.contains(0) else { return "must not contain a NUL byte" }
+                guard !value.split(separator: "/").contains("..") else {
+                    return "must not contain \"..\" components: name the directory itself"
+                }
                 configuration.metrics.textfile = value
                 return nil
             }

@@ -23,11 +23,13 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// Fields besides `MESSAGE` and `PRIORITY`, in order.
     public var fields: [(name: String, value: String)]
+    /// The `MESSAGE` text, escaped for people (`TerminalText.escaped`): one line, whatever names
+    /// it quotes. The other fields keep the exact text.
     public var message: String
     public var priority: Priority
 
     public init(message: String, priority: Priority, fields: [(name: String, value: String)] = []) {
-        self.message = message
+        self.message = TerminalText.escaped(message)
         self.priority = priority
         self.fields = fields
     }
@@ -62,10 +64,11 @@ public struct JournalEntry: Sendable, Equatable {
         allFields.first { $0.name == name }?.value
     }
 
-    /// One line for a terminal: `warning: MESSAGE [FIELD=value …]`.
+    /// One line for a terminal: `warning: MESSAGE [FIELD=value …]`, field values escaped
+    /// (`TerminalText.escaped`).
     public var terminalLine: String {
         let extras = fields.filter { !["SYSLOG_IDENTIFIER", "MESSAGE_ID"].contains($0.name) && !$0.name.hasPrefix("CODE_") && !$0.value.isEmpty }
-            .map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            .map { "\($0.name)=\(TerminalText.escaped($0.value))" }.joined(separator: " ")
         return "\(priority.name): \(message)" + (extras.isEmpty ? "" : " [\(extras)]")
     }
 }

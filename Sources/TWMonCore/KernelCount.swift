@@ -37,13 +37,16 @@ public struct KernelValueError: Error, Sendable, Equatable, CustomStringConverti
     public var source: String
     /// The text found without surrounding blanks, cut to 40 bytes.
     public var text: String
+    /// What is wrong with it, when not that it is no count: `first port 60999 is above last port 32768`.
+    public var reason: String?
 
-    public init(source: String, text: String) {
+    public init(source: String, text: String, reason: String? = nil) {
         self.source = source
         self.text = String(decoding: text.utf8.prefix(40), as: UTF8.self)
+        self.reason = reason
     }
 
     public var description: String {
-        "\(source) is \"\(StatusLine.oneLine(text))\", not a count from 0 to \(KernelCount.range.upperBound)"
+        "\(source) is \"\(StatusLine.oneLine(text))\", \(reason ?? "not a count from 0 to \(KernelCount.range.upperBound)")"
     }
 }

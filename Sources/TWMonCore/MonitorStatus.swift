@@ -130,7 +130,7 @@ public struct MonitorStatus: Sendable, Equatable {
         }
         lines.append("alerts:     " + (alerts.isEmpty ? "none" : "\(alerts.count) active"))
         for alert in alerts { lines.append("  " + AlertListing.line(alert, now: now)) }
-        if let problem { lines.append("problem:    \(problem)") }
+        if let problem { lines.append("problem:    \(TerminalText.escaped(problem))") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -35,12 +35,25 @@ public struct PortOwner: Sendable, Hashable {
     /// How an operator reads the owner in one word: the container (`containerd 3f2a9c1b7d0e in
     /// pod 5d1e…`), else the unit, else the cgroup path.
     public var displayName: String {
+        describe { text, _ in text }
+    }
+
+    /// `displayName` for people (tables, messages, STATUS): escaped and cut by
+    /// `TerminalText.name`, a unit or cgroup path to `TerminalText.nameLimit`, a pod uid to
+    /// the 36 characters of a UUID (the runtime and id are known words and hex already).
+    public var shownName: String {
+        describe(TerminalText.name)
+    }
+
+    /// The one wording of `displayName`, with `part` applied to the text that came from the
+    /// cgroup path and the longest it should be.
+    private func describe(_ part: (String, Int) -> String) -> String {
         if let container {
             var text = "\(container.runtime) \(container.id.prefix(12))"
-            if let pod = container.podUID { text += " in pod \(pod)" }
+            if let pod = container.podUID { text += " in pod \(part(pod, 36))" }
             return text
         }
-        return unit ?? cgroup
+        return part(unit ?? cgroup, TerminalText.nameLimit)
     }
 
     /// `displayName`, or nil when it says nothing: the root cgroup, where every process of a
@@ -49,8 +62,10 @@ public struct PortOwner: Sendable, Hashable {
         unit == nil && container == nil && cgroup == "/" ? nil : displayName
     }
 
-    /// ` (nginx.service)` after a port, or nothing when the owner is unknown or says nothing.
+    /// ` (nginx.service)` after a port, or nothing when the owner is unknown or says nothing:
+    /// the `shownName`, for people.
     public static func suffix(_ owner: PortOwner?) -> String {
-        owner?.alertName.map { " (\($0))" } ?? ""
+        guard let owner, owner.alertName != nil else { return "" }
+        return " (\(owner.shownName))"
     }
 }

@@ -7,7 +7,7 @@ public enum PortRangeParser {
         let words = rangeText.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
         guard words.count == 2 else { throw KernelValueError(source: rangeSource, text: rangeText) }
         let low = try port(words[0], source: rangeSource), high = try port(words[1], source: rangeSource)
-        guard low <= high else { throw KernelValueError(source: rangeSource, text: rangeText) }
+        try inOrder(low, high, text: words.joined(separator: " "), source: rangeSource)
         var reserved = [Bool](repeating: false, count: Int(high) - Int(low) + 1)
         if let reservedText {
             for item in reservedText.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " }) {
@@ -15,7 +15,7 @@ public enum PortRangeParser {
                 guard bounds.count == 1 || bounds.count == 2 else { throw KernelValueError(source: reservedSource, text: String(item)) }
                 let first = try port(bounds[0], source: reservedSource)
                 let last = bounds.count == 2 ? try port(bounds[1], source: reservedSource) : first
-                guard first <= last else { throw KernelValueError(source: reservedSource, text: String(item)) }
+                try inOrder(first, last, text: String(item), source: reservedSource)
                 let from = max(first, low), to = min(last, high)
                 if from <= to {
                     for reservedPort in from...to { reserved[Int(reservedPort - low)] = true }
@@ -27,7 +27,14 @@ public enum PortRangeParser {
 
     private static func port(_ text: Substring, source: String) throws(KernelValueError) -> UInt16 {
         let value = try KernelCount.parse(text, source: source)
-        guard value >= 1, value <= 65_535 else { throw KernelValueError(source: source, text: String(text)) }
+        guard value >= 1, value <= 65_535 else { throw KernelValueError(source: source, text: String(text), reason: "not a port from 1 to 65535") }
         return UInt16(value)
+    }
+
+    /// Throws unless `first ≤ last`, saying which is which.
+    private static func inOrder(_ first: UInt16, _ last: UInt16, text: String, source: String) throws(KernelValueError) {
+        guard first <= last else {
+            throw KernelValueError(source: source, text: text, reason: "first port \(first) is above last port \(last)")
+        }
     }
 }

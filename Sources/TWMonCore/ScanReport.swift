@@ -70,7 +70,7 @@ public enum ScanReport {
         for stats in ports {
             let states = stats.states.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
             lines.append([
-                String(stats.port), stats.listening ? "server" : "client", stats.owner?.displayName ?? "-",
+                String(stats.port), stats.listening ? "server" : "client", stats.owner?.shownName ?? "-",
                 String(stats.timeWait), rateText(stats.recentCloses.perSecond10), rateText(stats.recentCloses.perSecond60),
                 String(stats.total), states,
             ])

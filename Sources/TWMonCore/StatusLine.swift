@@ -25,8 +25,10 @@ public enum StatusLine {
         return oneLine(parts.joined(separator: "; "))
     }
 
-    /// Newlines would start new `KEY=VALUE` fields in an sd_notify message: fold them.
+    /// Newlines would start new `KEY=VALUE` fields in an sd_notify message: fold them into
+    /// spaces, and escape any other character a terminal would act on (`TerminalText`), since
+    /// `systemctl status` shows the line as it is.
     public static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
+        TerminalText.escaped(String(text.map { $0.isNewline ? " " : $0 }))
     }
 }

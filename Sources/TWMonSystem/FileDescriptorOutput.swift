@@ -1,4 +1,5 @@
 import Glibc
+import TWMonCore
 
 /// Writes text straight to a file descriptor (stdout, stderr), retrying EINTR and short writes;
 /// one `write()` per chunk, so lines from several threads do not interleave.
@@ -11,6 +12,12 @@ public struct FileDescriptorOutput: Sendable {
 
     public init(descriptor: Int32) {
         self.descriptor = descriptor
+    }
+
+    /// Writes text laid out for people: its lines as they are, anything else a terminal would act
+    /// on escaped (`TerminalText.escapedLines`). JSON goes through `write(_:)`.
+    public func writeForPeople(_ text: String) {
+        write(TerminalText.escapedLines(text))
     }
 
     public func write(_ text: String) {

@@ -28,7 +28,7 @@ public struct JournalWriter: JournalSink {
             _ = sd_journal_sendv(vectors.baseAddress, Int32(vectors.count))
         }
         if echoesToStandardError {
-            FileDescriptorOutput.standardError.write("twmond: \(entry.terminalLine)\n")
+            FileDescriptorOutput.standardError.writeForPeople("twmond: \(entry.terminalLine)\n")
         }
     }
 

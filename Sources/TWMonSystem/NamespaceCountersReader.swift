@@ -17,7 +17,8 @@ public final class NamespaceCountersReader {
     }
 
     /// The figures; each part is nil when its files are missing (a captured proc root without
-    /// them leaves its alert with nothing to judge). Throws the first problem of any part: a file
+    /// them leaves its alert with nothing to judge). A netstat file without the TcpExt
+    /// TIME_WAIT counters is a problem (`missingFigures`): `tw_overflow` could never fire. Throws the first problem of any part: a file
     /// that cannot be read or holds a value out of range (`tw 9223372036854775807`, a negative
     /// limit, a port range 0 70000).
     public func read() throws(NamespaceCountersError) -> NamespaceCounters {
@@ -66,6 +67,9 @@ public final class NamespaceCountersReader {
         part {
             if let netstat = try text(netstatPath) {
                 counters.timeWaitEvents = try NetstatParser.timeWaitEvents(in: netstat, source: netstatPath)
+                if counters.timeWaitEvents == nil {
+                    throw NamespaceCountersError.missingFigures(path: netstatPath, figures: "TcpExt TCPTimeWaitOverflow and TWRecycled counters", kind: .twOverflow)
+                }
             }
         }
         return (counters, problems)

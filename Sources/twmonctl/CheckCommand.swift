@@ -57,7 +57,7 @@ struct CheckCommand: ParsableCommand {
         } catch {
             (state, output) = (.unknown, MonitoringCheck.unknown("unexpected reply from twmond: \(error)"))
         }
-        FileDescriptorOutput.standardOutput.write(output + "\n")
+        FileDescriptorOutput.standardOutput.writeForPeople(output + "\n")
         if state != .ok { throw ExitCode(state.rawValue) }
     }
 }

@@ -46,7 +46,7 @@ struct DaemonConnection: ParsableArguments {
             return
         }
         do {
-            FileDescriptorOutput.standardOutput.write(try text(reply))
+            FileDescriptorOutput.standardOutput.writeForPeople(try text(reply))
         } catch {
             throw CommandFailure(message: "unexpected reply from twmond: \(error)", exitCode: CommandFailure.runtimeExitCode)
         }

@@ -39,13 +39,13 @@ struct ScanCommand: ParsableCommand {
         if json {
             FileDescriptorOutput.standardOutput.write(ScanReport.json(table, ports: ports) + "\n")
         } else {
-            FileDescriptorOutput.standardOutput.write(ScanReport.text(table, ports: ports))
+            FileDescriptorOutput.standardOutput.writeForPeople(ScanReport.text(table, ports: ports))
         }
         if let ownersUnavailable {
-            FileDescriptorOutput.standardError.write("twmonctl: server ports have no owner: \(ownersUnavailable)\n")
+            FileDescriptorOutput.standardError.writeForPeople("twmonctl: server ports have no owner: \(ownersUnavailable)\n")
         }
         if table.malformedRows > 0 {
-            FileDescriptorOutput.standardError.write("twmonctl: \(table.malformedRows) malformed rows skipped\n")
+            FileDescriptorOutput.standardError.writeForPeople("twmonctl: \(table.malformedRows) malformed rows skipped\n")
         }
     }
 }

@@ -21,7 +21,7 @@ struct TWMonCtl: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as CommandFailure {
-            FileDescriptorOutput.standardError.write("twmonctl: \(failure.message)\n")
+            FileDescriptorOutput.standardError.writeForPeople("twmonctl: \(failure.message)\n")
             Glibc.exit(failure.exitCode)
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
@@ -31,10 +31,10 @@ struct TWMonCtl: ParsableCommand {
                 exit(withError: error)
             }
             if CommandLine.arguments.dropFirst().first == CheckCommand.configuration.commandName {
-                FileDescriptorOutput.standardOutput.write(MonitoringCheck.unknown(message(for: error)) + "\n")
+                FileDescriptorOutput.standardOutput.writeForPeople(MonitoringCheck.unknown(message(for: error)) + "\n")
                 Glibc.exit(MonitoringCheck.State.unknown.rawValue)
             }
-            FileDescriptorOutput.standardError.write(fullMessage(for: error) + "\n")
+            FileDescriptorOutput.standardError.writeForPeople(fullMessage(for: error) + "\n")
             Glibc.exit(CommandFailure.usageExitCode)
         }
     }

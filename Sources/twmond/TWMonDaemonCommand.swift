@@ -46,11 +46,11 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         do {
             configuration = try source.load()
         } catch {
-            FileDescriptorOutput.standardError.write("twmond: invalid configuration:\n" + error.problems.map { "  \(error.path.map { "\($0): " } ?? "")\($0)\n" }.joined())
+            FileDescriptorOutput.standardError.writeForPeople("twmond: invalid configuration:\n" + error.problems.map { "  \(error.path.map { "\($0): " } ?? "")\($0)\n" }.joined())
             throw ExitCode(1)
         }
         if checkConfig {
-            print("# effective configuration of \(source.path)\(source.required ? "" : " (built-in defaults where absent)")")
+            print("# effective configuration of \(TerminalText.escaped(source.path))\(source.required ? "" : " (built-in defaults where absent)")")
             print(ConfigurationRenderer.toml(configuration), terminator: "")
             return
         }

@@ -410,6 +410,9 @@ struct ConfigurationTests {
         #expect(problems("[alert]\nclear_ratio = 0") == [
             ConfigurationProblem(key: "alert.clear_ratio", message: "must be greater than 0 and at most 1, got 0"),
         ])
+        #expect(problems("[metrics]\ntextfile = \"/var/lib/node-exporter/../../tmp/twmond.prom\"") == [
+            ConfigurationProblem(key: "metrics.textfile", message: #"must not contain ".." components: name the directory itself, got "/var/lib/node-exporter/../../tmp/twmond.prom""#),
+        ])
         #expect(problems("[scan]\nsource = \"ebpf\"") == [
             ConfigurationProblem(key: "scan.source", message: "must be one of \"auto\", \"proc\", \"netlink\", got \"ebpf\""),
         ])
@@ -419,6 +422,8 @@ struct ConfigurationTests {
         ("[metrics]\ntextfile = \"twmond.prom\"", "metrics.textfile"),
         ("[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/\"", "metrics.textfile"),
         ("[metrics]\ntextfile = 1", "metrics.textfile"),
+        ("[metrics]\ntextfile = \"/srv/textfiles/../twmond.prom\"", "metrics.textfile"),
+        ("[metrics]\ntextfile = \"/../twmond.prom\"", "metrics.textfile"),
         ("[metrics]\nlisten = \"localhost:19632\"", "metrics.listen"),
         ("[metrics]\nlisten = \"127.0.0.1\"", "metrics.listen"),
         ("[metrics]\nlisten = \"127.0.0.1:0\"", "metrics.listen"),

@@ -137,6 +137,14 @@ struct KindInputsTests {
         for bad in ["0 100", "100 50", "1 70000", "1", "a b", "1 2 3"] {
             #expect(throws: KernelValueError.self) { try PortRangeParser.range(bad, reserved: nil, rangeSource: "r", reservedSource: "s") }
         }
+        #expect(throws: KernelValueError(source: "r", text: "60999 32768", reason: "first port 60999 is above last port 32768")) {
+            try PortRangeParser.range("60999\t32768\n", reserved: nil, rangeSource: "r", reservedSource: "s")
+        }
+        #expect(throws: KernelValueError(source: "s", text: "9010-9000", reason: "first port 9010 is above last port 9000")) {
+            try PortRangeParser.range("1 65535", reserved: "9010-9000", rangeSource: "r", reservedSource: "s")
+        }
+        #expect("\(KernelValueError(source: "r", text: "60999 32768", reason: "first port 60999 is above last port 32768"))"
+            == #"r is "60999 32768", first port 60999 is above last port 32768"#)
         for bad in ["9-1", "1-2-3", "x", "-5"] {
             #expect(throws: KernelValueError.self) { try PortRangeParser.range("1 100", reserved: bad, rangeSource: "r", reservedSource: "s") }
         }

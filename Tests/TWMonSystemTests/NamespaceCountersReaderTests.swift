@@ -48,4 +48,16 @@ import TWMonSystem
         // `read()` still reports the problem as a whole.
         #expect(throws: NamespaceCountersError.self) { try reader.read() }
     }
+
+    /// A netstat without the TcpExt TIME_WAIT counters would leave tw_overflow silent for good:
+    /// it is a problem, named, and the other parts are read.
+    @Test(arguments: ["IpExt: InNoRoutes\nIpExt: 0\n", "TcpExt: SyncookiesSent TWRecycled\nTcpExt: 0 3\n", ""])
+    func aNetstatWithoutTheCountersIsAProblem(netstat: String) throws {
+        let root = try procRoot(netstat: netstat)
+        let (counters, problems) = NamespaceCountersReader(procRoot: root.path).readEach()
+        #expect(problems == [.missingFigures(path: root.path + "/net/netstat", figures: "TcpExt TCPTimeWaitOverflow and TWRecycled counters", kind: .twOverflow)])
+        #expect(problems.first?.description == "namespace counters: \(root.path)/net/netstat has no TcpExt TCPTimeWaitOverflow and TWRecycled counters, so tw_overflow cannot fire")
+        #expect(counters.timeWaitEvents == nil)
+        #expect(counters.timeWait == NamespaceTimeWait(timeWait: 1_500, maxBuckets: 262_144))
+    }
 }

@@ -16,7 +16,8 @@ struct TwmondFaultyInputTests {
         let socket: String
         let log: String
 
-        init(directory: TemporaryDirectory, configuration: String, procRoot: String) throws {
+        /// `notifySocket`: where its sd_notify messages go, if anywhere.
+        init(directory: TemporaryDirectory, configuration: String, procRoot: String, notifySocket: String? = nil) throws {
             socket = directory.file("control.sock")
             log = directory.file("twmond.log")
             FileManager.default.createFile(atPath: log, contents: nil)
@@ -26,6 +27,7 @@ struct TwmondFaultyInputTests {
             for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM", "WATCHDOG_USEC"] {
                 environment.removeValue(forKey: key)
             }
+            environment["NOTIFY_SOCKET"] = notifySocket
             process.environment = environment
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()
@@ -163,6 +165,37 @@ struct TwmondFaultyInputTests {
             #expect(try daemon.wait { try daemon.status().problem == nil })
             // 28232 ports, 40000 still reserved.
             #expect(try daemon.status().namespace?.ephemeralPorts?.usable == 28_231)
+            #expect(daemon.stop())
+        }
+    }
+
+    /// A netstat without TcpExt (a kernel or a proc root that lacks it) would leave tw_overflow
+    /// silent for good: a problem in GetStatus and STATUS, logged once, gone when TcpExt is
+    /// back. A reversed port range is a problem that says so.
+    @Test func missingTcpExtAndAReversedRangeAreProblems() async throws {
+        try await OwnThread.run {
+            let directory = try TemporaryDirectory()
+            let root = try TwmondControlSocketTests.procRoot(in: directory)
+            try "IpExt: InNoRoutes InTruncatedPkts\nIpExt: 0 0\n".write(toFile: root + "/net/netstat", atomically: true, encoding: .utf8)
+            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let daemon = try Daemon(
+                directory: directory, configuration: try TwmondControlSocketTests.configuration(in: directory), procRoot: root,
+                notifySocket: notify.path
+            )
+            let problem = "namespace counters: \(root)/net/netstat has no TcpExt TCPTimeWaitOverflow and TWRecycled counters, so tw_overflow cannot fire"
+            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            #expect(status.problem == problem)
+            var messages: [String] = []
+            #expect(notify.receive(until: { $0.contains("STATUS=") && $0.contains(problem) }, timeout: 5, into: &messages) != nil, "\(messages)")
+            // Logged once, however many scans (0.2 s apart) see it.
+            #expect(try daemon.wait { try daemon.status().scanCount >= 5 })
+            #expect(daemon.logText.components(separatedBy: "netstat has no TcpExt").count == 2, "\(daemon.logText)")
+            try "TcpExt: TWRecycled TCPTimeWaitOverflow\nTcpExt: 0 0\n".write(toFile: root + "/net/netstat", atomically: true, encoding: .utf8)
+            #expect(try daemon.wait { try daemon.status().problem == nil })
+            try "60999\t32768\n".write(toFile: root + "/sys/net/ipv4/ip_local_port_range", atomically: true, encoding: .utf8)
+            #expect(try daemon.wait {
+                try daemon.status().problem == "namespace counters: \(root)/sys/net/ipv4/ip_local_port_range is \"60999 32768\", first port 60999 is above last port 32768"
+            }, "\((try? daemon.status().problem) ?? "no problem")")
             #expect(daemon.stop())
         }
     }
