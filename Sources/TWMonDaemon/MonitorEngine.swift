@@ -180,7 +180,7 @@ public actor MonitorEngine {
     /// level, when a pass could not finish within one scan's budget (not again at every scan,
     /// nor for every such pass, until a pass fits in one scan again).
     private func logOwnerWalk() {
-        guard let progress = scanner.owners?.walkProgress, progress.visitedThisScan > 0 else { return }
+        guard let progress = scanner.owners?.walkProgress, progress.walkedThisScan else { return }
         let figures: Logger.Metadata = [
             "visited": "\(progress.visitedThisScan)", "pass_visited": "\(progress.passVisited)",
             "pass_scans": "\(progress.passScans)", "walk_ms": "\(progress.durationThisScan.inMilliseconds)",

@@ -20,6 +20,8 @@ import TWMonCore
 public final class CgroupOwnerResolver {
     /// How far the walk of the cgroup2 mount got.
     public struct Progress: Sendable, Equatable {
+        /// Whether the last scan walked (a pass may end with a step that visits nothing new).
+        public var walkedThisScan = false
         /// Directories visited during the last scan (0 when it did not walk).
         public var visitedThisScan = 0
         /// Directories visited by the pass in progress, or by the last pass when none is.
@@ -50,7 +52,7 @@ public final class CgroupOwnerResolver {
     static let maximumDepth = 32
     static let maximumDirectories = 200_000
     /// Directories walked per scan unless the caller says otherwise.
-    public static let defaultBudget = 5_000
+    public static let defaultBudget = 2_000
 
     /// Finds the cgroup2 mount in `mountInfoPath`; makes no walk yet.
     public init(mountInfoPath: String = "/proc/self/mountinfo", budget: Int = CgroupOwnerResolver.defaultBudget) {
@@ -80,6 +82,7 @@ public final class CgroupOwnerResolver {
     /// progress. Called once per scan.
     public func beginScan() {
         mayWalk = true
+        progress.walkedThisScan = false
         progress.visitedThisScan = 0
         progress.durationThisScan = .zero
         if map.passInProgress { advance() }
@@ -121,6 +124,7 @@ public final class CgroupOwnerResolver {
                 context.assumingMemoryBound(to: CgroupOwnerMap.self).pointee.found(id, at: String(cString: path))
             }, map)
         }
+        progress.walkedThisScan = true
         progress.visitedThisScan = visited
         progress.passVisited = twmon_cgroup_walk_visited(walk)
         progress.passScans += 1
