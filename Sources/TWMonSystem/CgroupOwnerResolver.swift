@@ -50,7 +50,7 @@ public final class CgroupOwnerResolver {
 
     /// The walk stops at this depth below the mount and after this many directories per pass.
     static let maximumDepth = 32
-    static let maximumDirectories = 200_000
+    public static let maximumDirectories = 200_000
     /// Directories walked per scan unless the caller says otherwise.
     public static let defaultBudget = 2_000
 
