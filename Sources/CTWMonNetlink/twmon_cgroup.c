@@ -25,77 +25,122 @@ static uint64_t twmon_cgroup_id_of(int directory, const char *name) {
     return id;
 }
 
-struct twmon_cgroup_walk_state {
-    twmon_cgroup_visit visit;
-    void *context;
+/// A directory being read: its stream and the length of its path below the mount.
+struct twmon_cgroup_frame {
+    DIR *stream;
+    size_t length;
+};
+
+struct twmon_cgroup_walk {
     size_t max_depth;
     size_t max_directories;
     size_t visited;
-    /// The path below the mount of the directory being read, "" for the mount.
+    /// The mount itself, still to be visited (its id read at the start).
+    uint64_t root;
+    /// Open directories, the mount at 0: `depth` of them (frames[depth - 1] is being read).
+    size_t depth;
+    /// The path below the mount of the last directory visited, "" for the mount.
     char path[PATH_MAX];
+    struct twmon_cgroup_frame frames[];
 };
 
-/// Visits the subdirectories of `directory` (an open descriptor, taken over and closed), whose
-/// path is `state->path` of `length` bytes.
-static void twmon_cgroup_walk_below(struct twmon_cgroup_walk_state *state, int directory, size_t length, size_t depth) {
-    DIR *stream = fdopendir(directory);
-    if (stream == NULL) {
-        close(directory);
-        return;
+static void twmon_cgroup_walk_close(struct twmon_cgroup_walk *walk) {
+    while (walk->depth > 0) {
+        walk->depth -= 1;
+        closedir(walk->frames[walk->depth].stream);
     }
-    struct dirent *entry;
-    while ((entry = readdir(stream)) != NULL && state->visited < state->max_directories) {
-        if (entry->d_type != DT_DIR || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) {
-            continue;
-        }
-        size_t name_length = strlen(entry->d_name);
-        if (length + 1 + name_length >= sizeof state->path) {
-            continue;
-        }
-        uint64_t id = twmon_cgroup_id_of(dirfd(stream), entry->d_name);
-        if (id == 0) {
-            continue;
-        }
-        state->path[length] = '/';
-        memcpy(state->path + length + 1, entry->d_name, name_length + 1);
-        state->visited += 1;
-        state->visit(state->context, id, state->path);
-        if (depth < state->max_depth) {
-            int child = openat(dirfd(stream), entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-            if (child >= 0) {
-                twmon_cgroup_walk_below(state, child, length + 1 + name_length, depth + 1);
-            }
-        }
-        state->path[length] = '\0';
-    }
-    closedir(stream);
 }
 
-long twmon_cgroup_walk(const char *mount, size_t max_depth, size_t max_directories, twmon_cgroup_visit visit, void *context) {
-    // The state (a PATH_MAX buffer) lives on the heap, not on the caller's stack.
-    struct twmon_cgroup_walk_state *walk = calloc(1, sizeof *walk);
+struct twmon_cgroup_walk *twmon_cgroup_walk_start(const char *mount, size_t max_depth, size_t max_directories) {
+    // The state (a PATH_MAX buffer and the stack) lives on the heap, not on the caller's stack.
+    struct twmon_cgroup_walk *walk = calloc(1, sizeof *walk + (max_depth + 1) * sizeof(struct twmon_cgroup_frame));
     if (walk == NULL) {
         errno = ENOMEM;
-        return -1;
+        return NULL;
     }
     errno = 0;
     uint64_t root = twmon_cgroup_id_of(AT_FDCWD, mount);
-    int directory = root == 0 ? -1 : open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (directory < 0) {
+    DIR *stream = root == 0 ? NULL : opendir(mount);
+    if (stream == NULL) {
         // A handle too short to be a cgroup id: not a cgroup2 mount.
         int error = errno == 0 ? ENOTSUP : errno;
         free(walk);
         errno = error;
-        return -1;
+        return NULL;
     }
-    walk->visit = visit;
-    walk->context = context;
     walk->max_depth = max_depth;
     walk->max_directories = max_directories;
-    walk->visited = 1;
-    visit(context, root, "/");
-    twmon_cgroup_walk_below(walk, directory, 0, 1);
-    long visited = (long)walk->visited;
+    walk->root = root;
+    walk->frames[0] = (struct twmon_cgroup_frame){ .stream = stream, .length = 0 };
+    walk->depth = 1;
+    return walk;
+}
+
+size_t twmon_cgroup_walk_step(struct twmon_cgroup_walk *walk, size_t budget, twmon_cgroup_visit visit, void *context) {
+    size_t count = 0;
+    if (walk->root != 0 && budget > 0) {
+        visit(context, walk->root, "/");
+        walk->root = 0;
+        walk->visited += 1;
+        count += 1;
+    }
+    while (walk->depth > 0 && count < budget && walk->visited < walk->max_directories) {
+        struct twmon_cgroup_frame *frame = &walk->frames[walk->depth - 1];
+        struct dirent *entry = readdir(frame->stream);
+        if (entry == NULL) {
+            closedir(frame->stream);
+            walk->depth -= 1;
+            continue;
+        }
+        if (entry->d_type != DT_DIR || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) {
+            continue;
+        }
+        size_t name_length = strlen(entry->d_name);
+        size_t length = frame->length + 1 + name_length;
+        if (length >= sizeof walk->path) {
+            continue;
+        }
+        int directory = dirfd(frame->stream);
+        uint64_t id = twmon_cgroup_id_of(directory, entry->d_name);
+        if (id == 0) {
+            continue;
+        }
+        walk->path[frame->length] = '/';
+        memcpy(walk->path + frame->length + 1, entry->d_name, name_length + 1);
+        walk->visited += 1;
+        count += 1;
+        visit(context, id, walk->path);
+        // The mount's children are at depth 1: a directory at depth `walk->depth` is read
+        // only while that is below `max_depth`.
+        if (walk->depth < walk->max_depth) {
+            int child = openat(directory, entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+            DIR *stream = child < 0 ? NULL : fdopendir(child);
+            if (stream != NULL) {
+                walk->frames[walk->depth] = (struct twmon_cgroup_frame){ .stream = stream, .length = length };
+                walk->depth += 1;
+            } else if (child >= 0) {
+                close(child);
+            }
+        }
+    }
+    if (walk->visited >= walk->max_directories) {
+        twmon_cgroup_walk_close(walk);
+    }
+    return count;
+}
+
+int twmon_cgroup_walk_finished(const struct twmon_cgroup_walk *walk) {
+    return walk->depth == 0 && walk->root == 0;
+}
+
+size_t twmon_cgroup_walk_visited(const struct twmon_cgroup_walk *walk) {
+    return walk->visited;
+}
+
+void twmon_cgroup_walk_end(struct twmon_cgroup_walk *walk) {
+    if (walk == NULL) {
+        return;
+    }
+    twmon_cgroup_walk_close(walk);
     free(walk);
-    return visited;
 }

@@ -29,7 +29,8 @@ struct ScanCommand: ParsableCommand {
         let table: PortTable
         let ownersUnavailable: String?
         do {
-            let scanner = try Scanner.make(kind: source, procRoot: procRoot)
+            // One scan: the owner walk has no next scan to go on in, so it walks to the end.
+            let scanner = try Scanner.make(kind: source, procRoot: procRoot, ownerWalkBudget: CgroupOwnerResolver.maximumDirectories)
             table = try scanner.scan()
             ownersUnavailable = scanner.ownersUnavailable
         } catch {

@@ -41,6 +41,9 @@ public actor MonitorEngine {
     private var activeCloses = ActiveCloseCounter()
     /// Why server ports have no owner, as last logged (logged once when it appears or changes).
     private var loggedOwnersProblem: String?
+    /// Whether a pass of the owner walk outlasting its budget has been logged (once, until a
+    /// pass fits in one scan again).
+    private var loggedWalkDeferred = false
 
     /// Transitions kept for `ListAlerts`.
     static let historyLimit = 200
@@ -115,6 +118,7 @@ public actor MonitorEngine {
         scanCount += 1
         activeCloses.add(table)
         logOwnersProblem()
+        logOwnerWalk()
         let closeWait = closeWaitAges.update(table.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
         table.closeWaitSockets = []
         let actions = policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: closeWait), now: moment)
@@ -169,6 +173,25 @@ public actor MonitorEngine {
         loggedOwnersProblem = problem
         if let problem {
             logger.notice("server ports have no owner: \(problem)", metadata: ["source": "\(scanner.source.name)"])
+        }
+    }
+
+    /// Logs how far the owner walk got when this scan walked (debug), and says once, at notice
+    /// level, when a pass could not finish within one scan's budget (not again at every scan,
+    /// nor for every such pass, until a pass fits in one scan again).
+    private func logOwnerWalk() {
+        guard let progress = scanner.owners?.walkProgress, progress.walkedThisScan else { return }
+        let figures: Logger.Metadata = [
+            "visited": "\(progress.visitedThisScan)", "pass_visited": "\(progress.passVisited)",
+            "pass_scans": "\(progress.passScans)", "walk_ms": "\(progress.durationThisScan.inMilliseconds)",
+        ]
+        logger.debug("owner walk", metadata: figures)
+        if progress.inProgress, !loggedWalkDeferred {
+            loggedWalkDeferred = true
+            logger.notice("the owner walk of the cgroup2 mount did not finish within its budget of \(scanner.owners?.walkBudget ?? 0) directories per scan: it goes on at the next scans, and server ports whose cgroup it has not reached yet show no owner until then", metadata: figures)
+        } else if !progress.inProgress {
+            if progress.passScans == 1 { loggedWalkDeferred = false }
+            else { logger.info("owner walk finished", metadata: figures) }
         }
     }
 

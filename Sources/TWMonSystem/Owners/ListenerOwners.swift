@@ -42,7 +42,13 @@ public final class ListenerOwners {
         }
     }
 
-    /// The owner of the cgroup with `id`.
+    /// How far the walk of the cgroup2 mount got (see `CgroupOwnerResolver`).
+    public var walkProgress: CgroupOwnerResolver.Progress { resolver.progress }
+
+    /// Directories the walk may visit per scan.
+    public var walkBudget: Int { resolver.budget }
+
+    /// The owner of the cgroup with `id`, or nil when it is not known (yet).
     public func owner(of id: UInt64) -> PortOwner? {
         resolver.owner(of: id)
     }

@@ -28,12 +28,15 @@ public final class Scanner {
     /// (it makes one to find out), and /proc otherwise: a captured proc root, no `AF_NETLINK`
     /// (a sandbox's RestrictAddressFamilies=), no `tcp_diag` in the kernel.
     /// `openNetlink` opens the netlink source (a parameter so a test can make it fail).
+    /// `ownerWalkBudget` is the directories of the cgroup2 mount each scan may walk for owners
+    /// (`CgroupOwnerResolver.budget`): a one-shot scan, which has no next scan to go on in,
+    /// passes `CgroupOwnerResolver.maximumDirectories`.
     public static func make(
-        kind: ScanSourceKind, procRoot: String,
+        kind: ScanSourceKind, procRoot: String, ownerWalkBudget: Int = CgroupOwnerResolver.defaultBudget,
         openNetlink: () throws(ScanError) -> any SocketTableSource = { () throws(ScanError) in try NetlinkSource() }
     ) throws(ScanError) -> Scanner {
         // Owners are this host's: only for the real /proc.
-        let owners = procRoot == realProcRoot ? ListenerOwners() : nil
+        let owners = procRoot == realProcRoot ? ListenerOwners(resolver: CgroupOwnerResolver(budget: ownerWalkBudget)) : nil
         switch kind {
         case .proc:
             return Scanner(source: ProcNetSource(procRoot: procRoot), owners: owners)
