@@ -41,10 +41,10 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
     public var raisedMessageID: String {
         switch self {
         case .timeWait: "b409c94814fd48d4b7a71e21b7432752"
-        case .closeWait: "5f3d3c4b8e2a4a6f9c1d7e0b2a8c4d61"
-        case .ephemeralPorts: "c8a1e6f04b7d4e2a93f5d1b6a07c3e28"
+        case .closeWait: "bf85ef4af5964014aa8d9ddc8f43ea03"
+        case .ephemeralPorts: "31a2334cf9a444ceaf7c6cb4bc0919b6"
         case .twBuckets: "a2133443ca6847e79cbed5ba978024de"
-        case .twOverflow: "e94b1f7a3c2d4f5e8a6b0c9d1e2f3a47"
+        case .twOverflow: "4407f9bba2bf452092f5791b8eea272a"
         }
     }
 
@@ -52,10 +52,10 @@ public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comp
     public var clearedMessageID: String {
         switch self {
         case .timeWait: "a779194c3e234e67b1716dd035ad43b6"
-        case .closeWait: "7b2e9d4a1c6f4b8e8d3a5f0c2e7b9a14"
-        case .ephemeralPorts: "3d6f8a2c5e1b4c7d9f0a2b4c6d8e0f13"
+        case .closeWait: "d8771f3ca1614d318362a1e6e93d4b7e"
+        case .ephemeralPorts: "dae1633df57b4a83be163f59e0c1f315"
         case .twBuckets: "d1a7d0d631ac4d0fa87cb3dac8b3892b"
-        case .twOverflow: "0a4c7e1f9b3d4a6c8e2f5b7d9c1a3e58"
+        case .twOverflow: "a96f1a891d95426282d8711988025ccb"
         }
     }
 
