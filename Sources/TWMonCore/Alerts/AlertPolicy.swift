@@ -36,15 +36,14 @@ public struct AlertPolicy: Sendable {
             .sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
     }
 
-    /// Ports whose TIME_WAIT peers are worth tallying in the next scan: active TIME_WAIT
-    /// alerts and ports on their way to one.
-    public var portsNearAlert: [UInt16] {
-        tracked.compactMap { $0.key.kind == .timeWait && !$0.value.tracker.isIdle ? $0.key.subject.port : nil }.sorted()
-    }
-
     /// True while some subject of `kind` has a tracker.
     func isTracking(_ kind: AlertKind) -> Bool {
         tracked.keys.contains { $0.kind == kind }
+    }
+
+    /// The subjects of `kind` that are active or on their way to a change (a streak), in order.
+    func busySubjects(of kind: AlertKind) -> [AlertSubject] {
+        tracked.compactMap { $0.key.kind == kind && !$0.value.tracker.isIdle ? $0.key.subject : nil }.sorted()
     }
 
     /// Judges one scan.

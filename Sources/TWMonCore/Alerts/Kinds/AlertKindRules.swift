@@ -19,6 +19,11 @@ public protocol AlertKindRules: Sendable, Equatable {
     static var listingOrder: Int { get }
     /// What the kind's alerts are about.
     static var subjectShape: AlertSubject.Shape { get }
+    /// The kind in the comment of the Varlink `Alert` type: what it means, in lines of words.
+    static var interfaceSummary: [String] { get }
+    /// The members `write(into:)` adds to the Varlink `Alert` type, in order (a member another
+    /// kind declared first is declared once).
+    static var interfaceMembers: [AlertInterfaceMember] { get }
 
     /// What a scan shows of the kind: one observation per subject, or nil when the scan shows
     /// nothing about it (unreadable counters) and its trackers must stay as they are.

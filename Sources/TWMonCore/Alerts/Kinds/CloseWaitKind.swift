@@ -24,6 +24,12 @@ public struct CloseWaitAlertFigures: AlertKindRules {
     public static let clearedMessageID = "d8771f3ca1614d318362a1e6e93d4b7e"
     public static let listingOrder = 3
     public static let subjectShape = AlertSubject.Shape.port
+    public static let interfaceSummary = ["old CLOSE_WAIT sockets pile up on a port (the application", "never closes connections its peers closed)"]
+    public static let interfaceMembers = [
+        AlertInterfaceMember("oldest_age_seconds: ?int", "age of the oldest CLOSE_WAIT socket on the port, and the", "configured min_age, in seconds."),
+        AlertInterfaceMember("min_age: ?float"),
+        AlertInterfaceMember("unit: ?string"), AlertInterfaceMember("cgroup: ?string"), AlertInterfaceMember("container: ?Container"),
+    ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         scan.closeWait.compactMap { port, figures in

@@ -31,6 +31,14 @@ public struct EphemeralPortsAlertFigures: AlertKindRules {
     public static let clearedMessageID = "dae1633df57b4a83be163f59e0c1f315"
     public static let listingOrder = 4
     public static let subjectShape = AlertSubject.Shape.clientTuple
+    public static let interfaceSummary = ["one (local address, remote address, remote port) holds most", "of the usable ephemeral range (time_wait: the TIME_WAIT share of its sockets)"]
+    public static let interfaceMembers = [
+        AlertInterfaceMember("ratio: ?float", "the configured share of the usable range that raises the alert."),
+        AlertInterfaceMember("time_wait: ?int"),
+        AlertInterfaceMember("usable_ports: ?int", "usable ports of the range, the range, tcp_tw_reuse."),
+        AlertInterfaceMember("port_range: ?string"),
+        AlertInterfaceMember("tw_reuse: ?int"),
+    ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         guard let range = scan.counters?.ephemeralPorts else { return nil }

@@ -21,6 +21,11 @@ public struct TWBucketsAlertFigures: AlertKindRules {
     public static let clearedMessageID = "d1a7d0d631ac4d0fa87cb3dac8b3892b"
     public static let listingOrder = 1
     public static let subjectShape = AlertSubject.Shape.namespace
+    public static let interfaceSummary = ["the namespace's TIME_WAIT total nears tcp_max_tw_buckets"]
+    public static let interfaceMembers = [
+        AlertInterfaceMember("max_tw_buckets: ?int", "net.ipv4.tcp_max_tw_buckets, and the configured share of it that", "raises the alert."),
+        AlertInterfaceMember("ratio: ?float"),
+    ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         guard let namespace = scan.counters?.timeWait else { return nil }

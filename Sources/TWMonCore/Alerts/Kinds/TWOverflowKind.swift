@@ -23,6 +23,11 @@ public struct TWOverflowAlertFigures: AlertKindRules {
     public static let raisedPriority = JournalEntry.Priority.error
     public static let listingOrder = 0
     public static let subjectShape = AlertSubject.Shape.namespace
+    public static let interfaceSummary = ["the kernel destroyed TIME_WAIT sockets past that limit"]
+    public static let interfaceMembers = [
+        AlertInterfaceMember("overflow_since_start: ?int", "sockets destroyed, and connect() calls that reused a", "TIME_WAIT 4-tuple (TWRecycled), since twmond started."),
+        AlertInterfaceMember("tw_recycled_since_start: ?int"),
+    ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         guard let events = scan.counters?.timeWaitEvents else { return nil }

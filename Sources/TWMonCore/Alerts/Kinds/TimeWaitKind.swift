@@ -28,6 +28,14 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     public static let clearedMessageID = "a779194c3e234e67b1716dd035ad43b6"
     public static let listingOrder = 2
     public static let subjectShape = AlertSubject.Shape.port
+    public static let interfaceSummary = ["a server port piles up TIME_WAIT (the server closes first)"]
+    public static let interfaceMembers = [
+        AlertInterfaceMember("established: ?int", "ESTABLISHED sockets on the port."),
+        AlertInterfaceMember("closes_per_second: ?[string]float", "active closes per second on the port, keys \"10s\" and \"60s\"", "(as in Port)."),
+        AlertInterfaceMember("unit: ?string", "the owner of the port's LISTEN socket, when known (as in Port)."),
+        AlertInterfaceMember("cgroup: ?string"),
+        AlertInterfaceMember("container: ?Container"),
+    ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         scan.table.ports.compactMap { stats in
@@ -87,5 +95,13 @@ public struct TimeWaitAlertFigures: AlertKindRules {
 
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(established: try json.int("established"), owner: try PortOwner(portJSON: json), recentCloses: try RecentCloses(ratesIn: json))
+    }
+}
+
+extension AlertPolicy {
+    /// Ports whose TIME_WAIT peers are worth tallying in the next scan (they become the
+    /// `topPeers` of the alert): active TIME_WAIT alerts and ports on their way to one.
+    public var portsNearAlert: [UInt16] {
+        busySubjects(of: .timeWait).compactMap(\.port)
     }
 }
