@@ -2,7 +2,7 @@
 /// `Alerts/Kinds/`). A value of the type is an alert's figures: what the kind reports besides its
 /// count. `AlertKind.rules` finds a kind's type; the policy, the journal, listings, the check and
 /// the wire coding call these members and never switch over kinds.
-public protocol AlertKindRules: Sendable, Equatable {
+public protocol AlertKindRules: Sendable, Equatable, Decodable {
     /// The kind these rules are for.
     static var kind: AlertKind { get }
     /// The JSON member (and, upper-cased after `TWMON_`, the journal field) of the counted figure.
@@ -50,6 +50,8 @@ public protocol AlertKindRules: Sendable, Equatable {
     func write(into json: inout JSONWriter)
     /// Reads the figures from a Varlink `Alert` object.
     init(json: JSONValue) throws(JSONFieldError)
+    /// Decodes the figures from a Varlink `Alert` object (`Alert.init(from:)`).
+    init(from decoder: any Decoder) throws
 }
 
 extension AlertKindRules {

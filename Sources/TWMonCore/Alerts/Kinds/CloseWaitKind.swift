@@ -80,6 +80,12 @@ public struct CloseWaitAlertFigures: AlertKindRules {
         if let owner { ScanReport.writeOwner(owner, into: &json) }
     }
 
+    public init(from decoder: any Decoder) throws {
+        let members = try decoder.container(keyedBy: WireKey.self)
+        self.init(oldestAgeSeconds: try members.decode(Int.self, forKey: "oldest_age_seconds"), minAgeSeconds: try members.decode(Double.self, forKey: "min_age"),
+                  owner: try members.owner())
+    }
+
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(oldestAgeSeconds: try json.int("oldest_age_seconds"), minAgeSeconds: try json.double("min_age"), owner: try PortOwner(portJSON: json))
     }

@@ -105,6 +105,13 @@ public struct EphemeralPortsAlertFigures: AlertKindRules {
         if let twReuse { json.member("tw_reuse", twReuse) }
     }
 
+    public init(from decoder: any Decoder) throws {
+        let members = try decoder.container(keyedBy: WireKey.self)
+        self.init(ratio: try members.decode(Double.self, forKey: "ratio"), timeWait: try members.decode(Int.self, forKey: "time_wait"),
+                  usablePorts: try members.decode(Int.self, forKey: "usable_ports"), portRange: try members.decode(String.self, forKey: "port_range"),
+                  twReuse: try members.decodeIfPresent(Int.self, forKey: "tw_reuse"))
+    }
+
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(ratio: try json.double("ratio"), timeWait: try json.int("time_wait"), usablePorts: try json.int("usable_ports"),
                   portRange: try json.string("port_range"), twReuse: json.optionalField("tw_reuse") == nil ? nil : try json.int("tw_reuse"))

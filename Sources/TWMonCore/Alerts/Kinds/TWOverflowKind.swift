@@ -73,6 +73,12 @@ public struct TWOverflowAlertFigures: AlertKindRules {
         json.member("tw_recycled_since_start", twRecycledSinceStart)
     }
 
+    public init(from decoder: any Decoder) throws {
+        let members = try decoder.container(keyedBy: WireKey.self)
+        self.init(overflowSinceStart: try members.decode(Int.self, forKey: "overflow_since_start"),
+                  twRecycledSinceStart: try members.decode(Int.self, forKey: "tw_recycled_since_start"))
+    }
+
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(overflowSinceStart: try json.int("overflow_since_start"), twRecycledSinceStart: try json.int("tw_recycled_since_start"))
     }

@@ -93,6 +93,11 @@ public struct TimeWaitAlertFigures: AlertKindRules {
         if let owner { ScanReport.writeOwner(owner, into: &json) }
     }
 
+    public init(from decoder: any Decoder) throws {
+        let members = try decoder.container(keyedBy: WireKey.self)
+        self.init(established: try members.decode(Int.self, forKey: "established"), owner: try members.owner(), recentCloses: try members.recentCloses())
+    }
+
     public init(json: JSONValue) throws(JSONFieldError) {
         self.init(established: try json.int("established"), owner: try PortOwner(portJSON: json), recentCloses: try RecentCloses(ratesIn: json))
     }
