@@ -4,9 +4,8 @@ import Testing
 @Suite("Alert entries name the owner and the close rate")
 struct AlertJournalOwnerTests {
     private func alert(owner: PortOwner?, closes: RecentCloses) -> Alert {
-        var alert = Alert.timeWait(port: 8080, timeWait: 6_000, established: 4, limits: MonitorSnapshotFixture.limits, since: 0, peak: 6_000)
-        alert.figures.owner = owner
-        alert.figures.recentCloses = closes
+        let alert = Alert.timeWait(port: 8080, timeWait: 6_000, established: 4, limits: MonitorSnapshotFixture.limits, since: 0, peak: 6_000,
+                                   owner: owner, recentCloses: closes)
         return alert
     }
 
@@ -66,8 +65,8 @@ extension AlertJournalOwnerTests {
     /// A CLOSE_WAIT alert names the owner too (it has no close rate: nothing closes first).
     @Test func closeWaitEntryNamesTheOwner() {
         let owner = CgroupOwnerParser.owner(cgroupPath: "/system.slice/api.service")
-        let alert = Alert(kind: .closeWait, subject: .port(9000), count: 200, limits: MonitorSnapshotFixture.limits, since: 0, peak: 200,
-                          figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, owner: owner))
+        let alert = Alert(subject: .port(9000), count: 200, limits: MonitorSnapshotFixture.limits, since: 0, peak: 200,
+                          figures: CloseWaitAlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, owner: owner))
         let entry = AlertJournal.entry(for: AlertAction(.raised, alert), now: 30)
         #expect(entry.message.hasPrefix("port 9000 (api.service): 200 sockets in CLOSE_WAIT"))
         let fields = fields(entry)

@@ -59,8 +59,8 @@ struct AlertKindPolicyTests {
         let actions = harness.scan(closeWait: held)
         let limits = AlertLimits(threshold: 10, clearRatio: 0.8, sustain: 2)
         #expect(actions == [AlertAction(.raised, Alert(
-            kind: .closeWait, subject: .port(8080), count: 12, limits: limits, since: raisedAt, peak: 12,
-            figures: AlertFigures(oldestAgeSeconds: 15, minAgeSeconds: 10)))])
+            subject: .port(8080), count: 12, limits: limits, since: raisedAt, peak: 12,
+            figures: CloseWaitAlertFigures(oldestAgeSeconds: 15, minAgeSeconds: 10)))])
         #expect(harness.policy.activeAlerts.map(\.kind) == [.closeWait])
     }
 
@@ -172,9 +172,9 @@ struct AlertKindPolicyTests {
         let raisedAt = harness.now.wallClock
         let actions = harness.scan(clients: Self.clients(330, timeWait: 300), counters: counters)
         #expect(actions == [AlertAction(.raised, Alert(
-            kind: .ephemeralPorts, subject: .clientTuple(Self.destination), count: 330,
+            subject: .clientTuple(Self.destination), count: 330,
             limits: AlertLimits(threshold: 320, clearRatio: 0.8, sustain: 2), since: raisedAt, peak: 330,
-            figures: AlertFigures(ratio: 0.8, timeWait: 300, usablePorts: 400, portRange: "40000-40499", twReuse: 0)))])
+            figures: EphemeralPortsAlertFigures(ratio: 0.8, timeWait: 300, usablePorts: 400, portRange: "40000-40499", twReuse: 0)))])
         #expect(harness.policy.clientTupleFloor(counters.ephemeralPorts) == 1)
     }
 
@@ -188,7 +188,7 @@ struct AlertKindPolicyTests {
         // The range is read at every scan: wider, the same sockets are far from the ratio.
         let cleared = harness.scan(clients: Self.clients(450), counters: Self.counters(low: 32_768, high: 60_999))
         #expect(cleared.map(\.event) == [.cleared])
-        #expect(cleared.first?.alert.figures.usablePorts == 28_232)
+        #expect((cleared.first?.alert.figures as? EphemeralPortsAlertFigures)?.usablePorts == 28_232)
         #expect(cleared.first?.alert.peak == 450)
     }
 
@@ -221,16 +221,16 @@ struct AlertKindPolicyTests {
         let raisedAt = harness.now.wallClock
         let raised = harness.scan(counters: Self.events(5_300, recycled: 9))
         #expect(raised == [AlertAction(.raised, Alert(
-            kind: .twOverflow, subject: .namespace, count: 300,
+            subject: .namespace, count: 300,
             limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3), since: raisedAt, peak: 300,
-            figures: AlertFigures(overflowSinceStart: 300, twRecycledSinceStart: 2)))])
+            figures: TWOverflowAlertFigures(overflowSinceStart: 300, twRecycledSinceStart: 2)))])
         #expect(raised.first.map { AlertJournal.entry(for: $0, now: raisedAt).priority } == .error)
         #expect(harness.scan(counters: Self.events(5_800)) == [])
         #expect(harness.scan(counters: Self.events(5_800)) == [])
         #expect(harness.scan(counters: Self.events(5_800)) == [])
         let cleared = harness.scan(counters: Self.events(5_800))
         #expect(cleared.map(\.event) == [.cleared])
-        #expect(cleared.first?.alert.figures.overflowSinceStart == 800)
+        #expect((cleared.first?.alert.figures as? TWOverflowAlertFigures)?.overflowSinceStart == 800)
         #expect(cleared.first?.alert.peak == 500)
         #expect(cleared.first?.alert.count == 0)
     }
@@ -245,7 +245,7 @@ struct AlertKindPolicyTests {
         #expect(harness.scan(counters: Self.events(3)) == [])
         let cleared = harness.scan(counters: Self.events(3))
         #expect(cleared.map(\.event) == [.cleared])
-        #expect(cleared.first?.alert.figures.overflowSinceStart == 0)
+        #expect((cleared.first?.alert.figures as? TWOverflowAlertFigures)?.overflowSinceStart == 0)
     }
 
     @Test func twOverflowOffByConfigurationAndByReload() {

@@ -70,8 +70,8 @@ extension AlertAction {
 
 /// A `time_wait` alert as the policy makes it from these tables: no owner, no closes.
 private func PortAlert(port: UInt16, timeWait: Int, established: Int, limits: AlertLimits, since: Double, peak: Int) -> Alert {
-    var alert = Alert.timeWait(port: port, timeWait: timeWait, established: established, limits: limits, since: since, peak: peak)
-    alert.figures.recentCloses = RecentCloses()
+    let alert = Alert.timeWait(port: port, timeWait: timeWait, established: established, limits: limits, since: since, peak: peak,
+                               recentCloses: RecentCloses())
     return alert
 }
 

@@ -215,14 +215,14 @@ struct MonitorServiceTests {
         let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
         let tuple = ClientTuple(localAddress: IPAddress(text: "2001:db8::1")!, remoteAddress: IPAddress(text: "2001:db8::2")!, remotePort: 443)
         snapshot.alerts += [
-            Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 1_764_025_000, peak: 210,
-                  figures: AlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, owner: PortOwner(cgroup: "/system.slice/api.service", unit: "api.service"))),
-            Alert(kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, limits: limits, since: 1_764_025_000, peak: 450,
-                  figures: AlertFigures(ratio: 0.8, timeWait: 440, usablePorts: 500, portRange: "40000-40499", twReuse: 0)),
-            Alert(kind: .twOverflow, subject: .namespace, count: 0, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3),
-                  since: 1_764_025_000, peak: 500, figures: AlertFigures(overflowSinceStart: 800, twRecycledSinceStart: 2)),
+            Alert(subject: .port(8080), count: 200, limits: limits, since: 1_764_025_000, peak: 210,
+                  figures: CloseWaitAlertFigures(oldestAgeSeconds: 95, minAgeSeconds: 60, owner: PortOwner(cgroup: "/system.slice/api.service", unit: "api.service"))),
+            Alert(subject: .clientTuple(tuple), count: 450, limits: limits, since: 1_764_025_000, peak: 450,
+                  figures: EphemeralPortsAlertFigures(ratio: 0.8, timeWait: 440, usablePorts: 500, portRange: "40000-40499", twReuse: 0)),
+            Alert(subject: .namespace, count: 0, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: 3),
+                  since: 1_764_025_000, peak: 500, figures: TWOverflowAlertFigures(overflowSinceStart: 800, twRecycledSinceStart: 2)),
         ]
-        snapshot.history.append(AlertHistoryEntry(event: .raised, kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, threshold: 400, at: 1_764_025_000))
+        snapshot.history.append(AlertEventRecord(event: .raised, kind: .ephemeralPorts, subject: .clientTuple(tuple), count: 450, threshold: 400, at: 1_764_025_000))
         snapshot.namespace = NamespaceCounters(
             timeWait: NamespaceTimeWait(timeWait: 200, maxBuckets: 200), ephemeralPorts: EphemeralPortRange(low: 40_000, high: 40_499, reserved: 3),
             twReuse: 2, timeWaitEvents: TimeWaitEventCounters(overflow: 800, recycled: 2))

@@ -24,26 +24,25 @@ enum MonitorSnapshotFixture {
 
     static func snapshot(namespaceAlert: Alert? = nil, problem: String? = nil) -> MonitorSnapshot {
         var history = [
-            AlertHistoryEntry(event: .cleared, kind: .timeWait, subject: .port(9000), count: 3_000, threshold: 5_000, at: 1_764_018_000.25),
-            AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: 1_764_020_000),
-            AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(443), count: 5_100, threshold: 5_000, at: 1_764_021_800),
+            AlertEventRecord(event: .cleared, kind: .timeWait, subject: .port(9000), count: 3_000, threshold: 5_000, at: 1_764_018_000.25),
+            AlertEventRecord(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: 1_764_020_000),
+            AlertEventRecord(event: .raised, kind: .timeWait, subject: .port(443), count: 5_100, threshold: 5_000, at: 1_764_021_800),
         ]
         if let namespaceAlert {
-            history.append(AlertHistoryEntry(event: .raised, kind: .twBuckets, subject: .namespace, count: namespaceAlert.count, threshold: namespaceAlert.limits.threshold, at: namespaceAlert.since))
+            history.append(AlertEventRecord(event: .raised, kind: .twBuckets, subject: .namespace, count: namespaceAlert.count, threshold: namespaceAlert.limits.threshold, at: namespaceAlert.since))
         }
         return MonitorSnapshot(
             table: table, scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(41) + .microseconds(250), source: "proc",
             scanCount: 42,
             alerts: (namespaceAlert.map { [$0] } ?? []) + [
                 {
-                    var alert = Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500)
-                    alert.figures.owner = table[port: 8080]?.owner
-                    alert.figures.recentCloses = RecentCloses(last10Seconds: 1_000, last60Seconds: 6_000)
+                    let alert = Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: 1_764_020_000, peak: 12_500,
+                                               owner: table[port: 8080]?.owner, recentCloses: RecentCloses(last10Seconds: 1_000, last60Seconds: 6_000))
                     return alert
                 }(),
                 {
-                    var alert = Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100)
-                    alert.figures.recentCloses = RecentCloses()
+                    let alert = Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: 1_764_021_800, peak: 6_100,
+                                               recentCloses: RecentCloses())
                     return alert
                 }(),
             ],

@@ -13,8 +13,8 @@ struct MonitoringCheckTests {
     }
 
     private func alert(port: UInt16, timeWait: Int) -> Alert {
-        var alert = Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait)
-        alert.figures.recentCloses = RecentCloses()
+        let alert = Alert.timeWait(port: port, timeWait: timeWait, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: timeWait,
+                                   recentCloses: RecentCloses())
         return alert
     }
 
@@ -86,12 +86,12 @@ struct MonitoringCheckTests {
         let limits = AlertLimits(threshold: 400, clearRatio: 0.8, sustain: 2)
         let loopback = IPAddress(text: "127.0.0.1")!
         func ephemeral(_ sockets: Int) -> Alert {
-            Alert(kind: .ephemeralPorts, subject: .clientTuple(ClientTuple(localAddress: loopback, remoteAddress: loopback, remotePort: 8080)),
-                  count: sockets, limits: limits, since: 0, peak: sockets, figures: AlertFigures(usablePorts: 500))
+            Alert(subject: .clientTuple(ClientTuple(localAddress: loopback, remoteAddress: loopback, remotePort: 8080)),
+                  count: sockets, limits: limits, since: 0, peak: sockets, figures: EphemeralPortsAlertFigures(ratio: 0.8, timeWait: 0, usablePorts: 500, portRange: "32768-60999", twReuse: nil))
         }
-        let closeWait = Alert(kind: .closeWait, subject: .port(8080), count: 200, limits: limits, since: 0, peak: 200)
-        let overflow = Alert(kind: .twOverflow, subject: .namespace, count: 5, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1),
-                             since: 0, peak: 5, figures: AlertFigures(overflowSinceStart: 800))
+        let closeWait = Alert(subject: .port(8080), count: 200, limits: limits, since: 0, peak: 200, figures: CloseWaitAlertFigures(oldestAgeSeconds: 0, minAgeSeconds: 0))
+        let overflow = Alert(subject: .namespace, count: 5, limits: AlertLimits(threshold: 1, clearRatio: 1, sustain: 1),
+                             since: 0, peak: 5, figures: TWOverflowAlertFigures(overflowSinceStart: 800, twRecycledSinceStart: 0))
         let check = MonitoringCheck()
         #expect(check.evaluate(status(alerts: [closeWait]), busiestServerPort: busiest).output.hasPrefix("TWMON WARNING - :8080 CLOSE_WAIT 200 ≥ 400; "))
         #expect(check.evaluate(status(alerts: [ephemeral(474)]), busiestServerPort: busiest).state == .warning)

@@ -71,9 +71,8 @@ struct TerminalTextTests {
     }
 
     private func alert(owner: PortOwner) -> Alert {
-        var alert = Alert.timeWait(port: 8080, timeWait: 12_000, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: 12_000)
-        alert.figures.owner = owner
-        alert.figures.recentCloses = RecentCloses()
+        let alert = Alert.timeWait(port: 8080, timeWait: 12_000, established: 0, limits: MonitorSnapshotFixture.limits, since: 0, peak: 12_000,
+                                   owner: owner, recentCloses: RecentCloses())
         return alert
     }
 

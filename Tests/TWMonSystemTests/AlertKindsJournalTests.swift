@@ -90,7 +90,7 @@ struct AlertKindsJournalTests {
         let active = try #require(run.active.alerts.first { $0.kind == .closeWait })
         #expect(active.subject == .port(8080))
         #expect(active.count == 200)
-        #expect(active.figures.minAgeSeconds == 1)
+        #expect((active.figures as? CloseWaitAlertFigures)?.minAgeSeconds == 1)
         #expect(run.after.alerts.filter { $0.kind == .closeWait }.isEmpty)
         #expect(run.after.history.filter { $0.kind == .closeWait }.map(\.event) == [.raised, .cleared])
     }
@@ -127,8 +127,8 @@ struct AlertKindsJournalTests {
         let loopback = try #require(IPAddress(text: "127.0.0.1"))
         #expect(active.subject == .clientTuple(ClientTuple(localAddress: loopback, remoteAddress: loopback, remotePort: 8080)))
         #expect(active.count == 450)
-        #expect(active.figures.usablePorts == 500)
-        #expect(active.figures.timeWait == 450)
+        #expect((active.figures as? EphemeralPortsAlertFigures)?.usablePorts == 500)
+        #expect((active.figures as? EphemeralPortsAlertFigures)?.timeWait == 450)
         #expect(run.after.alerts.isEmpty)
         #expect(run.after.history.filter { $0.kind == .ephemeralPorts }.map(\.event) == [.raised, .cleared])
     }
@@ -155,7 +155,7 @@ struct AlertKindsJournalTests {
 
         let active = try #require(run.active.alerts.first { $0.kind == .twOverflow })
         #expect(active.subject == .namespace)
-        #expect((1...overflow).contains(active.figures.overflowSinceStart ?? 0))
+        #expect((1...overflow).contains((active.figures as? TWOverflowAlertFigures)?.overflowSinceStart ?? 0))
         #expect(run.after.alerts.isEmpty)
         #expect(run.after.history.filter { $0.kind == .twOverflow }.map(\.event) == [.raised, .cleared])
     }

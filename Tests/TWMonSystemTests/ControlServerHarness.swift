@@ -26,11 +26,11 @@ struct ControlServerHarness {
         return MonitorSnapshot(
             table: PortTable(ports: ports), scannedAt: now - 2, scanDuration: .milliseconds(12), source: "proc", scanCount: 7,
             alerts: [
-                Alert.timeWait(port: 443, timeWait: 6_000, established: 2, limits: limits, since: now - 600, peak: 6_100),
-                Alert.timeWait(port: 8080, timeWait: 12_000, established: 4, limits: limits, since: now - 1_200, peak: 12_500),
+                Alert(subject: .port(443), count: 6_000, limits: limits, since: now - 600, peak: 6_100, figures: TimeWaitAlertFigures(established: 2)),
+                Alert(subject: .port(8080), count: 12_000, limits: limits, since: now - 1_200, peak: 12_500, figures: TimeWaitAlertFigures(established: 4)),
             ],
             namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 18_000, maxBuckets: 262_144)),
-            history: [AlertHistoryEntry(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: now - 1_200)],
+            history: [AlertEventRecord(event: .raised, kind: .timeWait, subject: .port(8080), count: 5_200, threshold: 5_000, at: now - 1_200)],
             configuration: Configuration(), startedAt: now - 3_600, problem: nil
         )
     }

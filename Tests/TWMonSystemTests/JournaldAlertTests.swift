@@ -33,8 +33,8 @@ struct JournaldAlertTests {
         let entries = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").compactMap {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        let raised = entries.filter { $0["MESSAGE_ID"] as? String == AlertJournal.portRaisedID }
-        let cleared = entries.filter { $0["MESSAGE_ID"] as? String == AlertJournal.portClearedID }
+        let raised = entries.filter { $0["MESSAGE_ID"] as? String == AlertKind.timeWait.raisedMessageID }
+        let cleared = entries.filter { $0["MESSAGE_ID"] as? String == AlertKind.timeWait.clearedMessageID }
         // One entry per transition, no reminders (repeat = 0).
         try #require(raised.count == 1 && cleared.count == 1, "entries: \(entries.map { $0["MESSAGE"] ?? "" })")
 

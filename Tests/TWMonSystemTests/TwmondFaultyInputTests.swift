@@ -156,7 +156,7 @@ struct TwmondFaultyInputTests {
             try netstat(150)
             #expect(try daemon.wait { try daemon.status().alerts.contains { $0.kind == .twOverflow } })
             let alert = try #require(try daemon.status().alerts.first { $0.kind == .twOverflow })
-            #expect(alert.figures.overflowSinceStart == 50)
+            #expect((alert.figures as? TWOverflowAlertFigures)?.overflowSinceStart == 50)
             #expect(daemon.logText.contains("error: namespace: the kernel destroyed 50 TIME_WAIT sockets"))
             // A range no kernel prints.
             try "0 70000\n".write(toFile: root + "/sys/net/ipv4/ip_local_port_range", atomically: true, encoding: .utf8)

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import TWMonCore
 
-/// `alert.top_peers` reaches the alert as configured, above the old fixed five.
+/// `alert.top_peers` reaches the alert as configured, above the old fixed five. With
+/// `sustain = 1` the raise comes from the first scan over the threshold, before any peers were
+/// tallied: the peers are named from the next reminder on (`alert.repeat` is short here).
 @Suite("twmond top peers")
 struct TwmondTopPeersTests {
     /// A listener on 8080 and TIME_WAIT from 10.0.0.1 ... 10.0.0.9, peer N holding N sockets.
@@ -28,7 +30,7 @@ struct TwmondTopPeersTests {
             try FileManager.default.createDirectory(atPath: root + "/net", withIntermediateDirectories: true)
             try Self.table().write(toFile: root + "/net/tcp", atomically: true, encoding: .utf8)
             let configuration = directory.file("twmond.toml")
-            try "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 10\nsustain = 1\ntop_peers = \(limit)\n"
+            try "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 10\nsustain = 1\nrepeat = 0.5\ntop_peers = \(limit)\n"
                 .write(toFile: configuration, atomically: true, encoding: .utf8)
             let daemon = try TwmondFaultyInputTests.Daemon(directory: directory, configuration: configuration, procRoot: root)
             let expected = (1...9).reversed().prefix(limit).map { "10.0.0.\($0)=\($0)" }.joined(separator: ", ")

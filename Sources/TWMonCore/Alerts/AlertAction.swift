@@ -1,7 +1,7 @@
 /// What the alert policy decided after one scan about one alert: each is one journal entry.
 ///
 /// One shape for every kind: an event (raised, reminder, cleared) about an `Alert`, which
-/// names its kind and subject. A new kind of alert is a new `AlertKind`, not a new case here.
+/// names its kind and subject.
 public struct AlertAction: Sendable, Equatable {
     /// What happened.
     public var event: AlertEvent
@@ -14,7 +14,7 @@ public struct AlertAction: Sendable, Equatable {
     }
 }
 
-/// A transition of one alert.
+/// A transition of one alert, as `HysteresisTracker` decides it.
 public enum AlertEvent: String, Sendable, Equatable, CaseIterable {
     /// The condition held for `sustain` scans.
     case raised

@@ -1,83 +1,42 @@
-/// What an alert is about. Everything that differs between kinds — the figure counted, the
-/// journal's MESSAGE_IDs and priority, the monitoring verdict — is a property here, so the
-/// policy, journal, listings and the check treat every kind alike.
+/// What an alert is about. Each kind's rules — what it observes, its limits, figures, journal
+/// entries, listing line, monitoring verdict and wire coding — live in one file under
+/// `Alerts/Kinds/`; `rules` finds them.
 public enum AlertKind: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
-    /// A server port piles up TIME_WAIT: the server closes its connections first.
     case timeWait = "time_wait"
-    /// CLOSE_WAIT sockets older than `close_wait.min_age` pile up on a port: the application
-    /// never closes connections its peers closed.
     case closeWait = "close_wait"
-    /// One (local address, remote address, remote port) holds most of the ephemeral range.
     case ephemeralPorts = "ephemeral_ports"
-    /// The namespace's TIME_WAIT total approaches `net.ipv4.tcp_max_tw_buckets`.
     case twBuckets = "tw_buckets"
-    /// The kernel destroyed TIME_WAIT sockets past `tcp_max_tw_buckets` (TcpExt TCPTimeWaitOverflow).
     case twOverflow = "tw_overflow"
 
-    /// The JSON member (and, upper-cased after `TWMON_`, the journal field) of the counted figure.
-    public var countName: String {
+    /// The type that holds the kind's rules and whose values are its alerts' figures.
+    public var rules: any AlertKindRules.Type {
         switch self {
-        case .timeWait, .twBuckets: "time_wait"
-        case .closeWait: "close_wait"
-        case .ephemeralPorts: "sockets"
-        case .twOverflow: "overflow"
+        case .timeWait: TimeWaitAlertFigures.self
+        case .closeWait: CloseWaitAlertFigures.self
+        case .ephemeralPorts: EphemeralPortsAlertFigures.self
+        case .twBuckets: TWBucketsAlertFigures.self
+        case .twOverflow: TWOverflowAlertFigures.self
         }
     }
 
-    /// The figure as people read it in tables: `TIME_WAIT`, `CLOSE_WAIT`, `sockets`, `overflow`.
-    public var countLabel: String {
-        switch self {
-        case .timeWait, .twBuckets: "TIME_WAIT"
-        case .closeWait: "CLOSE_WAIT"
-        case .ephemeralPorts: "sockets"
-        case .twOverflow: "overflow"
-        }
-    }
+    /// The JSON member (and, upper-cased after `TWMON_`, the journal field) of the counted figure.
+    public var countName: String { rules.countName }
+
+    /// The counted figure as people read it in tables: `TIME_WAIT`, `CLOSE_WAIT`, `sockets`, `overflow`.
+    public var countLabel: String { rules.countLabel }
 
     /// The journal field of the counted figure: `TWMON_TIME_WAIT`, `TWMON_CLOSE_WAIT`, …
     public var countField: String { "TWMON_" + countName.uppercased() }
 
     /// MESSAGE_ID of a raised alert and its reminders (explained in `systemd/twmond.catalog`).
-    public var raisedMessageID: String {
-        switch self {
-        case .timeWait: "b409c94814fd48d4b7a71e21b7432752"
-        case .closeWait: "5f3d3c4b8e2a4a6f9c1d7e0b2a8c4d61"
-        case .ephemeralPorts: "c8a1e6f04b7d4e2a93f5d1b6a07c3e28"
-        case .twBuckets: "a2133443ca6847e79cbed5ba978024de"
-        case .twOverflow: "e94b1f7a3c2d4f5e8a6b0c9d1e2f3a47"
-        }
-    }
+    public var raisedMessageID: String { rules.raisedMessageID }
 
     /// MESSAGE_ID of the alert's clearing.
-    public var clearedMessageID: String {
-        switch self {
-        case .timeWait: "a779194c3e234e67b1716dd035ad43b6"
-        case .closeWait: "7b2e9d4a1c6f4b8e8d3a5f0c2e7b9a14"
-        case .ephemeralPorts: "3d6f8a2c5e1b4c7d9f0a2b4c6d8e0f13"
-        case .twBuckets: "d1a7d0d631ac4d0fa87cb3dac8b3892b"
-        case .twOverflow: "0a4c7e1f9b3d4a6c8e2f5b7d9c1a3e58"
-        }
-    }
+    public var clearedMessageID: String { rules.clearedMessageID }
 
-    /// The priority of raised and reminder entries: connections losing TIME_WAIT's protection
-    /// is an error (3), the rest warnings (4). Cleared entries are notices (5).
-    public var raisedPriority: JournalEntry.Priority {
-        self == .twOverflow ? .error : .warning
-    }
+    /// The priority of raised and reminder entries. Cleared entries are notices.
+    public var raisedPriority: JournalEntry.Priority { rules.raisedPriority }
 
-    /// Kinds about one local port.
-    public var isPerPort: Bool { self == .timeWait || self == .closeWait }
-
-    /// Order in listings: namespace-wide first, then per port, then per destination.
-    private var rank: Int {
-        switch self {
-        case .twOverflow: 0
-        case .twBuckets: 1
-        case .timeWait: 2
-        case .closeWait: 3
-        case .ephemeralPorts: 4
-        }
-    }
-
-    public static func < (lhs: AlertKind, rhs: AlertKind) -> Bool { lhs.rank < rhs.rank }
+    /// Order in listings (`listingOrder`): namespace-wide first, then per port, then per destination.
+    public static func < (lhs: AlertKind, rhs: AlertKind) -> Bool { lhs.rules.listingOrder < rhs.rules.listingOrder }
 }

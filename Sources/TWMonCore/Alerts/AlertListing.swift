@@ -3,7 +3,7 @@ public struct AlertListing: Sendable, Equatable {
     /// Active alerts, by kind and subject.
     public var alerts: [Alert]
     /// Recent raised, reminder and cleared transitions, oldest first.
-    public var history: [AlertHistoryEntry]
+    public var history: [AlertEventRecord]
 
     /// The alerts of `snapshot`.
     public init(snapshot: MonitorSnapshot) {
@@ -14,7 +14,7 @@ public struct AlertListing: Sendable, Equatable {
     /// Reads a `ListAlerts` reply's parameters.
     public init(json: JSONValue) throws(JSONFieldError) {
         alerts = try json.array("alerts").map { value throws(JSONFieldError) in try Alert(json: value) }
-        history = try json.array("history").map { value throws(JSONFieldError) in try AlertHistoryEntry(json: value) }
+        history = try json.array("history").map { value throws(JSONFieldError) in try AlertEventRecord(json: value) }
     }
 
     /// Writes the reply's parameters object. `namespace_alert` repeats the `tw_buckets` alert
@@ -59,17 +59,7 @@ public struct AlertListing: Sendable, Equatable {
     public static func line(_ alert: Alert, now: Double) -> String {
         var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.subject.description + PortOwner.suffix(alert.figures.owner), 9) + "  "
             + "\(alert.kind.countLabel) \(alert.count) ≥ \(alert.limits.threshold), peak \(alert.peak), since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since)))"
-        let figures = alert.figures
-        switch alert.kind {
-        case .timeWait:
-            if let closes = figures.recentCloses { text += ", ≈ \(RecentCloses.rateText(closes.perSecond60)) closes/s" }
-            text += ", clears below \(alert.limits.clearBelow)"
-        case .closeWait: text += ", oldest \(UTCTimestamp.span(Double(figures.oldestAgeSeconds ?? 0)))"
-        case .ephemeralPorts:
-            text += " of \(figures.usablePorts ?? 0) usable ports (\(figures.portRange ?? "?")), \(figures.timeWait ?? 0) TIME_WAIT, tcp_tw_reuse=\(figures.twReuse.map(String.init) ?? "?")"
-        case .twBuckets: text += " of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)"
-        case .twOverflow: text += ", \(figures.overflowSinceStart ?? 0) destroyed since twmond started"
-        }
+        text += alert.figures.listingDetail(alert)
         return text
     }
 

@@ -22,6 +22,36 @@ public enum AlertSubject: Sendable, Hashable, Comparable, CustomStringConvertibl
         return nil
     }
 
+    /// Which of the three a kind's alerts are about.
+    public enum Shape: Sendable {
+        case namespace, port, clientTuple
+    }
+
+    /// Writes the subject's members of a Varlink `Alert` or `AlertEvent`: `"port":N`, or
+    /// `"local_address"`, `"remote_address"`, `"remote_port"`; nothing for the namespace.
+    public func write(into json: inout JSONWriter) {
+        switch self {
+        case .namespace: break
+        case .port(let port): json.member("port", Int(port))
+        case .clientTuple(let tuple):
+            json.member("local_address", tuple.localAddress.description)
+            json.member("remote_address", tuple.remoteAddress.description)
+            json.member("remote_port", Int(tuple.remotePort))
+        }
+    }
+
+    /// Reads the members `write(into:)` writes for a subject of `shape`.
+    public init(json: JSONValue, shape: Shape) throws(JSONFieldError) {
+        switch shape {
+        case .namespace: self = .namespace
+        case .port: self = .port(try json.port("port"))
+        case .clientTuple:
+            guard let local = IPAddress(text: try json.string("local_address")) else { throw JSONFieldError(field: "local_address", expected: "an IP address") }
+            guard let remote = IPAddress(text: try json.string("remote_address")) else { throw JSONFieldError(field: "remote_address", expected: "an IP address") }
+            self = .clientTuple(ClientTuple(localAddress: local, remoteAddress: remote, remotePort: try json.port("remote_port")))
+        }
+    }
+
     private var order: (Int, UInt16, ClientTuple?) {
         switch self {
         case .namespace: (0, 0, nil)

@@ -2,13 +2,6 @@
 /// threshold raise it, `sustain` consecutive observations below the clear level clear it,
 /// and while active it asks for a reminder at most once per repeat interval.
 public struct HysteresisTracker: Sendable, Equatable {
-    /// What one observation changed.
-    public enum Transition: Sendable, Equatable {
-        case raised
-        case reminder
-        case cleared
-    }
-
     /// The alert is active.
     public private(set) var isActive = false
     /// When the alert was raised.
@@ -24,11 +17,11 @@ public struct HysteresisTracker: Sendable, Equatable {
     /// True when the tracker holds nothing worth keeping (inactive, no streak).
     public var isIdle: Bool { !isActive && streak == 0 }
 
-    /// Feeds one observation. `mayRaise` is false for values that must never raise the alert
+    /// Feeds one observation; returns the transition it made, if any. `mayRaise` is false for values that must never raise the alert
     /// (a port that is not listening), though they still count towards clearing it.
     public mutating func observe(
         _ value: Int, limits: AlertLimits, mayRaise: Bool = true, repeatInterval: Double, now: Moment
-    ) -> Transition? {
+    ) -> AlertEvent? {
         if isActive {
             peak = max(peak, value)
             if value < limits.clearBelow {
@@ -61,7 +54,7 @@ public struct HysteresisTracker: Sendable, Equatable {
     }
 
     /// Ends an active alert at once (its port was set to be ignored).
-    public mutating func reset() -> Transition? {
+    public mutating func reset() -> AlertEvent? {
         defer { self = HysteresisTracker() }
         return isActive ? .cleared : nil
     }

@@ -60,10 +60,6 @@ public struct JournalEntry: Sendable, Equatable {
             && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 
-    public func value(of name: String) -> String? {
-        allFields.first { $0.name == name }?.value
-    }
-
     /// One line for a terminal: `warning: MESSAGE [FIELD=value …]`, field values escaped
     /// (`TerminalText.escaped`).
     public var terminalLine: String {

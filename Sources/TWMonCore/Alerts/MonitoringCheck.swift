@@ -1,11 +1,8 @@
 /// `twmonctl check`: a Nagios/Icinga plugin verdict on a `GetStatus` reply.
 ///
 /// The rule, by default (the daemon's own alert decisions, hysteresis and sustain included),
-/// one verdict per active alert (`verdict(_:)`), the worst one wins:
-/// - CRITICAL for `tw_overflow`, `tw_buckets`, `ephemeral_ports` at 95 % of the usable range,
-///   and `time_wait` at twice its threshold;
-/// - WARNING for any other active alert;
-/// - OK otherwise.
+/// one verdict per active alert, decided by its kind (`AlertKindRules.verdict`), the worst
+/// one wins; OK without active alerts.
 ///
 /// With `warning` and/or `critical` set, `time_wait` alerts are not consulted: the highest
 /// TIME_WAIT count on any server port is compared with them (`≥`); a missing `critical` is
@@ -98,28 +95,9 @@ public struct MonitoringCheck: Sendable, Equatable {
     /// Share of the usable ephemeral range at which `ephemeral_ports` is CRITICAL.
     public static let criticalEphemeralShare = 0.95
 
-    /// The state one active alert calls for, and how the output names it:
-    /// CRITICAL for `tw_overflow` (connections lost TIME_WAIT's protection), `tw_buckets` (the
-    /// limit is near), `ephemeral_ports` at 95 % of the usable range and `time_wait` at twice
-    /// its threshold; WARNING otherwise.
+    /// The state one active alert calls for, and how the output names it: its kind's `verdict`.
     static func verdict(_ alert: Alert) -> (state: State, finding: String) {
-        let figures = alert.figures
-        switch alert.kind {
-        case .timeWait:
-            let critical = alert.count >= criticalLevel(alert.limits.threshold)
-            let rate = figures.recentCloses.map { " at \(RecentCloses.rateText($0.perSecond60)) closes/s" } ?? ""
-            return (critical ? .critical : .warning, "\(alert.subject)\(PortOwner.suffix(figures.owner)) TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold)\(critical ? " (×\(criticalFactor))" : "")\(rate)")
-        case .twBuckets:
-            return (.critical, "namespace TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold) of tcp_max_tw_buckets=\(figures.maxBuckets ?? 0)")
-        case .twOverflow:
-            return (.critical, "TIME_WAIT overflow: \(figures.overflowSinceStart ?? alert.count) sockets destroyed past tcp_max_tw_buckets")
-        case .closeWait:
-            return (.warning, "\(alert.subject)\(PortOwner.suffix(figures.owner)) CLOSE_WAIT \(alert.count) ≥ \(alert.limits.threshold)")
-        case .ephemeralPorts:
-            let usable = figures.usablePorts ?? 0
-            let critical = usable > 0 && Double(alert.count) >= criticalEphemeralShare * Double(usable)
-            return (critical ? .critical : .warning, "\(alert.subject) \(alert.count) of \(usable) ephemeral ports\(critical ? " (≥ 95 %)" : "")")
-        }
+        alert.figures.verdict(alert)
     }
 
     /// The output line for an UNKNOWN state.

@@ -6,7 +6,7 @@ extension Alert {
     public func write(into json: inout JSONWriter) {
         json.beginObject()
         json.member("kind", kind.rawValue)
-        Self.writeSubject(subject, into: &json)
+        subject.write(into: &json)
         json.member(kind.countName, count)
         json.member("threshold", limits.threshold)
         json.member("clear_below", limits.clearBelow)
@@ -16,64 +16,30 @@ extension Alert {
         json.member("peak", peak)
         json.member("since", UTCTimestamp.iso8601(since))
         json.member("since_unix", since)
-        for figure in figures.entries { Self.write(figure, into: &json) }
-        if let recentCloses = figures.recentCloses {
-            json.key("closes_per_second"); ScanReport.writeCloseRates(recentCloses, into: &json)
-        }
-        if let owner = figures.owner { ScanReport.writeOwner(owner, into: &json) }
+        figures.write(into: &json)
         json.endObject()
     }
 
-    /// Reads a Varlink `Alert`.
+    /// Reads a Varlink `Alert`: the kind's rules read its subject and figures.
     public init(json: JSONValue) throws(JSONFieldError) {
-        let kind = try Self.kind(json)
-        var figures = try AlertFigures(json: json)
-        if kind.countName == "time_wait" { figures.timeWait = nil }
+        let rules = try AlertKind(json: json).rules
         self.init(
-            kind: kind, subject: try Self.subject(json, kind: kind), count: try json.int(kind.countName),
+            subject: try AlertSubject(json: json, shape: rules.subjectShape), count: try json.int(rules.countName),
             limits: AlertLimits(
                 threshold: try json.int("threshold"), clearRatio: try json.double("clear_ratio"), sustain: try json.int("sustain"),
                 clearSustain: json.optionalField("clear_sustain") == nil ? nil : try json.int("clear_sustain")),
-            since: try json.double("since_unix"), peak: try json.int("peak"), figures: figures
+            since: try json.double("since_unix"), peak: try json.int("peak"), figures: try rules.init(json: json)
         )
     }
+}
 
-    static func kind(_ json: JSONValue) throws(JSONFieldError) -> AlertKind {
+extension AlertKind {
+    /// Reads the `"kind"` member of a Varlink `Alert` or `AlertEvent`.
+    init(json: JSONValue) throws(JSONFieldError) {
         guard let kind = AlertKind(rawValue: try json.string("kind")) else {
             throw JSONFieldError(field: "kind", expected: AlertKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        return kind
-    }
-
-    /// `"port":N`, or `"local_address"`, `"remote_address"`, `"remote_port"`; nothing for the namespace.
-    static func writeSubject(_ subject: AlertSubject, into json: inout JSONWriter) {
-        switch subject {
-        case .namespace: break
-        case .port(let port): json.member("port", Int(port))
-        case .clientTuple(let tuple):
-            json.member("local_address", tuple.localAddress.description)
-            json.member("remote_address", tuple.remoteAddress.description)
-            json.member("remote_port", Int(tuple.remotePort))
-        }
-    }
-
-    static func subject(_ json: JSONValue, kind: AlertKind) throws(JSONFieldError) -> AlertSubject {
-        switch kind {
-        case .timeWait, .closeWait: return .port(try json.port("port"))
-        case .twBuckets, .twOverflow: return .namespace
-        case .ephemeralPorts:
-            guard let local = IPAddress(text: try json.string("local_address")) else { throw JSONFieldError(field: "local_address", expected: "an IP address") }
-            guard let remote = IPAddress(text: try json.string("remote_address")) else { throw JSONFieldError(field: "remote_address", expected: "an IP address") }
-            return .clientTuple(ClientTuple(localAddress: local, remoteAddress: remote, remotePort: try json.port("remote_port")))
-        }
-    }
-
-    static func write(_ figure: AlertFigures.Entry, into json: inout JSONWriter) {
-        switch figure.value {
-        case .integer(let value): json.member(figure.name, value)
-        case .number(let value): json.member(figure.name, value)
-        case .text(let value): json.member(figure.name, value)
-        }
+        self = kind
     }
 }
 
@@ -117,13 +83,13 @@ extension NamespaceCounters {
     }
 }
 
-extension AlertHistoryEntry {
-    /// Writes the entry as a Varlink `AlertEvent`.
+extension AlertEventRecord {
+    /// Writes the record as a Varlink `AlertEvent`.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
         json.member("event", event.rawValue)
         json.member("kind", kind.rawValue)
-        Alert.writeSubject(subject, into: &json)
+        subject.write(into: &json)
         json.member(kind.countName, count)
         json.member("threshold", threshold)
         json.member("at", UTCTimestamp.iso8601(at))
@@ -136,9 +102,9 @@ extension AlertHistoryEntry {
         guard let event = AlertEvent(rawValue: try json.string("event")) else {
             throw JSONFieldError(field: "event", expected: "raised, reminder or cleared")
         }
-        let kind = try Alert.kind(json)
+        let kind = try AlertKind(json: json)
         self.init(
-            event: event, kind: kind, subject: try Alert.subject(json, kind: kind), count: try json.int(kind.countName),
+            event: event, kind: kind, subject: try AlertSubject(json: json, shape: kind.rules.subjectShape), count: try json.int(kind.countName),
             threshold: try json.int("threshold"), at: try json.double("at_unix")
         )
     }

@@ -17,7 +17,7 @@ public struct MonitorSnapshot: Sendable {
     /// The namespace's counters, when readable.
     public var namespace: NamespaceCounters?
     /// Recent raised/cleared transitions, oldest first.
-    public var history: [AlertHistoryEntry]
+    public var history: [AlertEventRecord]
     /// The configuration in force.
     public var configuration: Configuration
     /// When the daemon started (wall clock).
@@ -31,7 +31,7 @@ public struct MonitorSnapshot: Sendable {
     public init(
         table: PortTable, scannedAt: Double, scanDuration: Duration, source: String, scanCount: Int,
         alerts: [Alert], namespace: NamespaceCounters?,
-        history: [AlertHistoryEntry], configuration: Configuration, startedAt: Double, problem: String?
+        history: [AlertEventRecord], configuration: Configuration, startedAt: Double, problem: String?
     ) {
         self.table = table
         self.scannedAt = scannedAt
@@ -47,8 +47,9 @@ public struct MonitorSnapshot: Sendable {
     }
 }
 
-/// One raised, reminder or cleared transition, kept for `ListAlerts`.
-public struct AlertHistoryEntry: Sendable, Equatable {
+/// One raised, reminder or cleared transition as `ListAlerts` keeps it (the Varlink
+/// `AlertEvent`): the event, its alert's kind and subject, the figures that decided it, when.
+public struct AlertEventRecord: Sendable, Equatable {
     public var event: AlertEvent
     public var kind: AlertKind
     public var subject: AlertSubject
@@ -68,7 +69,7 @@ public struct AlertHistoryEntry: Sendable, Equatable {
         self.at = at
     }
 
-    /// The entry of `action`, at `at`.
+    /// The record of `action`, at `at`.
     public init(_ action: AlertAction, at: Double) {
         self.init(event: action.event, kind: action.alert.kind, subject: action.alert.subject, count: action.alert.count,
                   threshold: action.alert.limits.threshold, at: at)

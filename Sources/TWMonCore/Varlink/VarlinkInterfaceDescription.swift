@@ -96,92 +96,7 @@ public enum VarlinkInterfaceDescription {
           pod_uid: ?string
         )
 
-        # An active alert. kind is one of
-        #   time_wait        a server port piles up TIME_WAIT (the server closes first);
-        #   close_wait       old CLOSE_WAIT sockets pile up on a port (the application
-        #                    never closes connections its peers closed);
-        #   ephemeral_ports  one (local address, remote address, remote port) holds most
-        #                    of the usable ephemeral range;
-        #   tw_buckets       the namespace's TIME_WAIT total nears tcp_max_tw_buckets;
-        #   tw_overflow      the kernel destroyed TIME_WAIT sockets past that limit.
-        # The subject: port (time_wait, close_wait), local_address, remote_address
-        # and remote_port (ephemeral_ports), none for the namespace kinds.
-        # The counted figure is named after the kind: time_wait (time_wait,
-        # tw_buckets), close_wait (sockets in CLOSE_WAIT for min_age or more),
-        # sockets (ephemeral_ports: sockets holding a port for the destination),
-        # overflow (tw_overflow: sockets destroyed since the previous scan).
-        type Alert (
-          kind: string,
-          port: ?int,
-          local_address: ?string,
-          remote_address: ?string,
-          remote_port: ?int,
-          time_wait: ?int,
-          close_wait: ?int,
-          sockets: ?int,
-          overflow: ?int,
-          # Count that raises the alert; the alert clears below clear_below.
-          threshold: int,
-          clear_below: int,
-          # clear_below as a share of threshold.
-          clear_ratio: float,
-          # Consecutive scans needed to raise or clear; clear_sustain, when given,
-          # the scans needed to clear (tw_overflow: raised by one increase).
-          sustain: int,
-          clear_sustain: ?int,
-          # Highest count seen while the alert was active.
-          peak: int,
-          # When the alert was raised.
-          since: string,
-          since_unix: float,
-          # time_wait: ESTABLISHED sockets on the port.
-          established: ?int,
-          # tw_buckets: net.ipv4.tcp_max_tw_buckets; tw_buckets, ephemeral_ports:
-          # the configured share of the limit that raises the alert.
-          max_tw_buckets: ?int,
-          ratio: ?float,
-          # close_wait: age of the oldest CLOSE_WAIT socket on the port, and the
-          # configured min_age, in seconds.
-          oldest_age_seconds: ?int,
-          min_age: ?float,
-          # ephemeral_ports: usable ports of the range, the range, tcp_tw_reuse
-          # (time_wait above is the TIME_WAIT share of sockets here).
-          usable_ports: ?int,
-          port_range: ?string,
-          tw_reuse: ?int,
-          # tw_overflow: sockets destroyed, and connect() calls that reused a
-          # TIME_WAIT 4-tuple (TWRecycled), since twmond started.
-          overflow_since_start: ?int,
-          tw_recycled_since_start: ?int,
-          # time_wait: active closes per second on the port, keys "10s" and "60s"
-          # (as in Port).
-          closes_per_second: ?[string]float,
-          # time_wait, close_wait: the owner of the port's LISTEN socket, when known
-          # (as in Port).
-          unit: ?string,
-          cgroup: ?string,
-          container: ?Container
-        )
-
-        # One raise, reminder or clear of an alert.
-        type AlertEvent (
-          # raised, reminder or cleared.
-          event: string,
-          kind: string,
-          # The subject, as in Alert.
-          port: ?int,
-          local_address: ?string,
-          remote_address: ?string,
-          remote_port: ?int,
-          # The counted figure, named as in Alert.
-          time_wait: ?int,
-          close_wait: ?int,
-          sockets: ?int,
-          overflow: ?int,
-          threshold: int,
-          at: string,
-          at_unix: float
-        )
+        \(alertTypes)
 
         # The sockets on one local port, as `twmonctl scan --json` shows them.
         type Port (
@@ -271,4 +186,88 @@ public enum VarlinkInterfaceDescription {
         error InvalidState (state: string, expected: []string)
 
         """
+}
+
+extension VarlinkInterfaceDescription {
+    /// The `Alert` and `AlertEvent` types, made from the kinds' rules: their summaries, subjects,
+    /// count names and figure members (each member declared once, by the first kind that has it).
+    static var alertTypes: String {
+        let kinds = AlertKind.allCases
+        let width = kinds.map { $0.rawValue.count }.max() ?? 0
+        var lines = ["# An active alert. kind is one of"]
+        for (index, kind) in kinds.enumerated() {
+            let rules = kind.rules
+            let end = index == kinds.count - 1 ? "." : ";"
+            for (line, text) in rules.interfaceSummary.enumerated() {
+                let name = line == 0 ? kind.rawValue : ""
+                let last = line == rules.interfaceSummary.count - 1
+                lines.append("#   " + name + String(repeating: " ", count: width - name.count + 2) + text + (last ? end : ""))
+            }
+        }
+        func kindsOf(_ shape: AlertSubject.Shape) -> String {
+            kinds.filter { $0.rules.subjectShape == shape }.map { $0.rawValue }.joined(separator: ", ")
+        }
+        lines.append("# The subject: port (\(kindsOf(.port))), local_address, remote_address")
+        lines.append("# and remote_port (\(kindsOf(.clientTuple))), none for \(kindsOf(.namespace)).")
+        var countNames: [String] = []
+        for kind in kinds where !countNames.contains(kind.countName) { countNames.append(kind.countName) }
+        let counts = countNames.map { name in "\(name) (\(kinds.filter { $0.countName == name }.map { $0.rawValue }.joined(separator: ", ")))" }
+        lines.append("# The counted figure is named after the kind: \(counts.joined(separator: ", ")).")
+        lines += ["type Alert (", "  kind: string", "  port: ?int", "  local_address: ?string", "  remote_address: ?string", "  remote_port: ?int"]
+        lines += countNames.map { "  \($0): ?int" }
+        lines += [
+            "  # Count that raises the alert; the alert clears below clear_below.", "  threshold: int", "  clear_below: int",
+            "  # clear_below as a share of threshold.", "  clear_ratio: float",
+            "  # Consecutive scans needed to raise or clear; clear_sustain, when given,",
+            "  # the scans needed to clear (tw_overflow: raised by one increase).", "  sustain: int", "  clear_sustain: ?int",
+            "  # Highest count seen while the alert was active.", "  peak: int",
+            "  # When the alert was raised.", "  since: string", "  since_unix: float",
+        ]
+        var declared = Set(countNames)
+        for kind in kinds {
+            for member in kind.rules.interfaceMembers where !declared.contains(member.name) {
+                declared.insert(member.name)
+                lines += member.comment.enumerated().map { "  # " + ($0.offset == 0 ? "\(kind.rawValue): " : "") + $0.element } + ["  " + member.declaration]
+            }
+        }
+        lines.append(")")
+        lines += [
+            "", "# One raise, reminder or clear of an alert.", "type AlertEvent (", "  # raised, reminder or cleared.", "  event: string",
+            "  kind: string", "  # The subject, as in Alert.", "  port: ?int", "  local_address: ?string", "  remote_address: ?string",
+            "  remote_port: ?int", "  # The counted figure, named as in Alert.",
+        ]
+        lines += countNames.map { "  \($0): ?int" } + ["  threshold: int", "  at: string", "  at_unix: float", ")"]
+        return commaSeparated(lines)
+    }
+
+    /// Puts the commas between a type's members: after every member line but the type's last.
+    private static func commaSeparated(_ lines: [String]) -> String {
+        var result = lines
+        var lastMember: Int?
+        for index in result.indices {
+            let line = result[index]
+            if line.hasPrefix("  ") && !line.hasPrefix("  #") {
+                if let previous = lastMember { result[previous] += "," }
+                lastMember = index
+            } else if line == ")" {
+                lastMember = nil
+            }
+        }
+        return result.joined(separator: "\n")
+    }
+}
+
+/// One member a kind adds to the Varlink `Alert` type.
+public struct AlertInterfaceMember: Sendable {
+    /// Its comment lines, without `#`.
+    public var comment: [String]
+    /// `name: type`.
+    public var declaration: String
+    /// The member's name.
+    public var name: String { String(declaration.prefix { $0 != ":" }) }
+
+    public init(_ declaration: String, _ comment: String...) {
+        self.declaration = declaration
+        self.comment = comment
+    }
 }

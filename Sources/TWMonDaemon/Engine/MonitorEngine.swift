@@ -30,7 +30,7 @@ public actor MonitorEngine {
     private var logger: Logger
     private let startedAt: Double
     private var scanCount = 0
-    private var history: [AlertHistoryEntry] = []
+    private var history: [AlertEventRecord] = []
     /// A reload that failed, shown in STATUS and GetStatus until a reload succeeds.
     private var reloadProblem: String?
     /// The latest scan failure, cleared by the next successful scan.
@@ -122,14 +122,6 @@ public actor MonitorEngine {
         let closeWait = closeWaitAges.update(table.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
         table.closeWaitSockets = []
         let actions = policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: closeWait), now: moment)
-        // A port that jumped straight over its threshold had no peers tallied: tally them now.
-        let missingPeers = Set(actions.compactMap { action -> UInt16? in
-            guard action.alert.kind == .timeWait, action.event != .cleared, let port = action.alert.port, table.topPeers[port] == nil else { return nil }
-            return port
-        }).sorted()
-        if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers, countingNewCloses: false) {
-            for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
-        }
         return ScanOutcome(
             table: table, counters: counters, closeWait: closeWait, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
@@ -140,9 +132,8 @@ public actor MonitorEngine {
     /// the snapshot store, sd_notify STATUS, then the others.
     private func deliver(_ outcome: ScanOutcome) {
         for action in outcome.actions {
-            let peers = action.alert.kind == .timeWait ? action.alert.port.flatMap { outcome.table.topPeers[$0] } ?? [] : []
-            journal.send(AlertJournal.entry(for: action, peers: peers, now: outcome.scannedAt))
-            history.append(AlertHistoryEntry(action, at: outcome.scannedAt))
+            journal.send(AlertJournal.entry(for: action, now: outcome.scannedAt))
+            history.append(AlertEventRecord(action, at: outcome.scannedAt))
         }
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         var snapshot = MonitorSnapshot(
