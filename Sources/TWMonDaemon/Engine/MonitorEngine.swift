@@ -8,13 +8,14 @@ import TWMonSystem
 /// (`ConfigurationReload`) runs between two scans, never during one, because this is an actor.
 ///
 /// A scan blocks (it reads /proc or a netlink dump), so the actor runs on a thread of its own
-/// (`DedicatedThreadExecutor`), not on Swift's cooperative pool: the poller awaits it, and
-/// timers, the control socket and every other task go on meanwhile. The control socket never
-/// waits for a scan at all; it reads the `SnapshotStore`.
+/// (`ScanThread`, a one-thread NIO event loop, ended with the engine), not on Swift's
+/// cooperative pool: the poller awaits it, and timers, the control socket and every other task
+/// go on meanwhile. The control socket never waits for a scan at all; it reads the
+/// `SnapshotStore`.
 public actor MonitorEngine {
     /// Where this actor's jobs run: the scan thread.
-    private nonisolated let executor: DedicatedThreadExecutor
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private nonisolated let thread: ScanThread
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.executor }
     private var step: ScanStep
     private let reloader: ConfigurationReload
     /// The problems in force; the sinks show them.
@@ -36,7 +37,7 @@ public actor MonitorEngine {
         sinks: [any ScanOutcomeSink] = [],
         makeScanner: @escaping ScannerFactory = { kind, procRoot throws(ScanError) in try Scanner.make(kind: kind, procRoot: procRoot) }
     ) throws(ScanError) {
-        self.executor = DedicatedThreadExecutor(name: "twmon-scan")
+        self.thread = ScanThread()
         self.step = ScanStep(configuration: configuration, scanner: try makeScanner(configuration.scan.source, configuration.scan.procRoot))
         self.reloader = ConfigurationReload(source: source, makeScanner: makeScanner, journal: journal)
         self.readiness = readiness
