@@ -30,7 +30,7 @@ struct ScanCommand: ParsableCommand {
         let ownersUnavailable: String?
         do {
             let scanner = try Scanner.make(kind: source, procRoot: procRoot)
-            table = try scanner.scan()
+            table = try scanner.scan().table
             ownersUnavailable = scanner.ownersUnavailable
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")

@@ -103,7 +103,7 @@ public struct AlertPolicy: Sendable {
             }
         case .ephemeralPorts:
             guard let range = scan.counters?.ephemeralPorts else { return nil }
-            return scan.table.clientTuples.map { tally in
+            return scan.clientTuples.map { tally in
                 Observation(subject: .clientTuple(tally.tuple), count: tally.sockets, figures: AlertFigures(
                     ratio: configuration.ephemeralPorts.ratio, timeWait: tally.timeWait, usablePorts: range.usable,
                     portRange: range.text, twReuse: scan.counters?.twReuse))
@@ -212,16 +212,25 @@ public struct AlertPolicy: Sendable {
 
 /// What one scan found, as the alert policy reads it.
 public struct ScanFindings: Sendable {
-    /// The per-port table (with its client destinations).
+    /// The per-port table.
     public var table: PortTable
     /// The namespace's counters, when readable.
     public var counters: NamespaceCounters?
     /// CLOSE_WAIT figures per port.
     public var closeWait: [UInt16: CloseWaitFigures]
+    /// Client destinations holding ephemeral ports (`ScanByproducts.clientTuples`).
+    public var clientTuples: [ClientTupleCount]
+    /// The top TIME_WAIT peers of the watched ports (`ScanByproducts.topPeers`).
+    public var peers: [UInt16: [PeerCount]]
 
-    public init(table: PortTable, counters: NamespaceCounters? = nil, closeWait: [UInt16: CloseWaitFigures] = [:]) {
+    public init(
+        table: PortTable, counters: NamespaceCounters? = nil, closeWait: [UInt16: CloseWaitFigures] = [:],
+        clientTuples: [ClientTupleCount] = [], peers: [UInt16: [PeerCount]] = [:]
+    ) {
         self.table = table
         self.counters = counters
         self.closeWait = closeWait
+        self.clientTuples = clientTuples
+        self.peers = peers
     }
 }

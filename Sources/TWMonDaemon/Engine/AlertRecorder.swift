@@ -22,7 +22,7 @@ public final class AlertRecorder: ScanOutcomeSink {
 
     public func consume(_ outcome: ScanOutcome) {
         for action in outcome.actions {
-            let peers = action.alert.kind == .timeWait ? action.alert.port.flatMap { outcome.table.topPeers[$0] } ?? [] : []
+            let peers = action.alert.kind == .timeWait ? action.alert.port.flatMap { outcome.topPeers[$0] } ?? [] : []
             journal.send(AlertJournal.entry(for: action, peers: peers, now: outcome.scannedAt))
         }
         entries.withLock { history in

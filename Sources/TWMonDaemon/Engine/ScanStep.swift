@@ -47,27 +47,30 @@ struct ScanStep {
         let range = counters?.ephemeralPorts
         let clock = ContinuousClock()
         let started = clock.now
-        var table = try scanner.scan(
+        let scan = try scanner.scan(
             watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers,
             tallyingClientsIn: range, clientFloor: policy.clientTupleFloor(range))
         let duration = clock.now - started
         problems.scan = nil
         scanCount += 1
-        activeCloses.add(table)
+        activeCloses.add(scan)
         logOwnersProblem(logger: logger)
-        let closeWait = closeWaitAges.update(table.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
-        table.closeWaitSockets = []
-        let actions = policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: closeWait), now: moment)
+        let byproducts = scan.byproducts
+        let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+        let actions = policy.evaluate(ScanFindings(
+            table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers
+        ), now: moment)
+        var topPeers = byproducts.topPeers
         // A port that jumped straight over its threshold had no peers tallied: tally them now.
         let missingPeers = Set(actions.compactMap { action -> UInt16? in
-            guard action.alert.kind == .timeWait, action.event != .cleared, let port = action.alert.port, table.topPeers[port] == nil else { return nil }
+            guard action.alert.kind == .timeWait, action.event != .cleared, let port = action.alert.port, topPeers[port] == nil else { return nil }
             return port
         }).sorted()
         if !missingPeers.isEmpty, let peerScan = try? scanner.scan(watchingPeersOf: missingPeers, topPeers: configuration.alert.topPeers, countingNewCloses: false) {
-            for port in missingPeers { table.topPeers[port] = peerScan.topPeers[port] ?? [] }
+            for port in missingPeers { topPeers[port] = peerScan.byproducts.topPeers[port] ?? [] }
         }
         return ScanOutcome(
-            table: table, counters: counters, closeWait: closeWait, actions: actions,
+            table: scan.table, topPeers: topPeers, counters: counters, closeWait: closeWait, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
             source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals)
     }
