@@ -94,7 +94,7 @@ struct ScanThreadTests {
             readiness: ReadinessGate(requiring: [.firstScan], notifier: SystemdNotifier()), logger: Logger(label: "test"),
             makeScanner: { _, _ in Scanner(source: source) }
         )
-        _ = try await engine?.scanOnce()
+        try await engine?.scanOnce()
         let thread = try #require(source.thread.withLock { $0 })
         let task = "/proc/\(thread)"
         #expect(FileManager.default.fileExists(atPath: task))

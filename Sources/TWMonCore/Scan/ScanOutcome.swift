@@ -9,8 +9,6 @@ public struct ScanOutcome: Sendable {
     public var topPeers: [UInt16: [PeerCount]]
     /// The namespace's counters, when readable.
     public var counters: NamespaceCounters?
-    /// CLOSE_WAIT sockets per port: all of them and those older than `close_wait.min_age`.
-    public var closeWait: [UInt16: CloseWaitFigures]
     /// The transitions of this scan, each one journal entry (the TIME_WAIT peers of their
     /// ports are in `topPeers`).
     public var actions: [AlertAction]
@@ -30,14 +28,13 @@ public struct ScanOutcome: Sendable {
     public var activeCloses: [UInt16: Int]
 
     public init(
-        table: PortTable, topPeers: [UInt16: [PeerCount]] = [:], counters: NamespaceCounters?, closeWait: [UInt16: CloseWaitFigures], actions: [AlertAction],
+        table: PortTable, topPeers: [UInt16: [PeerCount]] = [:], counters: NamespaceCounters?, actions: [AlertAction],
         alerts: [Alert], scannedAt: Double, duration: Duration, scanCount: Int, source: String,
         problem: String?, activeCloses: [UInt16: Int] = [:]
     ) {
         self.table = table
         self.topPeers = topPeers
         self.counters = counters
-        self.closeWait = closeWait
         self.actions = actions
         self.alerts = alerts
         self.scannedAt = scannedAt

@@ -58,13 +58,12 @@ public actor MonitorEngine {
         logger.notice("scan source: \(choice)", metadata: ["scan.source": "auto", "using": "\(scanner.source.name)"])
     }
 
-    /// Seconds between scans, as configured now.
-    public var interval: Duration { .milliseconds(Int64(step.configuration.scan.interval * 1_000)) }
+    /// The time between scans, as configured now.
+    public var interval: Duration { .seconds(step.configuration.scan.interval) }
 
-    /// Scans once and hands the outcome to the sinks. Throws when the scan failed (logged,
-    /// and handed to the sinks as a problem); returns true otherwise.
-    @discardableResult
-    public func scanOnce() throws(ScanError) -> Bool {
+    /// Scans once and hands the outcome to the sinks. Throws the scanner's error when the scan
+    /// failed, after logging it and handing the problems in force to the sinks.
+    public func scanOnce() throws(ScanError) {
         let outcome: ScanOutcome
         do {
             outcome = try step.run(problems: &problems, logger: logger)
@@ -79,7 +78,6 @@ public actor MonitorEngine {
             "sockets": "\(outcome.table.totals.total)", "time_wait": "\(outcome.table.totals[.timeWait])",
             "duration_ms": "\(outcome.milliseconds)", "alerts": "\(outcome.alerts.count)",
         ])
-        return true
     }
 
     /// Re-reads the configuration (SIGHUP), between RELOADING=1 and READY=1 (`ReadinessGate`).

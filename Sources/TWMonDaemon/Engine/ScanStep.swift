@@ -42,7 +42,7 @@ struct ScanStep {
     /// changes) and, on success, clears `problems.scan`; the outcome's `problem` is the summary.
     /// Throws the scanner's error, leaving the policy and the counts as they were.
     mutating func run(problems: inout EngineProblems, logger: Logger) throws(ScanError) -> ScanOutcome {
-        let moment = WallClock.moment()
+        let moment = Moment.now()
         let counters = readNamespaceCounters(problems: &problems, logger: logger)
         let range = counters?.ephemeralPorts
         let clock = ContinuousClock()
@@ -70,7 +70,7 @@ struct ScanStep {
             for port in missingPeers { topPeers[port] = peerScan.byproducts.topPeers[port] ?? [] }
         }
         return ScanOutcome(
-            table: scan.table, topPeers: topPeers, counters: counters, closeWait: closeWait, actions: actions,
+            table: scan.table, topPeers: topPeers, counters: counters, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
             source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals)
     }
