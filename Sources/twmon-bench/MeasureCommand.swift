@@ -66,6 +66,7 @@ struct MeasureCommand: ParsableCommand {
         let counters = NamespaceCountersReader(procRoot: "/proc")
         var policy = AlertPolicy(configuration: Configuration())
         var procTable = PortTable(), netlinkTable = PortTable()
+        var procClients: [ClientTupleCount] = []
         var namespace: NamespaceCounters?
         // The counting twmond does at every scan: CLOSE_WAIT inodes always, and client sockets
         // per destination in the namespace's ephemeral range (every destination reported).
@@ -114,13 +115,15 @@ struct MeasureCommand: ParsableCommand {
                     try piecesReader.readLines(path: "/proc/net/tcp") { _ in }
                     try piecesReader.readLines(path: "/proc/net/tcp6") { _ in }
                 case .proc:
-                    procTable = try procScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
+                    let scan = try procScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
+                    procTable = scan.table
+                    procClients = scan.byproducts.clientTuples
                 case .procOwners:
                     _ = try ownersScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
                 case .procPeers:
                     _ = try procScanner.scan(watchingPeersOf: [peerPort])
                 case .netlink:
-                    netlinkTable = try netlinkScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1)
+                    netlinkTable = try netlinkScanner.scan(tallyingClientsIn: ephemeralRange, clientFloor: 1).table
                 case .check:
                     namespace = try counters.read()
                 case .listenDump:
@@ -129,7 +132,7 @@ struct MeasureCommand: ParsableCommand {
                 case .judge:
                     seconds += 1
                     let now = Moment(monotonic: .seconds(seconds), wallClock: seconds)
-                    _ = policy.evaluate(ScanFindings(table: procTable, counters: namespace), now: now)
+                    _ = policy.evaluate(ScanFindings(table: procTable, counters: namespace, clientTuples: procClients), now: now)
                     _ = policy.activeAlerts
                 case .snapshot:
                     let alerts = policy.activeAlerts

@@ -43,21 +43,22 @@ struct ParseCommand: ParsableCommand {
         var builder = PortTableBuilder()
         let clients = try range()
         var samples = Samples()
-        var table = PortTable()
+        var scan = ScanResult(table: PortTable())
         for _ in 0..<max(runs, 1) {
             samples.append(Cost.of {
                 builder.reset(watchingPeersOf: watchPeers.map { [$0] } ?? [])
                 builder.tallyClients(in: clients, floor: 1)
                 reader.withBytes { builder.addProcTable($0, family: ipv6 ? .ipv6 : .ipv4) }
-                table = builder.build()
+                scan = builder.result()
             })
         }
+        let table = scan.table
         let median = samples.median
         let rows = table.totals.total + table.malformedRows
         print("""
             \(reader.count) bytes, \(table.totals.total) sockets, \(table.malformedRows) malformed, \(table.ports.count) ports, \
-            peers \(table.topPeers.values.map(\.count).reduce(0, +)), \(table.clientTuples.count) client destinations, \
-            \(table.closeWaitSockets.count) CLOSE_WAIT
+            peers \(scan.byproducts.topPeers.values.map(\.count).reduce(0, +)), \(scan.byproducts.clientTuples.count) client destinations, \
+            \(scan.byproducts.closeWaitSockets.count) CLOSE_WAIT
             parse+aggregate: median cpu \(format(median.cpu * 1e3)) ms, wall \(format(median.wall * 1e3)) ms, \
             \(format(median.cpu * 1e9 / Double(max(rows, 1)))) ns/row
             """)

@@ -31,7 +31,7 @@ struct ScanCommand: ParsableCommand {
         do {
             // One scan: the owner walk has no next scan to go on in, so it walks to the end.
             let scanner = try Scanner.make(kind: source, procRoot: procRoot, ownerWalkBudget: CgroupOwnerResolver.maximumDirectories)
-            table = try scanner.scan()
+            table = try scanner.scan().table
             ownersUnavailable = scanner.ownersUnavailable
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")

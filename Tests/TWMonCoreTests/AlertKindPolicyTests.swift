@@ -23,10 +23,8 @@ struct AlertKindPolicyTests {
             table: PortTable = PortTable()
         ) -> [AlertAction] {
             defer { now = now.advanced(bySeconds: interval) }
-            var table = table
-            table.clientTuples = clients
             let figures = ages.update(closeWait, now: now, minAge: policy.configuration.closeWait.minAge)
-            return policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: figures), now: now)
+            return policy.evaluate(ScanFindings(table: table, counters: counters, closeWait: figures, clientTuples: clients), now: now)
         }
     }
 

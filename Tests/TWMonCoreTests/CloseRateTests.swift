@@ -18,11 +18,15 @@ struct CloseRateTests {
     }
 
     static func build(_ text: String, window: Int = 0) -> PortTable {
+        scan(text, window: window).table
+    }
+
+    static func scan(_ text: String, window: Int = 0) -> ScanResult {
         var builder = PortTableBuilder()
         builder.reset()
         builder.newCloseWindowMilliseconds = window
         Array(text.utf8).withUnsafeBytes { builder.addProcTable($0, family: .ipv4) }
-        return builder.build()
+        return builder.result()
     }
 
     @Test func readsTheTimerColumn() throws {
@@ -66,12 +70,13 @@ struct CloseRateTests {
 
     @Test func countsClosesPerWindowFromTheTimeLeft() throws {
         // Ages 0.5 s, 9.9 s, 10 s, 30 s, 59.99 s and one due (0 left: older than 60 s).
-        let table = Self.build(Self.table(ticksLeft: [5950, 5010, 5000, 3000, 1, 0]))
+        let scan = Self.scan(Self.table(ticksLeft: [5950, 5010, 5000, 3000, 1, 0]))
+        let table = scan.table
         let port = try #require(table[port: 8080])
         #expect(port.recentCloses == RecentCloses(last10Seconds: 2, last60Seconds: 5))
         #expect(port.recentCloses.perSecond10 == 0.2)
         #expect(port.recentCloses.perSecond60 == 5.0 / 60)
-        #expect(table.newActiveCloses.isEmpty)
+        #expect(scan.byproducts.newActiveCloses.isEmpty)
     }
 
     @Test func rejectsTimersOutOfRangeAndOtherTimers() throws {
@@ -90,20 +95,20 @@ struct CloseRateTests {
 
     @Test func newClosesAreThoseYoungerThanTheTimeSinceTheLastScan() throws {
         // 2 s since the previous scan: ages 0.5 s and 1.99 s are new, 2 s and 30 s were seen.
-        let table = Self.build(Self.table(ticksLeft: [5950, 5801, 5800, 3000]), window: 2_000)
-        #expect(table.newActiveCloses == [8080: 2])
+        let scan = Self.scan(Self.table(ticksLeft: [5950, 5801, 5800, 3000]), window: 2_000)
+        #expect(scan.byproducts.newActiveCloses == [8080: 2])
     }
 
     @Test func activeCloseCounterAddsServerPortsOnly() {
         var counter = ActiveCloseCounter()
-        var server = PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 5])),
-                                       PortStats(port: 41_000, ipv4: StateCounts([.timeWait: 3]))])
-        server.newActiveCloses = [8080: 5, 41_000: 3]
+        var server = ScanResult(table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 5])),
+                                                         PortStats(port: 41_000, ipv4: StateCounts([.timeWait: 3]))]))
+        server.byproducts.newActiveCloses = [8080: 5, 41_000: 3]
         counter.add(server)
-        server.newActiveCloses = [8080: 2]
+        server.byproducts.newActiveCloses = [8080: 2]
         counter.add(server)
         #expect(counter.totals == [8080: 7])
-        server.newActiveCloses = [8080: .max]
+        server.byproducts.newActiveCloses = [8080: .max]
         counter.add(server)
         #expect(counter.totals == [8080: .max])
     }

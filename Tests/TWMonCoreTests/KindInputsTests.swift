@@ -55,22 +55,22 @@ struct KindInputsTests {
         builder.reset()
         builder.tallyClients(in: EphemeralPortRange(low: 40_000, high: 40_499), floor: 1)
         Array(Self.table.utf8).withUnsafeBytes { builder.addProcTable($0, family: .ipv4) }
-        let table = builder.build()
+        let byproducts = builder.byproducts()
         let loopback = IPAddress(text: "127.0.0.1")!, server = IPAddress(text: "10.0.0.5")!
-        #expect(table.clientTuples == [
+        #expect(byproducts.clientTuples == [
             ClientTupleCount(tuple: ClientTuple(localAddress: loopback, remoteAddress: server, remotePort: 80), sockets: 1, timeWait: 0),
             ClientTupleCount(tuple: ClientTuple(localAddress: loopback, remoteAddress: server, remotePort: 443), sockets: 4, timeWait: 2),
         ])
-        #expect(table.closeWaitSockets == [CloseWaitSocket(port: 40_005, inode: 105)])
+        #expect(byproducts.closeWaitSockets == [CloseWaitSocket(port: 40_005, inode: 105)])
         // A floor leaves out the small destinations; no range, no tally.
         builder.reset()
         builder.tallyClients(in: EphemeralPortRange(low: 40_000, high: 40_499), floor: 2)
         Array(Self.table.utf8).withUnsafeBytes { builder.addProcTable($0, family: .ipv4) }
-        #expect(builder.build().clientTuples.map(\.sockets) == [4])
+        #expect(builder.byproducts().clientTuples.map(\.sockets) == [4])
         builder.reset()
         builder.tallyClients(in: nil, floor: 1)
         Array(Self.table.utf8).withUnsafeBytes { builder.addProcTable($0, family: .ipv4) }
-        #expect(builder.build().clientTuples == [])
+        #expect(builder.byproducts().clientTuples == [])
     }
 
     @Test func clientTallyGrowsAndKeepsEveryDestination() {
@@ -86,7 +86,7 @@ struct KindInputsTests {
                     remote: SocketEndpoint(address: remote, port: 443), state: .timeWait))
             }
         }
-        let tuples = builder.build().clientTuples
+        let tuples = builder.byproducts().clientTuples
         #expect(tuples.count == 5_000)
         #expect(tuples.allSatisfy { $0.sockets == 2 && $0.timeWait == 2 })
     }

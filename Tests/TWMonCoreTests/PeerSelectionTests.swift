@@ -27,7 +27,7 @@ struct PeerSelectionTests {
         return Array(sorted.prefix(limit))
     }
 
-    private static func table(_ sockets: [(IPAddress, Int)], port: UInt16 = 8080, limit: Int) -> PortTable {
+    private static func scan(_ sockets: [(IPAddress, Int)], port: UInt16 = 8080, limit: Int) -> ScanByproducts {
         var builder = PortTableBuilder()
         builder.reset(watchingPeersOf: [port])
         builder.topPeerLimit = limit
@@ -36,7 +36,7 @@ struct PeerSelectionTests {
         }
         // A port that is not watched tallies nothing.
         builder.add(timeWait(port: port + 1, from: ipv4(192, 0, 2, 1)))
-        return builder.build()
+        return builder.byproducts()
     }
 
     /// Twelve peers with 1...12 sockets, one of them also seen as IPv4-mapped IPv6 (merged),
@@ -46,14 +46,14 @@ struct PeerSelectionTests {
 
     @Test(arguments: [0, 1, 3, 5, 8, 15, 100])
     func topPeerLimitIsHonoured(limit: Int) {
-        let top = Self.table(Self.sockets, limit: limit).topPeers[8080]
+        let top = Self.scan(Self.sockets, limit: limit).topPeers[8080]
         #expect(top == Self.reference(Self.sockets, limit: limit))
         #expect(top?.count == min(limit, 14))
-        #expect(Self.table(Self.sockets, limit: limit).topPeers[8081] == nil)
+        #expect(Self.scan(Self.sockets, limit: limit).topPeers[8081] == nil)
     }
 
     @Test func rankingOfTheFirstFive() {
-        let top = Self.table(Self.sockets, limit: 5).topPeers[8080]?.map { "\($0.address)=\($0.count)" }
+        let top = Self.scan(Self.sockets, limit: 5).topPeers[8080]?.map { "\($0.address)=\($0.count)" }
         // 10.0.0.2 has 2 sockets as IPv4 and 10 as ::ffff:10.0.0.2; IPv4 ranks before IPv6 on a tie.
         #expect(top == ["10.0.0.2=12", "10.0.0.12=12", "10.0.0.200=12", "2001:db8::7=12", "10.0.0.11=11"])
     }
@@ -66,7 +66,7 @@ struct PeerSelectionTests {
             let address = Self.ipv4(127, UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF), UInt8(generator.next() % 4))
             return (generator.next() % 5 == 0 ? Self.mapped(address) : address, Int(generator.next() % 6) + 1)
         }
-        #expect(Self.table(sockets, limit: limit).topPeers[8080] == Self.reference(sockets, limit: limit))
+        #expect(Self.scan(sockets, limit: limit).topPeers[8080] == Self.reference(sockets, limit: limit))
     }
 
     /// The /proc path counts in batches (`enqueue`/`flush`): the same peers as one at a time,
@@ -93,7 +93,7 @@ struct PeerSelectionTests {
             let piece = chunk.flatMap { $0 + [UInt8(ascii: "\n")] }
             piece.withUnsafeBytes { builder.addProcTable($0, family: .ipv4, startsFile: index == 0) }
         }
-        #expect(builder.build().topPeers[8080] == Self.reference(sockets, limit: 10))
+        #expect(builder.byproducts().topPeers[8080] == Self.reference(sockets, limit: 10))
     }
 
     @Test func addressesOrderNumerically() {

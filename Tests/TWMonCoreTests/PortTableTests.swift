@@ -6,12 +6,16 @@ struct PortTableTests {
     /// The captured tables of one namespace: 8080 (IPv4 server), 8443 (IPv6 server), 9000
     /// (dual-stack server reached over IPv4).
     private func capturedTable(watching ports: [UInt16] = []) throws -> PortTable {
+        try capturedScan(watching: ports).table
+    }
+
+    private func capturedScan(watching ports: [UInt16] = []) throws -> ScanResult {
         var builder = PortTableBuilder()
         builder.reset(watchingPeersOf: ports)
         for (name, family) in [("tcp-ipv4.txt", AddressFamily.ipv4), ("tcp6-mixed.txt", .ipv6)] {
             try Fixture.bytes(name).withUnsafeBytes { builder.addProcTable($0, family: family) }
         }
-        return builder.build()
+        return builder.result()
     }
 
     @Test func countsStatesPerPortAcrossFamilies() throws {
@@ -59,10 +63,10 @@ struct PortTableTests {
     }
 
     @Test func tallysTimeWaitPeersOnlyForWatchedPorts() throws {
-        let table = try capturedTable(watching: [9000, 8443])
-        #expect(table.topPeers[9000] == [PeerCount(address: IPAddress([127, 0, 0, 1])!, count: 2)])
-        #expect(table.topPeers[8443]?.first?.address.description == "::1")
-        #expect(table.topPeers[8080] == nil)
+        let peers = try capturedScan(watching: [9000, 8443]).byproducts.topPeers
+        #expect(peers[9000] == [PeerCount(address: IPAddress([127, 0, 0, 1])!, count: 2)])
+        #expect(peers[8443]?.first?.address.description == "::1")
+        #expect(peers[8080] == nil)
     }
 
     @Test func builderForgetsThePreviousScan() throws {

@@ -25,7 +25,7 @@ struct AutoSourceTests {
         let scanner = try Scanner.make(kind: .auto, procRoot: directory.path)
         #expect(scanner.source.name == "proc")
         #expect(scanner.autoChoice == "proc (scan.proc_root is \(directory.path))")
-        #expect(try scanner.scan()[port: 8080]?.listening == true)
+        #expect(try scanner.scan().table[port: 8080]?.listening == true)
     }
 
     @Test("where netlink cannot be opened, auto falls back to /proc and says why")

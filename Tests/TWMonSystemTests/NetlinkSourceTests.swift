@@ -29,8 +29,8 @@ struct NetlinkSourceTests {
         #expect(netlink.source.name == "netlink")
         try Self.awaitTimeWait(1, on: port, through: proc)
 
-        let netlinkTable = try netlink.scan(watchingPeersOf: [port])
-        let procTable = try proc.scan(watchingPeersOf: [port])
+        let netlinkScan = try netlink.scan(watchingPeersOf: [port]), netlinkTable = netlinkScan.table
+        let procScan = try proc.scan(watchingPeersOf: [port]), procTable = procScan.table
         let server4 = try #require(netlinkTable[port: port])
         #expect(server4.ipv4[.listen] == 1)
         #expect(server4.ipv4[.established] == 1)
@@ -41,8 +41,8 @@ struct NetlinkSourceTests {
         #expect(netlinkTable[port: clientPort] == procTable[port: clientPort])
         // The remote address of the TIME_WAIT socket comes out as /proc gives it.
         let loopback = try #require(IPAddress([127, 0, 0, 1]))
-        #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: 1)])
-        #expect(netlinkTable.topPeers[port] == procTable.topPeers[port])
+        #expect(netlinkScan.byproducts.topPeers[port] == [PeerCount(address: loopback, count: 1)])
+        #expect(netlinkScan.byproducts.topPeers[port] == procScan.byproducts.topPeers[port])
         #expect(netlinkTable.malformedRows == 0)
     }
 
@@ -63,17 +63,17 @@ struct NetlinkSourceTests {
         let netlink = Scanner(source: try NetlinkSource())
         try Self.awaitTimeWait(count, on: port, through: proc)
 
-        let netlinkTable = try netlink.scan(watchingPeersOf: [port])
-        let procTable = try proc.scan(watchingPeersOf: [port])
+        let netlinkScan = try netlink.scan(watchingPeersOf: [port]), netlinkTable = netlinkScan.table
+        let procScan = try proc.scan(watchingPeersOf: [port]), procTable = procScan.table
         #expect(netlinkTable[port: port]?.ipv4[.timeWait] == count)
         #expect(netlinkTable[port: port] == procTable[port: port])
         let loopback = try #require(IPAddress([127, 0, 0, 1]))
-        #expect(netlinkTable.topPeers[port] == [PeerCount(address: loopback, count: count)])
-        #expect(netlinkTable.topPeers == procTable.topPeers)
+        #expect(netlinkScan.byproducts.topPeers[port] == [PeerCount(address: loopback, count: count)])
+        #expect(netlinkScan.byproducts.topPeers == procScan.byproducts.topPeers)
         // Unwatched, the port counts the same and no peer is tallied.
         let unwatched = try netlink.scan()
-        #expect(unwatched[port: port] == netlinkTable[port: port])
-        #expect(unwatched.topPeers.isEmpty)
+        #expect(unwatched.table[port: port] == netlinkTable[port: port])
+        #expect(unwatched.byproducts.topPeers.isEmpty)
         #expect(netlinkTable.malformedRows == 0)
     }
 
@@ -126,7 +126,7 @@ struct NetlinkSourceTests {
     /// `count` TIME_WAIT sockets on `port`.
     private static func awaitTimeWait(_ count: Int, on port: UInt16, through proc: Scanner) throws {
         var attempts = 0
-        while try proc.scan()[port: port]?.timeWait != count, attempts < 200 {
+        while try proc.scan().table[port: port]?.timeWait != count, attempts < 200 {
             attempts += 1
             usleep(10_000)
         }
@@ -139,7 +139,7 @@ struct NetlinkSourceTests {
         let port = try listener.localPort()
         let scanner = Scanner(source: try NetlinkSource())
         for _ in 0..<3 {
-            #expect(try scanner.scan()[port: port]?.listening == true)
+            #expect(try scanner.scan().table[port: port]?.listening == true)
         }
     }
 }

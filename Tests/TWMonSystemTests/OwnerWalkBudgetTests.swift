@@ -76,7 +76,7 @@ struct OwnerWalkBudgetTests {
         var foundAt: Int?
         var scans = 0
         repeat {
-            let table = try scanner.scan()
+            let table = try scanner.scan().table
             scans += 1
             let progress = owners.walkProgress
             print("scan \(scans): visited \(progress.visitedThisScan) in \(progress.durationThisScan), pass \(progress.passVisited) over \(progress.passScans) scans, in progress \(progress.inProgress)")
@@ -95,6 +95,6 @@ struct OwnerWalkBudgetTests {
         #expect(scans <= progress.passVisited / Self.budget + 1)
         let found = try #require(foundAt, "port \(port) never got the owner \(cgroup)")
         print("owner of port \(port) found at scan \(found) of \(scans)")
-        #expect(try scanner.scan().ports.first { $0.port == port }?.owner?.unit == "deep-api.service")
+        #expect(try scanner.scan().table.ports.first { $0.port == port }?.owner?.unit == "deep-api.service")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import Synchronization
@@ -70,6 +71,40 @@ struct ScanThreadTests {
         #expect(names == ["twmon-scan"])
         #expect(source.threadNames.withLock { $0.count } == Self.engines * Self.scansPerEngine * runs.count)
         #expect(runs.last!.isWithinBounds, "\(runs)")
+    }
+
+    /// A source that notes the thread it scans on (`/proc/thread-self` → `PID/task/TID`).
+    final class ThreadNotingSource: SocketTableSource, @unchecked Sendable {
+        let name = "noting"
+        let thread = Mutex<String?>(nil)
+
+        func collect(into builder: inout PortTableBuilder) throws(ScanError) {
+            let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+            thread.withLock { $0 = path }
+        }
+    }
+
+    /// The scan thread belongs to its engine: once the engine is gone, so is the thread.
+    @Test("an engine's scan thread ends with the engine")
+    func theScanThreadEndsWithItsEngine() async throws {
+        let source = ThreadNotingSource()
+        var engine: MonitorEngine? = try MonitorEngine(
+            configuration: Configuration(), source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false),
+            journal: DiscardingJournal(), notifier: SystemdNotifier(), store: SnapshotStore(),
+            readiness: ReadinessGate(requiring: [.firstScan], notifier: SystemdNotifier()), logger: Logger(label: "test"),
+            makeScanner: { _, _ in Scanner(source: source) }
+        )
+        try await engine?.scanOnce()
+        let thread = try #require(source.thread.withLock { $0 })
+        let task = "/proc/\(thread)"
+        #expect(FileManager.default.fileExists(atPath: task))
+        #expect((try? String(contentsOfFile: task + "/comm", encoding: .utf8)) == "twmon-scan\n")
+        engine = nil
+        let deadline = ContinuousClock.now + .seconds(10)
+        while FileManager.default.fileExists(atPath: task), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(!FileManager.default.fileExists(atPath: task), "\(task) still runs after its engine ended")
     }
 
     /// Four engines scan four times each while a timer ticks on the pool and a client asks the

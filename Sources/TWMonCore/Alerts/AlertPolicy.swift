@@ -116,16 +116,25 @@ public struct AlertPolicy: Sendable {
 
 /// What one scan found, as the alert policy reads it.
 public struct ScanFindings: Sendable {
-    /// The per-port table (with its client destinations).
+    /// The per-port table.
     public var table: PortTable
     /// The namespace's counters, when readable.
     public var counters: NamespaceCounters?
     /// CLOSE_WAIT figures per port.
     public var closeWait: [UInt16: CloseWaitFigures]
+    /// Client destinations holding ephemeral ports (`ScanByproducts.clientTuples`).
+    public var clientTuples: [ClientTupleCount]
+    /// The top TIME_WAIT peers of the watched ports (`ScanByproducts.topPeers`).
+    public var peers: [UInt16: [PeerCount]]
 
-    public init(table: PortTable, counters: NamespaceCounters? = nil, closeWait: [UInt16: CloseWaitFigures] = [:]) {
+    public init(
+        table: PortTable, counters: NamespaceCounters? = nil, closeWait: [UInt16: CloseWaitFigures] = [:],
+        clientTuples: [ClientTupleCount] = [], peers: [UInt16: [PeerCount]] = [:]
+    ) {
         self.table = table
         self.counters = counters
         self.closeWait = closeWait
+        self.clientTuples = clientTuples
+        self.peers = peers
     }
 }

@@ -1,31 +1,14 @@
-/// The per-port view of one scan of the namespace's TCP sockets.
+/// The per-port view of one scan of the namespace's TCP sockets: the table only (what else a
+/// scan finds is in `ScanByproducts`).
 public struct PortTable: Sendable, Equatable {
     /// Ports with at least one socket, ascending by port number.
     public var ports: [PortStats]
     /// Rows of the kernel's tables that could not be read.
     public var malformedRows: Int
-    /// For the ports the scan was asked to watch, the remote addresses holding the most
-    /// TIME_WAIT sockets, largest first.
-    public var topPeers: [UInt16: [PeerCount]]
-    /// The CLOSE_WAIT sockets of the scan, with their inodes (for `CloseWaitAges`).
-    public var closeWaitSockets: [CloseWaitSocket]
-    /// Client destinations (local address, remote address, remote port) whose sockets hold
-    /// ephemeral ports, those with at least the scan's `clientTupleFloor` sockets.
-    public var clientTuples: [ClientTupleCount]
-    /// Per port, the TIME_WAIT sockets that are younger than the time since the previous scan
-    /// (`PortTableBuilder.newCloseWindowMilliseconds`): the active closes since then, each
-    /// counted by exactly one scan. Empty for a scan that had no previous one.
-    public var newActiveCloses: [UInt16: Int] = [:]
 
-    public init(
-        ports: [PortStats] = [], malformedRows: Int = 0, topPeers: [UInt16: [PeerCount]] = [:],
-        closeWaitSockets: [CloseWaitSocket] = [], clientTuples: [ClientTupleCount] = []
-    ) {
+    public init(ports: [PortStats] = [], malformedRows: Int = 0) {
         self.ports = ports
         self.malformedRows = malformedRows
-        self.topPeers = topPeers
-        self.closeWaitSockets = closeWaitSockets
-        self.clientTuples = clientTuples
     }
 
     /// Socket counts per state for the whole namespace, both families.

@@ -45,7 +45,7 @@ public struct PortTableBuilder: Sendable {
     @usableFromInline var listening: [UInt64]
     @usableFromInline var listenedBefore: [UInt64]
     /// The time since the previous scan, in milliseconds (0: no previous scan): TIME_WAIT sockets
-    /// younger than this closed since then and are counted in `PortTable.newActiveCloses`.
+    /// younger than this closed since then and are counted in `ScanByproducts.newActiveCloses`.
     public var newCloseWindowMilliseconds = 0
 
     public init() {
@@ -260,12 +260,16 @@ public struct PortTableBuilder: Sendable {
         malformedRows += count
     }
 
+    /// The table and the by-products of what was added since the last reset.
+    public func result(ownerOf: (UInt64) -> PortOwner? = { _ in nil }) -> ScanResult {
+        ScanResult(table: build(ownerOf: ownerOf), byproducts: byproducts())
+    }
+
     /// The table of what was added since the last reset, ports ascending. `ownerOf` names the
     /// owner of a listening port's cgroup id (the I/O that maps ids to paths is the caller's).
     public func build(ownerOf: (UInt64) -> PortOwner? = { _ in nil }) -> PortTable {
         var ports: [PortStats] = []
         ports.reserveCapacity(accumulators.count)
-        var newActiveCloses: [UInt16: Int] = [:]
         for port in 0..<slotByPort.count {
             let slot = Int(slotByPort[port])
             if slot >= 0 {
@@ -273,15 +277,23 @@ public struct PortTableBuilder: Sendable {
                 var stats = PortStats(port: accumulator.port, ipv4: accumulator.ipv4, ipv6: accumulator.ipv6)
                 stats.recentCloses = accumulator.recentCloses
                 if accumulator.listenerCgroupID != 0 { stats.owner = ownerOf(accumulator.listenerCgroupID) }
-                if accumulator.newCloses > 0 { newActiveCloses[accumulator.port] = accumulator.newCloses }
                 ports.append(stats)
             }
         }
-        var table = PortTable(
-            ports: ports, malformedRows: malformedRows, topPeers: topPeerSelections(), closeWaitSockets: closeWaitSockets,
-            clientTuples: talliesClients ? clientTuples.tallies(atLeast: clientTupleFloor) : [])
-        table.newActiveCloses = newActiveCloses
-        return table
+        return PortTable(ports: ports, malformedRows: malformedRows)
+    }
+
+    /// What was found since the last reset besides the table: top peers of the watched ports,
+    /// CLOSE_WAIT sockets, client destinations (when tallied) and new active closes per port.
+    public func byproducts() -> ScanByproducts {
+        var newActiveCloses: [UInt16: Int] = [:]
+        for accumulator in accumulators where accumulator.newCloses > 0 {
+            newActiveCloses[accumulator.port] = accumulator.newCloses
+        }
+        return ScanByproducts(
+            topPeers: topPeerSelections(), closeWaitSockets: closeWaitSockets,
+            clientTuples: talliesClients ? clientTuples.tallies(atLeast: clientTupleFloor) : [],
+            newActiveCloses: newActiveCloses)
     }
 
     /// The best `topPeerLimit` peers of each port with tallied peers: one bounded heap per

@@ -2,14 +2,12 @@
 /// journal, sd_notify STATUS, the snapshot store, a metrics exporter). Nothing in it refers
 /// back to the engine.
 public struct ScanOutcome: Sendable {
-    /// The per-port table (CLOSE_WAIT inodes already taken out; client destinations kept).
+    /// The per-port table.
     public var table: PortTable
     /// The namespace's counters, when readable.
     public var counters: NamespaceCounters?
-    /// CLOSE_WAIT sockets per port: all of them and those older than `close_wait.min_age`.
-    public var closeWait: [UInt16: CloseWaitFigures]
-    /// The transitions of this scan, each one journal entry (the TIME_WAIT peers of their
-    /// ports are in `table.topPeers`).
+    /// The transitions of this scan, each one journal entry (a time_wait alert's peers ride
+    /// in its figures).
     public var actions: [AlertAction]
     /// The alerts active after this scan.
     public var alerts: [Alert]
@@ -27,13 +25,12 @@ public struct ScanOutcome: Sendable {
     public var activeCloses: [UInt16: Int]
 
     public init(
-        table: PortTable, counters: NamespaceCounters?, closeWait: [UInt16: CloseWaitFigures], actions: [AlertAction],
+        table: PortTable, counters: NamespaceCounters?, actions: [AlertAction],
         alerts: [Alert], scannedAt: Double, duration: Duration, scanCount: Int, source: String,
         problem: String?, activeCloses: [UInt16: Int] = [:]
     ) {
         self.table = table
         self.counters = counters
-        self.closeWait = closeWait
         self.actions = actions
         self.alerts = alerts
         self.scannedAt = scannedAt

@@ -24,9 +24,6 @@ public struct MonitorSnapshot: Sendable {
     public var startedAt: Double
     /// The latest problem worth showing (a failed scan or reload), if any.
     public var problem: String?
-    /// Per server port, the active closes counted since the daemon started
-    /// (`ActiveCloseCounter`): monotonic, for a Prometheus counter.
-    public var activeCloses: [UInt16: Int] = [:]
 
     public init(
         table: PortTable, scannedAt: Double, scanDuration: Duration, source: String, scanCount: Int,

@@ -81,7 +81,7 @@ public final class MetricsPublisher: ScanOutcomeSink {
     }
 
     /// Counts a failed scan; the exposition keeps the last good table and shows the failure.
-    public func scanFailed() {
+    public func scanFailed(_ problems: EngineProblems) {
         publish { state in
             state.failures += 1
             return state.input

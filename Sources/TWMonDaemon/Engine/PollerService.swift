@@ -41,7 +41,8 @@ public struct PollerService: Service {
                 if clock.now >= nextScan {
                     let started = clock.now
                     do {
-                        lastScanSucceeded = try await engine.scanOnce()
+                        try await engine.scanOnce()
+                        lastScanSucceeded = true
                     } catch {
                         lastScanSucceeded = false
                     }

@@ -1,8 +1,9 @@
 import Synchronization
 import TWMonSystem
 
-/// Sends `READY=1` once, when every condition of readiness holds: the first scan succeeded and
-/// the control socket listens.
+/// The one place `READY=1` is sent: once every condition of readiness holds (the first scan
+/// succeeded and the control socket listens), and again after each reload, but only once the
+/// daemon was ready — a reload during start-up must not announce readiness early.
 public final class ReadinessGate: Sendable {
     public enum Condition: Sendable, Hashable {
         case firstScan
@@ -24,6 +25,7 @@ public final class ReadinessGate: Sendable {
     }
 
     /// Marks a condition met; `status` (when given) is the STATUS= line sent with READY=1.
+    /// Sends `READY=1` when this was the last condition missing.
     public func satisfy(_ condition: Condition, status: String? = nil) {
         let readyStatus: String? = state.withLock { state in
             state.missing.remove(condition)
@@ -33,6 +35,17 @@ public final class ReadinessGate: Sendable {
             return state.status
         }
         if let readyStatus { notifier.ready(status: readyStatus) }
+    }
+
+    /// A reload starts: sends `RELOADING=1` with `MONOTONIC_USEC`.
+    public func reloading() {
+        notifier.reloading()
+    }
+
+    /// A reload ended (applied or refused): sends `READY=1` when the daemon was ready before;
+    /// during start-up sends nothing, and `satisfy` sends `READY=1` once the last condition holds.
+    public func reloaded() {
+        if isReady { notifier.send(["READY=1"]) }
     }
 
     /// True once READY=1 was sent.

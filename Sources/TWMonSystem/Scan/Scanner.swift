@@ -61,33 +61,29 @@ public final class Scanner {
         self.autoChoice = autoChoice
     }
 
-    /// Scans once; TIME_WAIT peers are tallied for the ports in `peerPorts`, and the table
-    /// keeps the `topPeers` with the most sockets of each. With an `ephemeralRange` and a
-    /// `clientFloor`, client sockets are tallied per destination and the table keeps the
-    /// destinations with at least `clientFloor` sockets. With `countingNewCloses` (the scans
-    /// of the poll loop) the table's `newActiveCloses` counts the TIME_WAIT sockets made since
-    /// the previous such scan; a scan made only for peers passes false, so it takes none away.
+    /// Scans once: the table and its by-products. TIME_WAIT peers are tallied for the ports in
+    /// `peerPorts`, and the by-products keep the `topPeers` with the most sockets of each. With
+    /// an `ephemeralRange` and a `clientFloor`, client sockets are tallied per destination and
+    /// the destinations with at least `clientFloor` sockets kept. `newActiveCloses` counts the
+    /// TIME_WAIT sockets made since the previous scan (none at the first).
     public func scan(
         watchingPeersOf peerPorts: some Sequence<UInt16> = [UInt16](), topPeers: Int = 5,
-        tallyingClientsIn ephemeralRange: EphemeralPortRange? = nil, clientFloor: Int? = nil,
-        countingNewCloses: Bool = true
-    ) throws(ScanError) -> PortTable {
+        tallyingClientsIn ephemeralRange: EphemeralPortRange? = nil, clientFloor: Int? = nil
+    ) throws(ScanError) -> ScanResult {
         builder.reset(watchingPeersOf: peerPorts)
         builder.topPeerLimit = topPeers
         builder.tallyClients(in: ephemeralRange, floor: clientFloor)
         let started = ContinuousClock.now
         builder.newCloseWindowMilliseconds = 0
-        if countingNewCloses {
-            if let previousScan {
-                let milliseconds = (started - previousScan).inWholeMilliseconds
-                builder.newCloseWindowMilliseconds = Int(min(max(milliseconds, 0), Int64(TimeWaitTimer.lifetimeMilliseconds)))
-            }
+        if let previousScan {
+            let milliseconds = (started - previousScan).inWholeMilliseconds
+            builder.newCloseWindowMilliseconds = Int(min(max(milliseconds, 0), Int64(TimeWaitTimer.lifetimeMilliseconds)))
         }
         try source.collect(into: &builder)
-        if countingNewCloses { previousScan = started }
-        guard let owners else { return builder.build() }
+        previousScan = started
+        guard let owners else { return builder.result() }
         owners.collectListenerCgroups(after: source, into: &builder)
-        return builder.build(ownerOf: owners.owner(of:))
+        return builder.result(ownerOf: owners.owner(of:))
     }
 
     /// Why server ports have no owner, or nil when they do (or the scan reads a captured root).

@@ -6,12 +6,26 @@ import TWMonCore
 ///
 /// Without `NOTIFY_SOCKET` (not started by systemd) every call does nothing.
 public struct SystemdNotifier: Sendable {
-    public init() {}
+    /// Where messages go instead of `sd_notify`, if anywhere (a test's recorder).
+    private let deliver: (@Sendable (String) -> Bool)?
+
+    /// Sends through `sd_notify` to `$NOTIFY_SOCKET`.
+    public init() {
+        deliver = nil
+    }
+
+    /// Hands every message (its `KEY=VALUE` lines joined by newlines) to `deliver` instead of
+    /// `sd_notify`, which returns whether it was taken: for tests that record what was sent.
+    public init(delivering deliver: @escaping @Sendable (String) -> Bool) {
+        self.deliver = deliver
+    }
 
     /// Sends `KEY=VALUE` lines; returns false when systemd did not get them.
     @discardableResult
     public func send(_ assignments: [String]) -> Bool {
-        sd_notify(0, assignments.joined(separator: "\n")) > 0
+        let message = assignments.joined(separator: "\n")
+        if let deliver { return deliver(message) }
+        return sd_notify(0, message) > 0
     }
 
     /// `READY=1` with a status line.

@@ -31,11 +31,11 @@ func fuzzProcRows(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     oneByOne.topPeerLimit = builder.topPeerLimit
     oneByOne.tallyClients(in: everyPort, floor: 1)
     for record in parsed.records { oneByOne.add(record) }
-    let single = oneByOne.build()
-    precondition(single.topPeers == table.topPeers, "batched and single peer counts disagree")
-    precondition(single.clientTuples == table.clientTuples, "streamed and single client destinations disagree")
-    precondition(single.closeWaitSockets.count == table.closeWaitSockets.count, "CLOSE_WAIT sockets disagree")
+    let byproducts = builder.byproducts(), singleByproducts = oneByOne.byproducts()
+    precondition(singleByproducts.topPeers == byproducts.topPeers, "batched and single peer counts disagree")
+    precondition(singleByproducts.clientTuples == byproducts.clientTuples, "streamed and single client destinations disagree")
+    precondition(singleByproducts.closeWaitSockets.count == byproducts.closeWaitSockets.count, "CLOSE_WAIT sockets disagree")
     precondition(table.malformedRows == parsed.malformedRows, "malformed counts disagree")
-    for peers in table.topPeers.values { precondition(peers.count <= builder.topPeerLimit) }
+    for peers in byproducts.topPeers.values { precondition(peers.count <= builder.topPeerLimit) }
     return 0
 }

@@ -2,7 +2,7 @@ import TWMonCore
 
 /// A small snapshot to answer from.
 private let snapshot = MonitorSnapshot(
-    table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 12]))], topPeers: [:]),
+    table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 12]))]),
     scannedAt: 1_764_025_553.5, scanDuration: .milliseconds(3), source: "proc", scanCount: 1, alerts: [],
     namespace: NamespaceCounters(timeWait: NamespaceTimeWait(timeWait: 12, maxBuckets: 262_144)), history: [],
     configuration: Configuration(), startedAt: 1_764_025_000, problem: nil

@@ -42,7 +42,7 @@ public struct EphemeralPortsAlertFigures: AlertKindRules {
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
         guard let range = scan.counters?.ephemeralPorts else { return nil }
-        return scan.table.clientTuples.map { tally in
+        return scan.clientTuples.map { tally in
             AlertObservation(subject: .clientTuple(tally.tuple), count: tally.sockets, figures: EphemeralPortsAlertFigures(
                 ratio: context.configuration.ephemeralPorts.ratio, timeWait: tally.timeWait, usablePorts: range.usable,
                 portRange: range.text, twReuse: scan.counters?.twReuse))

@@ -42,7 +42,7 @@ public struct TimeWaitAlertFigures: AlertKindRules {
             guard (stats.listening && stats.timeWait > 0) || context.tracked.contains(.port(stats.port)) else { return nil }
             return AlertObservation(subject: .port(stats.port), count: stats.timeWait, mayRaise: stats.listening, figures: TimeWaitAlertFigures(
                 established: stats.states[.established], owner: stats.owner, recentCloses: stats.recentCloses,
-                topPeers: scan.table.topPeers[stats.port] ?? []))
+                topPeers: scan.peers[stats.port] ?? []))
         }
     }
 

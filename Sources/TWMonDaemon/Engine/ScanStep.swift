@@ -1,0 +1,115 @@
+import Logging
+import TWMonCore
+import TWMonSystem
+
+/// One scan and what is judged from it, as one value owned by `MonitorEngine`: reads the
+/// namespace's counters, scans the socket table, ages the CLOSE_WAIT sockets, counts active
+/// closes, lets the alert policy judge, and returns the `ScanOutcome` the sinks consume. It
+/// reports nothing itself; it logs only when the reason for missing owners or counters changes.
+struct ScanStep {
+    /// The socket table's scanner; replaced by a reload that changes the source or proc root.
+    private(set) var scanner: Scanner
+    private var namespaceReader: NamespaceCountersReader
+    private var policy: AlertPolicy
+    /// How long each CLOSE_WAIT socket has been in CLOSE_WAIT.
+    private var closeWaitAges = CloseWaitAges()
+    /// Active closes per server port since the daemon started.
+    private var activeCloses = ActiveCloseCounter()
+    private var scanCount = 0
+    /// Why server ports have no owner, as last logged (logged once when it appears or changes).
+    private var loggedOwnersProblem: String?
+    /// Whether a pass of the owner walk outlasting its budget has been logged (once, until a
+    /// pass fits in one scan again).
+    private var loggedWalkDeferred = false
+
+    init(configuration: Configuration, scanner: Scanner) {
+        self.scanner = scanner
+        namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
+        policy = AlertPolicy(configuration: configuration)
+    }
+
+    /// The configuration the step scans and judges by.
+    var configuration: Configuration { policy.configuration }
+
+    /// Takes a reloaded configuration; a `scanner` (given when the source or proc root changed)
+    /// replaces the current one, and the counters are then read under the new proc root.
+    mutating func reconfigure(_ configuration: Configuration, scanner: Scanner?) {
+        if let scanner {
+            self.scanner = scanner
+            namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
+        }
+        policy.configuration = configuration
+    }
+
+    /// Scans once and judges the result. Sets `problems.counters` (logging when it starts or
+    /// changes) and, on success, clears `problems.scan`; the outcome's `problem` is the summary.
+    /// Throws the scanner's error, leaving the policy and the counts as they were.
+    mutating func run(problems: inout EngineProblems, logger: Logger) throws(ScanError) -> ScanOutcome {
+        let moment = Moment.now()
+        let counters = readNamespaceCounters(problems: &problems, logger: logger)
+        let range = counters?.ephemeralPorts
+        let clock = ContinuousClock()
+        let started = clock.now
+        let scan = try scanner.scan(
+            watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers,
+            tallyingClientsIn: range, clientFloor: policy.clientTupleFloor(range))
+        let duration = clock.now - started
+        problems.scan = nil
+        scanCount += 1
+        activeCloses.add(scan)
+        logOwnersProblem(logger: logger)
+        logOwnerWalk(logger: logger)
+        let byproducts = scan.byproducts
+        let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+        let actions = policy.evaluate(ScanFindings(
+            table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers
+        ), now: moment)
+        return ScanOutcome(
+            table: scan.table, counters: counters, actions: actions,
+            alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
+            source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals)
+    }
+
+    /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):
+    /// when the reason appears or changes, not at every scan. Never a failure.
+    private mutating func logOwnersProblem(logger: Logger) {
+        let problem = scanner.ownersUnavailable
+        guard problem != loggedOwnersProblem else { return }
+        loggedOwnersProblem = problem
+        if let problem {
+            logger.notice("server ports have no owner: \(problem)", metadata: ["source": "\(scanner.source.name)"])
+        }
+    }
+
+    /// Logs how far the owner walk got when this scan walked (debug), and says once, at notice
+    /// level, when a pass could not finish within one scan's budget (not again at every scan,
+    /// nor for every such pass, until a pass fits in one scan again).
+    private mutating func logOwnerWalk(logger: Logger) {
+        guard let progress = scanner.owners?.walkProgress, progress.walkedThisScan else { return }
+        let figures: Logger.Metadata = [
+            "visited": "\(progress.visitedThisScan)", "pass_visited": "\(progress.passVisited)",
+            "pass_scans": "\(progress.passScans)", "walk_ms": "\(progress.durationThisScan.inMilliseconds)",
+        ]
+        logger.debug("owner walk", metadata: figures)
+        if progress.inProgress, !loggedWalkDeferred {
+            loggedWalkDeferred = true
+            logger.notice("the owner walk of the cgroup2 mount did not finish within its budget of \(scanner.owners?.walkBudget ?? 0) directories per scan: it goes on at the next scans, and server ports whose cgroup it has not reached yet show no owner until then", metadata: figures)
+        } else if !progress.inProgress {
+            if progress.passScans == 1 { loggedWalkDeferred = false }
+            else { logger.info("owner walk finished", metadata: figures) }
+        }
+    }
+
+    /// The namespace's figures that could be read (nil when none could); a part that cannot be
+    /// read is logged when its problem starts or changes and kept in `problems.counters` until
+    /// it ends.
+    private func readNamespaceCounters(problems: inout EngineProblems, logger: Logger) -> NamespaceCounters? {
+        let (figures, unreadable) = namespaceReader.readEach()
+        let text = unreadable.isEmpty ? nil : unreadable.map { "\($0)" }.joined(separator: "; ")
+        if let text, text != problems.counters {
+            logger.warning("namespace counters unreadable", metadata: ["error": "\(text)"])
+        }
+        problems.counters = text
+        return figures == NamespaceCounters() && !unreadable.isEmpty ? nil : figures
+    }
+}
