@@ -102,12 +102,12 @@ struct ControlSocketFairnessTests {
     /// to 8), root still gets in: its connection takes the place of the least recently active
     /// idle one of any peer, and its calls are answered, while nobody keeps reconnecting.
     @Test func anotherUserGetsInWhenNobodyHoldsEveryConnection() async throws {
-        var configuration = ControlServer.Configuration()
-        configuration.maximumConnections = 8
-        try await ControlServerHarness.run(configuration: configuration) { context in
+        var limits = ConnectionLimits()
+        limits.maximumConnections = 8
+        try await ControlServerHarness.run(limits: limits) { context in
             let directory = (context.path as NSString).deletingLastPathComponent
             #expect(chmod(directory, 0o755) == 0)
-            let adversary = try ControlAdversary(.idle, count: configuration.maximumConnections, socket: context.path)
+            let adversary = try ControlAdversary(.idle, count: limits.maximumConnections, socket: context.path)
             usleep(300_000)
             for _ in 0..<5 {
                 let client = try VarlinkClient(path: context.path, timeout: .seconds(2))
@@ -115,7 +115,7 @@ struct ControlSocketFairnessTests {
                 usleep(100_000)
             }
             let done = adversary.stop()
-            print("nobody holding all \(configuration.maximumConnections) connections: root answered 5 of 5, adversary \(done)")
+            print("nobody holding all \(limits.maximumConnections) connections: root answered 5 of 5, adversary \(done)")
             // Nobody's connections made room: some of them were closed.
             #expect(done.contains("\"closed\": ") && !done.contains("\"closed\": 0"), "\(done)")
         }
