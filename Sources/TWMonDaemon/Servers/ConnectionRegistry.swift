@@ -1,6 +1,5 @@
 import Glibc
 import Logging
-import ServiceLifecycle
 import NIOCore
 import Synchronization
 import TWMonCore
@@ -195,23 +194,5 @@ final class ConnectionRegistry: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-    }
-}
-
-extension ConnectionRegistry {
-    /// Serves until `listener` closes or a graceful shutdown (or cancellation) starts, which
-    /// closes it; then closes every open connection. Returns whether the stop was asked for
-    /// (false: the listener closed by itself).
-    func serve(until listener: any Channel) async -> Bool {
-        let stopRequested = Atomic(false)
-        try? await withTaskCancellationOrGracefulShutdownHandler {
-            try await listener.closeFuture.get()
-        } onCancelOrGracefulShutdown: {
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            listener.close(promise: nil)
-        }
-        try? await listener.close()
-        await closeAll()
-        return stopRequested.load(ordering: .sequentiallyConsistent)
     }
 }

@@ -2,6 +2,8 @@ import Glibc
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import Synchronization
 import TWMonCore
 import TWMonSystem
 
@@ -82,9 +84,19 @@ public struct ConnectionServer: Sendable {
         }
         onListening(listener.localAddress)
         logger.info("\(name) listening", metadata: describe(listener))
-        let stopRequested = await registry.serve(until: listener)
+        // Serve until a graceful shutdown (or cancellation) closes the listener, or it closes
+        // by itself; then close every connection.
+        let stopRequested = Atomic(false)
+        try? await withTaskCancellationOrGracefulShutdownHandler {
+            try await listener.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            stopRequested.store(true, ordering: .sequentiallyConsistent)
+            listener.close(promise: nil)
+        }
+        try? await listener.close()
+        await registry.closeAll()
         ownSocketFile?.remove()
-        guard stopRequested else { throw ConnectionServerError.listenerClosed(server: name) }
+        guard stopRequested.load(ordering: .sequentiallyConsistent) else { throw ConnectionServerError.listenerClosed(server: name) }
         logger.info("\(name) closed")
     }
 
