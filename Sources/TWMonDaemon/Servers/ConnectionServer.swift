@@ -15,6 +15,11 @@ import TWMonSystem
 ///
 /// What differs between the two servers is plugged in: how a connection's peer is known
 /// (`identify`) and the protocol's handlers (`initializeConnection`).
+///
+/// Connections are served by channel handlers on their event loop, not by an
+/// `NIOAsyncChannel` task each as hummingbird does: a reply then never waits for the Swift
+/// concurrency pool, which the scans may hold (`ControlLatencyTests`), and backpressure,
+/// deadlines and output accounting act on the loop the bytes move on.
 public struct ConnectionServer: Sendable {
     /// Where a server listens.
     public enum Endpoint: Sendable, Equatable {
