@@ -9,64 +9,64 @@ import TWMonCore
 struct ConnectionLedgerTests {
     private static let limits = ConnectionLedger.Limits(totalLimit: 6, perPeerLimit: 3, outputLimit: 100)
 
-    @Test func aUserAtItsLimitLosesItsLeastRecentlyActiveIdleConnection() {
+    @Test func aPeerAtItsLimitLosesItsLeastRecentlyActiveIdleConnection() {
         var ledger = ConnectionLedger(limits: Self.limits)
-        #expect((1...3).map { ledger.admit($0, peer: .user(1000)) } == [.admit, .admit, .admit])
+        #expect((1...3).map { ledger.admit($0, peer: .uid(1000)) } == [.admit, .admit, .admit])
         ledger.touch(1)
-        // 2 is now the least recently active; another user's connections are not touched.
-        #expect(ledger.admit(10, peer: .user(0)) == .admit)
-        #expect(ledger.admit(4, peer: .user(1000)) == .admitEvicting(2))
-        #expect(ledger.count(of: .user(1000)) == 3)
-        #expect(ledger.count(of: .user(0)) == 1)
+        // 2 is now the least recently active; another peer's connections are not touched.
+        #expect(ledger.admit(10, peer: .uid(0)) == .admit)
+        #expect(ledger.admit(4, peer: .uid(1000)) == .admitEvicting(2))
+        #expect(ledger.count(of: .uid(1000)) == 3)
+        #expect(ledger.count(of: .uid(0)) == 1)
         // Busy connections (a reply being written) are not evicted.
         for id: ConnectionLedger.ID in [1, 3, 4] { #expect(ledger.queue(id, bytes: 10, for: id).isEmpty) }
-        #expect(ledger.admit(5, peer: .user(1000)) == .refuse)
+        #expect(ledger.admit(5, peer: .uid(1000)) == .refuse)
         ledger.written(10, for: 3)
-        #expect(ledger.admit(5, peer: .user(1000)) == .admitEvicting(3))
+        #expect(ledger.admit(5, peer: .uid(1000)) == .admitEvicting(3))
     }
 
     @Test func whenAllAreTakenTheLeastRecentlyActiveIdleConnectionOfAnyPeerMakesRoom() {
         var ledger = ConnectionLedger(limits: Self.limits)
         // Two peers hold all six, idle; 1 (peer 1) is the least recently active once 2… are.
-        for id in 1...6 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id % 2))) == .admit) }
+        for id in 1...6 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .uid(UInt32(id % 2))) == .admit) }
         ledger.touch(2)
-        #expect(ledger.admit(7, peer: .user(2)) == .admitEvictingAcrossPeers(1, peer: .user(1)))
-        #expect(ledger.admit(8, peer: .user(3)) == .admitEvictingAcrossPeers(3, peer: .user(1)))
+        #expect(ledger.admit(7, peer: .uid(2)) == .admitEvictingAcrossPeers(1, peer: .uid(1)))
+        #expect(ledger.admit(8, peer: .uid(3)) == .admitEvictingAcrossPeers(3, peer: .uid(1)))
         #expect(ledger.count == 6)
-        #expect(ledger.count(of: .user(1)) == 1)
+        #expect(ledger.count(of: .uid(1)) == 1)
         // Busy connections are skipped: 4 and 5 write, so 6 goes, then 2 (touched early), then
         // the newcomers themselves, least recent first.
         for id: ConnectionLedger.ID in [4, 5] { #expect(ledger.queue(id, bytes: 10, for: id).isEmpty) }
-        #expect(ledger.admit(9, peer: .user(4)) == .admitEvictingAcrossPeers(6, peer: .user(0)))
-        #expect(ledger.admit(10, peer: .user(5)) == .admitEvictingAcrossPeers(2, peer: .user(0)))
-        #expect(ledger.admit(11, peer: .user(6)) == .admitEvictingAcrossPeers(7, peer: .user(2)))
+        #expect(ledger.admit(9, peer: .uid(4)) == .admitEvictingAcrossPeers(6, peer: .uid(0)))
+        #expect(ledger.admit(10, peer: .uid(5)) == .admitEvictingAcrossPeers(2, peer: .uid(0)))
+        #expect(ledger.admit(11, peer: .uid(6)) == .admitEvictingAcrossPeers(7, peer: .uid(2)))
         // A connection that finished writing is idle again, and the most recently active.
         ledger.written(10, for: 4)
-        #expect(ledger.admit(12, peer: .user(7)) == .admitEvictingAcrossPeers(8, peer: .user(3)))
-        #expect(ledger.admit(13, peer: .user(8)) == .admitEvictingAcrossPeers(9, peer: .user(4)))
-        #expect(ledger.admit(14, peer: .user(9)) == .admitEvictingAcrossPeers(10, peer: .user(5)))
-        #expect(ledger.admit(15, peer: .user(9)) == .admitEvictingAcrossPeers(11, peer: .user(6)))
-        #expect(ledger.admit(16, peer: .user(9)) == .admitEvictingAcrossPeers(4, peer: .user(0)))
+        #expect(ledger.admit(12, peer: .uid(7)) == .admitEvictingAcrossPeers(8, peer: .uid(3)))
+        #expect(ledger.admit(13, peer: .uid(8)) == .admitEvictingAcrossPeers(9, peer: .uid(4)))
+        #expect(ledger.admit(14, peer: .uid(9)) == .admitEvictingAcrossPeers(10, peer: .uid(5)))
+        #expect(ledger.admit(15, peer: .uid(9)) == .admitEvictingAcrossPeers(11, peer: .uid(6)))
+        #expect(ledger.admit(16, peer: .uid(9)) == .admitEvictingAcrossPeers(4, peer: .uid(0)))
         // Only 5 (busy) and peer 9's three remain besides 12 and 13: peer 9 at its limit of
         // three loses its own oldest, not another peer's.
-        #expect(ledger.admit(17, peer: .user(9)) == .admitEvicting(14))
+        #expect(ledger.admit(17, peer: .uid(9)) == .admitEvicting(14))
         #expect(ledger.count == 6)
     }
 
     @Test func theTotalLimitRefusesWhenEveryConnectionIsBusy() {
         var ledger = ConnectionLedger(limits: Self.limits)
         for id in 1...6 {
-            #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id % 2))) == .admit)
+            #expect(ledger.admit(ConnectionLedger.ID(id), peer: .uid(UInt32(id % 2))) == .admit)
             #expect(ledger.queue(ConnectionLedger.ID(id), bytes: 10, for: ConnectionLedger.ID(id)).isEmpty)
         }
-        #expect(ledger.admit(7, peer: .user(2)) == .refuse)
+        #expect(ledger.admit(7, peer: .uid(2)) == .refuse)
         ledger.remove(1)
-        #expect(ledger.admit(7, peer: .user(2)) == .admit)
+        #expect(ledger.admit(7, peer: .uid(2)) == .admit)
         #expect(ledger.queue(7, bytes: 10, for: 7).isEmpty)
         #expect(ledger.count == 6)
-        #expect(ledger.admit(8, peer: .user(2)) == .refuse)
+        #expect(ledger.admit(8, peer: .uid(2)) == .refuse)
         ledger.written(10, for: 3)
-        #expect(ledger.admit(8, peer: .user(2)) == .admitEvictingAcrossPeers(3, peer: .user(1)))
+        #expect(ledger.admit(8, peer: .uid(2)) == .admitEvictingAcrossPeers(3, peer: .uid(1)))
     }
 
     /// 512 connections of four peers (4 × 128), then a storm of 20 000 newcomers: each
@@ -74,10 +74,10 @@ struct ConnectionLedgerTests {
     /// stays consistent (and fast: the order is kept, not searched).
     @Test func aStormOfNewcomersEvictsInOrderOfActivity() {
         var ledger = ConnectionLedger(limits: ConnectionLedger.Limits(totalLimit: 512, perPeerLimit: 128, outputLimit: 1 << 20))
-        for id in 1...512 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(2 + (id - 1) / 128))) == .admit) }
+        for id in 1...512 { #expect(ledger.admit(ConnectionLedger.ID(id), peer: .uid(UInt32(2 + (id - 1) / 128))) == .admit) }
         var expected: ConnectionLedger.ID = 1
         for id: ConnectionLedger.ID in 513...20_512 {
-            guard case .admitEvictingAcrossPeers(let victim, _) = ledger.admit(id, peer: .user(1_000 + UInt32(id % 100))) else {
+            guard case .admitEvictingAcrossPeers(let victim, _) = ledger.admit(id, peer: .uid(1_000 + UInt32(id % 100))) else {
                 Issue.record("\(id) not admitted by evicting")
                 return
             }
@@ -89,7 +89,7 @@ struct ConnectionLedgerTests {
 
     @Test func sharedBuffersCountOnceAndTheHoldersOfTheOldestAreDroppedFirst() {
         var ledger = ConnectionLedger(limits: Self.limits)
-        for id in 1...5 { _ = ledger.admit(ConnectionLedger.ID(id), peer: .user(UInt32(id))) }
+        for id in 1...5 { _ = ledger.admit(ConnectionLedger.ID(id), peer: .uid(UInt32(id))) }
         // Three connections queue the same 60-byte buffer: 60 bytes, not 180.
         for id: ConnectionLedger.ID in [1, 2, 3] { #expect(ledger.queue(7, bytes: 60, for: id).isEmpty) }
         #expect(ledger.queuedBytes == 60)
@@ -119,10 +119,10 @@ struct ConnectionLedgerTests {
 
     @Test func refusalsAreReportedOncePerUserAndInterval() {
         var reporter = RefusalReporter<ConnectionPeer>(interval: 60)
-        #expect(reporter.refused(.user(65_534), now: 0) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1))
-        #expect((1..<1_000).compactMap { reporter.refused(.user(65_534), now: Double($0) / 100) }.isEmpty)
-        #expect(reporter.refused(.user(0), now: 5) == RefusalReporter<ConnectionPeer>.Report(offender: .user(0), refused: 1))
-        #expect(reporter.refused(.user(65_534), now: 61) == RefusalReporter<ConnectionPeer>.Report(offender: .user(65_534), refused: 1_000))
-        #expect(reporter.refused(.user(65_534), now: 62) == nil)
+        #expect(reporter.refused(.uid(65_534), now: 0) == RefusalReporter<ConnectionPeer>.Report(offender: .uid(65_534), refused: 1))
+        #expect((1..<1_000).compactMap { reporter.refused(.uid(65_534), now: Double($0) / 100) }.isEmpty)
+        #expect(reporter.refused(.uid(0), now: 5) == RefusalReporter<ConnectionPeer>.Report(offender: .uid(0), refused: 1))
+        #expect(reporter.refused(.uid(65_534), now: 61) == RefusalReporter<ConnectionPeer>.Report(offender: .uid(65_534), refused: 1_000))
+        #expect(reporter.refused(.uid(65_534), now: 62) == nil)
     }
 }

@@ -46,8 +46,8 @@ struct ControlServerHarness {
     /// runs. The body runs off the cooperative pool (`OwnThread`): its socket calls block.
     static func run(
         snapshot: MonitorSnapshot? = ControlServerHarness.snapshot(),
-        configuration: ControlServer.Configuration = ControlServer.Configuration(),
-        endpoint: ControlServer.Endpoint? = nil,
+        limits: ConnectionLimits = ConnectionLimits(),
+        endpoint: ConnectionServer.Endpoint? = nil,
         _ body: (Context) throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory()
@@ -56,7 +56,7 @@ struct ControlServerHarness {
         if let snapshot { store.publish(snapshot) }
         let readiness = ReadinessGate(requiring: [.controlSocket], notifier: SystemdNotifier())
         let server = ControlServer(
-            store: store, readiness: readiness, endpoint: endpoint ?? .path(path), configuration: configuration,
+            store: store, readiness: readiness, endpoint: endpoint ?? .path(path), limits: limits,
             clock: { now }
         )
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -13,10 +13,10 @@ import TWMonSystem
 @Suite("Control socket server")
 struct ControlServerTests {
     private static let getInfo = #"{"method":"org.varlink.service.GetInfo"}"#
-    private static let fast: ControlServer.Configuration = {
-        var configuration = ControlServer.Configuration()
-        configuration.idleTimeout = .milliseconds(500)
-        return configuration
+    private static let fast: ConnectionLimits = {
+        var limits = ConnectionLimits()
+        limits.idleTimeout = .milliseconds(500)
+        return limits
     }()
 
     /// The reply `MonitorService` computes for `call` on `snapshot`, NUL stripped.
@@ -163,7 +163,7 @@ struct ControlServerTests {
 
     @Test(arguments: Silence.allCases)
     func anIdleClientIsClosed(_ silence: Silence) async throws {
-        try await ControlServerHarness.run(configuration: Self.fast) { context in
+        try await ControlServerHarness.run(limits: Self.fast) { context in
             let client = try UnixTestClient(path: context.path)
             switch silence {
             case .fromTheStart: break
@@ -182,7 +182,7 @@ struct ControlServerTests {
 
     /// Bytes dripping in without ever completing a call do not keep a connection alive.
     @Test func aDripFeedingClientIsClosedWhenIdle() async throws {
-        try await ControlServerHarness.run(configuration: Self.fast) { context in
+        try await ControlServerHarness.run(limits: Self.fast) { context in
             let client = try UnixTestClient(path: context.path)
             let started = ContinuousClock.now
             var closed = false
@@ -202,11 +202,11 @@ struct ControlServerTests {
         // Only evictions may close a connection here: on a loaded machine accepting all 300
         // can take longer than the default idle timeout (10 s), which would close the
         // newest 128 too and tell nothing about eviction order.
-        var patient = ControlServer.Configuration()
+        var patient = ConnectionLimits()
         patient.idleTimeout = .seconds(120)
         patient.maximumLifetime = .seconds(300)
-        try await ControlServerHarness.run(configuration: patient) { context in
-            let limit = ControlServer.Configuration().maximumConnectionsPerPeer
+        try await ControlServerHarness.run(limits: patient) { context in
+            let limit = ConnectionLimits().maximumConnectionsPerPeer
             #expect(limit == 128)
             do {
                 var clients: [UnixTestClient] = []
@@ -256,9 +256,9 @@ struct ControlServerTests {
     /// connection still ends at its maximum lifetime (1.5 s here): answers up to then, the end
     /// after, and a new connection is served as usual.
     @Test func aBusyConnectionEndsAtItsMaximumLifetime() async throws {
-        var configuration = Self.fast
-        configuration.maximumLifetime = .milliseconds(1_500)
-        try await ControlServerHarness.run(configuration: configuration) { context in
+        var limits = Self.fast
+        limits.maximumLifetime = .milliseconds(1_500)
+        try await ControlServerHarness.run(limits: limits) { context in
             let client = try UnixTestClient(path: context.path)
             let started = ContinuousClock.now
             var answered = 0
@@ -283,7 +283,7 @@ struct ControlServerTests {
     /// A client that sends calls and never reads its replies costs bounded memory: the server
     /// stops reading from it, closes it when idle, and serves everyone else meanwhile.
     @Test func aClientThatNeverReadsIsThrottledAndClosed() async throws {
-        try await ControlServerHarness.run(snapshot: ControlServerHarness.snapshot(extraPorts: 2_000), configuration: Self.fast) { context in
+        try await ControlServerHarness.run(snapshot: ControlServerHarness.snapshot(extraPorts: 2_000), limits: Self.fast) { context in
             let greedy = try UnixTestClient(path: context.path)
             var socketBuffer: Int32 = 4_096
             setsockopt(greedy.descriptor, SOL_SOCKET, SO_RCVBUF, &socketBuffer, socklen_t(MemoryLayout<Int32>.size))
@@ -330,7 +330,7 @@ struct ControlServerTests {
         let server = ControlServer(
             store: SnapshotStore(), readiness: ReadinessGate(requiring: [.controlSocket], notifier: SystemdNotifier()), endpoint: .path(path)
         )
-        await #expect(throws: ControlServerError.self) { try await server.run() }
+        await #expect(throws: ConnectionServerError.self) { try await server.run() }
         #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
     }
 

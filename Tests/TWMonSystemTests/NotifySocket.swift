@@ -1,4 +1,5 @@
 import Glibc
+import TWMonSystem
 
 /// A real `NOTIFY_SOCKET`: the datagram socket systemd listens on, bound by a test so it can
 /// read exactly what the daemon sends.
@@ -12,14 +13,8 @@ final class NotifySocket {
         self.path = path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(call: "socket", code: errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        guard let address = UnixSocketAddress(path: path) else { throw Failure(call: "bind", code: ENAMETOOLONG) }
+        let result = address.withSocketAddress { bind(descriptor, $0, $1) }
         guard result == 0 else { throw Failure(call: "bind", code: errno) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import TWMonCore
+import TWMonSystem
 
 /// A raw Unix-socket client for abusing the control socket: sends arbitrary bytes and reports
 /// what came back (a message, the connection's end, or nothing in time). Used by one thread
@@ -38,14 +39,13 @@ final class UnixTestClient: @unchecked Sendable {
 
     deinit { Glibc.close(descriptor) }
 
-    /// Calls `body` with the `sockaddr_un` of `path` and its length.
-    static func withAddress<Result>(of path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    /// Calls `body` with the `sockaddr_un` of `path` and its length (a path too long fails).
+    static func withAddress(of path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        guard let address = UnixSocketAddress(path: path) else {
+            errno = ENAMETOOLONG
+            return -1
         }
+        return address.withSocketAddress(body)
     }
 
     /// A Unix stream socket bound at `path` (the file is created), listening when asked to.

@@ -1,4 +1,4 @@
-/// A token bucket for connection churn on the control socket: every refused or evicted
+/// A token bucket for connection churn on a served socket: every refused or evicted
 /// connection takes a token, and while none is left the server stops accepting until one is
 /// back. A client looping connect–close therefore costs the daemon at most `ratePerSecond`
 /// accepts a second (plus a `burst`), and a well-behaved client queued behind it in the

@@ -5,7 +5,7 @@
 ///
 /// Fairness rules:
 /// - A peer holds at most `perPeerLimit` connections and all peers together `totalLimit`, so
-///   one local user (or one address) cannot take the socket away from another.
+///   one peer (a local user, or an address) cannot take the socket away from another.
 /// - A peer at its own limit that asks for one more loses its least recently active *idle*
 ///   connection (no reply being written) instead of being refused: a peer that floods itself
 ///   (root's scripts around root's `twmonctl check`) starves only its own stale connections,

@@ -3,13 +3,13 @@
 /// endpoint's TCP socket (one host's scrapers together).
 public enum ConnectionPeer: Sendable, Hashable, CustomStringConvertible {
     /// A local user, by UID.
-    case user(UInt32)
+    case uid(UInt32)
     /// A remote host, by address.
     case address(IPAddress)
 
     public var description: String {
         switch self {
-        case .user(let uid): "uid \(uid)"
+        case .uid(let uid): "uid \(uid)"
         case .address(let address): "address \(address)"
         }
     }

@@ -30,7 +30,7 @@ final class AcceptThrottleHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? ControlServerError, error == .tooManyConnections { return }
+        if let error = error as? ConnectionServerError, error == .refused { return }
         context.fireErrorCaught(error)
     }
 }

@@ -11,9 +11,10 @@ final class ConnectionDeadlines {
     private var idleCheck: Scheduled<Void>?
     private var lifetimeEnd: Scheduled<Void>?
 
-    init(idleTimeout: TimeAmount, lifetime: TimeAmount) {
-        self.idleTimeout = idleTimeout
-        self.lifetime = lifetime
+    /// The deadlines of `limits`: `idleTimeout` and `maximumLifetime`.
+    init(limits: ConnectionLimits) {
+        idleTimeout = TimeAmount(limits.idleTimeout)
+        lifetime = TimeAmount(limits.maximumLifetime)
     }
 
     /// Whether `start` was called (and `cancel` not since).

@@ -1,6 +1,5 @@
 import Glibc
 import Logging
-import ServiceLifecycle
 import NIOCore
 import Synchronization
 import TWMonCore
@@ -60,13 +59,14 @@ final class ConnectionRegistry: Sendable {
     private let name: String
 
     /// `name` names the socket in log lines (`control socket`, `metrics endpoint`).
-    init(name: String, limits: ConnectionLedger.Limits, churnPerSecond: Double, logInterval: Double, logger: Logger) {
+    init(name: String, limits: ConnectionLimits, logger: Logger) {
         self.name = name
-        self.limits = limits
+        self.limits = limits.ledgerLimits
         self.logger = logger
+        let logInterval = limits.refusalLogInterval
         state = Mutex(State(
-            ledger: ConnectionLedger(limits: limits),
-            throttle: ChurnThrottle(ratePerSecond: churnPerSecond, burst: churnPerSecond / 4),
+            ledger: ConnectionLedger(limits: limits.ledgerLimits),
+            throttle: ChurnThrottle(ratePerSecond: limits.churnPerSecond, burst: limits.churnPerSecond / 4),
             refusals: RefusalReporter(interval: logInterval), evictions: RefusalReporter(interval: logInterval),
             displacements: RefusalReporter(interval: logInterval)
         ))
@@ -140,7 +140,7 @@ final class ConnectionRegistry: Sendable {
     /// TWMON_PER_UID_LIMIT in the journal), or `address` and `per_address_limit`.
     private func fields(of peer: ConnectionPeer) -> Logger.Metadata {
         switch peer {
-        case .user(let uid): ["uid": "\(uid)", "per_uid_limit": "\(limits.perPeerLimit)"]
+        case .uid(let uid): ["uid": "\(uid)", "per_uid_limit": "\(limits.perPeerLimit)"]
         case .address(let address): ["address": "\(address)", "per_address_limit": "\(limits.perPeerLimit)"]
         }
     }
@@ -182,7 +182,7 @@ final class ConnectionRegistry: Sendable {
     func acceptDelay() -> TimeAmount? {
         let now = now
         let seconds = state.withLock { $0.throttle.delay(now: now) }
-        return seconds > 0 ? .nanoseconds(Int64(min(seconds, 1) * 1e9)) : nil
+        return seconds > 0 ? TimeAmount(.seconds(min(seconds, 1))) : nil
     }
 
     /// Refuses new connections and closes the open ones.
@@ -194,23 +194,5 @@ final class ConnectionRegistry: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-    }
-}
-
-extension ConnectionRegistry {
-    /// Serves until `listener` closes or a graceful shutdown (or cancellation) starts, which
-    /// closes it; then closes every open connection. Returns whether the stop was asked for
-    /// (false: the listener closed by itself).
-    func serve(until listener: any Channel) async -> Bool {
-        let stopRequested = Atomic(false)
-        try? await withTaskCancellationOrGracefulShutdownHandler {
-            try await listener.closeFuture.get()
-        } onCancelOrGracefulShutdown: {
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
-            listener.close(promise: nil)
-        }
-        try? await listener.close()
-        await closeAll()
-        return stopRequested.load(ordering: .sequentiallyConsistent)
     }
 }

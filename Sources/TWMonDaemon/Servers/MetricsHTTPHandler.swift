@@ -24,10 +24,8 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let id: ConnectionLedger.ID
-    private let registry: ConnectionRegistry
+    private let connection: ServedConnection
     private let publisher: MetricsPublisher
-    private let limits: VarlinkConnectionHandler.Limits
     private let logger: Logger
     private var request: HTTPRequestHead?
     private var bodyBytes = 0
@@ -40,16 +38,11 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
     private var expired = false
     private var closing = false
 
-    init(
-        id: ConnectionLedger.ID, registry: ConnectionRegistry, publisher: MetricsPublisher,
-        limits: VarlinkConnectionHandler.Limits, logger: Logger
-    ) {
-        self.id = id
-        self.registry = registry
+    init(connection: ServedConnection, publisher: MetricsPublisher, logger: Logger) {
+        self.connection = connection
         self.publisher = publisher
-        self.limits = limits
         self.logger = logger
-        deadlines = ConnectionDeadlines(idleTimeout: limits.idleTimeout, lifetime: limits.lifetime)
+        deadlines = ConnectionDeadlines(limits: connection.limits)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -87,13 +80,13 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         case .body(let chunk):
             guard let head = request else { return }
             bodyBytes += chunk.readableBytes
-            if bodyBytes > limits.maximumMessageSize { reject(head, Self.contentTooLarge, context: context) }
+            if bodyBytes > connection.limits.maximumMessageSize { reject(head, Self.contentTooLarge, context: context) }
         case .end:
             guard let head = request else { return }
             request = nil
             served = true
             deadlines.requestCompleted()
-            registry.touch(id)
+            connection.requestCompleted()
             respond(to: head, context: context)
         }
     }
@@ -131,7 +124,7 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         }
         // The decoder has checked the digits; a length too large for an Int is over the limit.
         let declared = head.headers["content-length"].map { Int($0.trimmingSpaces) ?? .max }
-        return declared.contains { $0 > limits.maximumMessageSize } ? Self.contentTooLarge : nil
+        return declared.contains { $0 > connection.limits.maximumMessageSize } ? Self.contentTooLarge : nil
     }
 
     /// Answers `head` with `status` before its end and closes the connection once the answer
@@ -140,7 +133,7 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         logger.debug("closing metrics connection", metadata: ["reason": "\(status.code) \(status.reasonPhrase)"])
         request = nil
         rejected = true
-        let text = status == .expectationFailed ? "only Expect: 100-continue\n" : "request body over \(limits.maximumMessageSize) bytes\n"
+        let text = status == .expectationFailed ? "only Expect: 100-continue\n" : "request body over \(connection.limits.maximumMessageSize) bytes\n"
         write(status, body: ByteBuffer(string: text), headers: HTTPHeaders(), for: head, keepAlive: false, context: context)
     }
 
@@ -184,11 +177,10 @@ final class MetricsHTTPHandler: ChannelDuplexHandler {
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if let body, head.method != .HEAD {
-            let bytes = body.readableBytes
             // Error texts are small and not shared: their own buffer number, past any rendering's.
-            registry.queue(buffer ?? ConnectionLedger.BufferID.max - id, bytes: bytes, for: id)
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { [registry, id] _ in registry.written(bytes, for: id) }
+            let written = connection.queue(
+                buffer ?? ConnectionLedger.BufferID.max - connection.id, bytes: body.readableBytes, on: context.eventLoop
+            )
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: written)
         }
         let ended = context.eventLoop.makePromise(of: Void.self)

@@ -12,28 +12,16 @@ import TWMonCore
 /// hold a connection forever); while the peer does not read its replies (the channel is not
 /// writable) no further request is answered or read, so at most one reply beyond the write
 /// buffer's high-water mark is queued, and that reply counts against the registry's bound on
-/// all queued output. Replies come from `SharedReplies`, one buffer for all who ask the same;
+/// all queued output (`ConnectionLimits`). Replies come from `SharedReplies`, one buffer for all who ask the same;
 /// while a large one is encoded off the event loop, this connection's later requests wait.
 final class VarlinkConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Timing limits of one connection.
-    struct Limits: Sendable {
-        /// Closed after this long without completing a request.
-        var idleTimeout: TimeAmount
-        /// No request is answered after this long; closed once the replies are out.
-        var lifetime: TimeAmount
-        /// The largest request accepted, in bytes.
-        var maximumMessageSize: Int
-    }
-
-    private let id: ConnectionLedger.ID
-    private let registry: ConnectionRegistry
+    private let connection: ServedConnection
     private let replies: SharedReplies
     private let clock: @Sendable () -> Double
-    private let limits: Limits
     private let logger: Logger
     private var framer: VarlinkFramer
     private let deadlines: ConnectionDeadlines
@@ -49,18 +37,13 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     /// A reply is being encoded off the event loop: later requests wait, in order.
     private var awaitingReply = false
 
-    init(
-        id: ConnectionLedger.ID, registry: ConnectionRegistry, replies: SharedReplies, clock: @escaping @Sendable () -> Double,
-        limits: Limits, logger: Logger
-    ) {
-        self.id = id
-        self.registry = registry
+    init(connection: ServedConnection, replies: SharedReplies, clock: @escaping @Sendable () -> Double, logger: Logger) {
+        self.connection = connection
         self.replies = replies
         self.clock = clock
-        self.limits = limits
         self.logger = logger
-        framer = VarlinkFramer(maximumMessageSize: limits.maximumMessageSize)
-        deadlines = ConnectionDeadlines(idleTimeout: limits.idleTimeout, lifetime: limits.lifetime)
+        framer = VarlinkFramer(maximumMessageSize: connection.limits.maximumMessageSize)
+        deadlines = ConnectionDeadlines(limits: connection.limits)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -131,7 +114,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                 break
             }
             deadlines.requestCompleted()
-            registry.touch(id)
+            connection.requestCompleted()
             switch MonitorService.parse(message) {
             case .call(let call) where call.oneway:
                 break
@@ -177,10 +160,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     /// Writes `reply`, accounted in the registry until it is written or dropped.
     private func write(_ reply: SharedReplies.Reply, context: ChannelHandlerContext) {
-        let bytes = reply.bytes.readableBytes
-        registry.queue(reply.buffer, bytes: bytes, for: id)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenComplete { [registry, id] _ in registry.written(bytes, for: id) }
+        let written = connection.queue(reply.buffer, bytes: reply.bytes.readableBytes, on: context.eventLoop)
         context.write(wrapOutboundOut(reply.bytes), promise: written)
     }
 

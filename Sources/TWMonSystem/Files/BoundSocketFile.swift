@@ -29,19 +29,11 @@ public struct BoundSocketFile: Sendable {
     /// served. Ask before replacing a socket file, so a second instance does not unlink the
     /// live socket of the first.
     public static func isServed(at path: String) -> Bool {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        guard let address = UnixSocketAddress(path: path) else { return false }
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         guard let descriptor = try? retryingSystemCall("socket", { socket(AF_UNIX, socketType, 0) }) else { return false }
         defer { close(descriptor) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let connected = address.withSocketAddress { connect(descriptor, $0, $1) }
         return connected == 0 || errno == EAGAIN || errno == EINPROGRESS
     }
 

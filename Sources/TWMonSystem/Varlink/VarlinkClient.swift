@@ -18,13 +18,9 @@ public final class VarlinkClient {
     /// Connects to the socket at `path`; `timeout` bounds every send and receive.
     public init(path: String, timeout: Duration = .seconds(5)) throws(VarlinkClientError) {
         self.path = path
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(path: path) else {
             throw .connect(path: path, SystemCallError(call: "connect", subject: path, errno: ENAMETOOLONG))
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         // A local until connected: once every stored property is set, a throwing init runs
         // deinit, which would close the descriptor a second time (by then perhaps another
@@ -43,11 +39,7 @@ public final class VarlinkClient {
                 }
             }
             _ = try retryingSystemCall("connect", subject: path) {
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    }
-                }
+                address.withSocketAddress { connect(descriptor, $0, $1) }
             }
         } catch {
             Glibc.close(descriptor)
