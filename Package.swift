@@ -95,7 +95,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TWMonCoreTests",
-            dependencies: ["TWMonCore"],
+            dependencies: [
+                "TWMonCore",
+                // Only for TOMLSyntaxGuardTests, which checks the upstream bugs are still there.
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

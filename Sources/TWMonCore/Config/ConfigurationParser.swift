@@ -14,6 +14,11 @@ public enum ConfigurationParser {
         if let position = nulPosition(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL byte in the file")])
         }
+        // TOMLKit hands strings over as C strings: an escaped NUL would silently cut the value
+        // there (`"/x\u0000/y"` read as `/x`), so it is refused like a NUL byte.
+        if let position = escapedNULPosition(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL escape (\\u0000) in a string")])
+        }
         if let finding = TOMLSyntaxGuard.firstFatalConstruct(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: finding.position, message: finding.message)])
         }
@@ -130,6 +135,31 @@ public enum ConfigurationParser {
         let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
         let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
         return "line \(line), column \(column)"
+    }
+
+    /// `line L, column C` of the first `\u0000` or `\U00000000` escape in `text`, or nil (also
+    /// found inside a literal string or a comment, where it is harmless text: refusing it there
+    /// costs nothing real).
+    static func escapedNULPosition(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var index = 0, line = 1, lineStart = 0, backslashes = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") { line += 1; lineStart = index + 1 }
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if backslashes % 2 == 1 {
+                    let rest = bytes[index...]
+                    if rest.starts(with: "u0000".utf8) || rest.starts(with: "U00000000".utf8) {
+                        return "line \(line), column \(index - lineStart)"
+                    }
+                }
+                backslashes = 0
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// The port a `[ports.N]` key names: only the canonical spelling (`80`, never `080` or
