@@ -73,9 +73,9 @@ struct HostileScaleTests {
             try daemon.waitUntilServing(timeout: .seconds(60))
 
             // Scans on schedule: at a 1 s interval, 8 s give about 8 scans.
-            let first = try MonitorStatus(json: daemon.timedStatus().status)
+            let first = try daemon.timedStatus().status.decode(MonitorStatus.self)
             usleep(8_000_000)
-            let later = try MonitorStatus(json: daemon.timedStatus().status)
+            let later = try daemon.timedStatus().status.decode(MonitorStatus.self)
             print("""
                 \(Self.listeners) listeners: \(later.serverPorts) server ports, \(later.scanCount - first.scanCount) scans in 8 s, \
                 last scan \(later.scanDurationMilliseconds) ms

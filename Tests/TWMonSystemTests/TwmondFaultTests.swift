@@ -39,7 +39,7 @@ struct TwmondFaultTests {
     static func waitForStatus(_ daemon: RunningDaemon, timeout: Duration = .seconds(10), _ condition: (MonitorStatus) -> Bool) throws -> (MonitorStatus, Duration)? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < timeout {
-            let status = try MonitorStatus(json: try daemon.timedStatus().status)
+            let status = try daemon.timedStatus().status.decode(MonitorStatus.self)
             if condition(status) { return (status, ContinuousClock.now - started) }
             usleep(20_000)
         }
