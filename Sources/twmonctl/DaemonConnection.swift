@@ -55,7 +55,7 @@ struct DaemonConnection: ParsableArguments {
     /// A connection to twmond, for several calls in a row.
     func connect() throws(DaemonCallError) -> VarlinkClient {
         do {
-            return try VarlinkClient(path: socketPath, timeout: .milliseconds(Int64(timeout * 1_000)))
+            return try VarlinkClient(path: socketPath, timeout: .seconds(timeout))
         } catch {
             throw DaemonCallError(error)
         }

@@ -17,7 +17,7 @@ public struct CloseWaitAges: Sendable {
         var next: [UInt64: Duration] = [:]
         next.reserveCapacity(sockets.count)
         var figures: [UInt16: CloseWaitFigures] = [:]
-        let threshold = Duration.milliseconds(Int64(min(max(minAge, 0), 1e9) * 1_000))
+        let threshold = Duration.seconds(min(max(minAge, 0), 1e9))
         for socket in sockets {
             var age = Duration.zero
             if socket.inode != 0 {
