@@ -269,8 +269,6 @@ public enum ConfigurationParser {
             if let message = check(text) { problem(key, "\(message), got \"\(text)\"") }
         }
 
-        private func format(_ number: Double) -> String {
-            number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-        }
+        private func format(_ number: Double) -> String { DecimalText.shortest(number) }
     }
 }

@@ -52,7 +52,7 @@ public enum ConfigurationRenderer {
     }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(format1: value) : String(value)
+        DecimalText.shortest(value, whole: .pointZero)
     }
 
     /// `text` as a TOML basic string. Written here rather than by TOMLKit: its writer (toml++)
@@ -75,12 +75,5 @@ public enum ConfigurationRenderer {
         }
         bytes.append(UInt8(ascii: "\""))
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension String {
-    /// `5.0` for a whole number, as TOML writes floats.
-    fileprivate init(format1 value: Double) {
-        self = String(Int(value)) + ".0"
     }
 }

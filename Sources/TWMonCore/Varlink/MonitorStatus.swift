@@ -115,12 +115,11 @@ public struct MonitorStatus: Sendable, Equatable {
 
     /// `5 s`, `0.5 s`.
     static func seconds(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value)) s" : "\(value) s"
+        DecimalText.shortest(value) + " s"
     }
 
     /// `41.3 ms`, with one decimal.
     static func milliseconds(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) ms"
+        (DecimalText.fixed(value, decimals: 1) ?? "?") + " ms"
     }
 }
