@@ -182,8 +182,6 @@ public enum ConfigurationParser {
             problems.append(ConfigurationProblem(key: key, message: message))
         }
 
-        private func leaf(_ key: String) -> String { String(key.split(separator: ".").last ?? "") }
-
         mutating func take(_ table: TOMLTable, _ key: String, prefix: String? = nil) -> TOMLValueConvertible? {
             consumed.insert((prefix.map { $0 + "." } ?? "") + key)
             return table[key]
