@@ -90,9 +90,13 @@ let package = Package(
             dependencies: [
                 "TWMonCore",
                 "TWMonSystem",
+                "TWMonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the system tests and the benchmark share: a NOTIFY_SOCKET listener and an
+        // exposition parser. Not a product: nothing installed links it.
+        .target(name: "TWMonTestSupport"),
         .testTarget(
             name: "TWMonCoreTests",
             dependencies: [
@@ -108,6 +112,7 @@ let package = Package(
                 "TWMonCore",
                 "TWMonSystem",
                 "TWMonDaemon",
+                "TWMonTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// twmond against a local user who opens listening sockets by the thousand (the attacker runs
 /// as the unprivileged user 65534): scans stay on schedule, the control socket and the metrics

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The metrics endpoint and textfile of the real `twmond` in a private network namespace:
 /// the exposition agrees with `twmonctl ports --json` for the same scan, the endpoint serves

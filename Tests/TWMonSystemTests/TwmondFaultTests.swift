@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The real `twmond` when its work goes wrong: a scan that starts failing, a reload to a
 /// source it cannot scan, SIGTERM during a long interval, a second instance on its socket,
@@ -53,7 +54,7 @@ struct TwmondFaultTests {
     @Test func aFailingScanIsPublishedAndCheckTurnsUnknown() async throws {
         try await OwnThread.run {
             let directory = try TemporaryDirectory()
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let (daemon, _, root) = try Self.start(in: directory, notify: notify.path)
             #expect(try TwmondControlSocketTests.twmonctl(["check", "--socket", daemon.socket]).status == MonitoringCheck.State.warning.rawValue)
             let table = root + "/net/tcp"
@@ -87,7 +88,7 @@ struct TwmondFaultTests {
     @Test func aReloadToAProcRootThatCannotBeScannedIsRefused() async throws {
         try await OwnThread.run {
             let directory = try TemporaryDirectory()
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let (daemon, config, _) = try Self.start(in: directory, notify: notify.path)
             try Self.writeConfiguration(config, procRoot: "/nonexistent")
             var log: [String] = []

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The real `twmond` against a `--proc-root` whose files turn hostile after the first good
 /// scan, and configurations that are not files: it never hangs, never grows without bound,
@@ -177,7 +178,7 @@ struct TwmondFaultyInputTests {
             let directory = try TemporaryDirectory()
             let root = try TwmondControlSocketTests.procRoot(in: directory)
             try "IpExt: InNoRoutes InTruncatedPkts\nIpExt: 0 0\n".write(toFile: root + "/net/netstat", atomically: true, encoding: .utf8)
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let daemon = try Daemon(
                 directory: directory, configuration: try TwmondControlSocketTests.configuration(in: directory), procRoot: root,
                 notifySocket: notify.path
