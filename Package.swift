@@ -90,12 +90,20 @@ let package = Package(
             dependencies: [
                 "TWMonCore",
                 "TWMonSystem",
+                "TWMonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the system tests and the benchmark share: a NOTIFY_SOCKET listener and an
+        // exposition parser. Not a product: nothing installed links it.
+        .target(name: "TWMonTestSupport", dependencies: ["TWMonSystem"]),
         .testTarget(
             name: "TWMonCoreTests",
-            dependencies: ["TWMonCore"],
+            dependencies: [
+                "TWMonCore",
+                // Only for TOMLSyntaxGuardTests, which checks the upstream bugs are still there.
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -104,6 +112,7 @@ let package = Package(
                 "TWMonCore",
                 "TWMonSystem",
                 "TWMonDaemon",
+                "TWMonTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

@@ -45,12 +45,4 @@ struct MetricsScraper {
         else { throw BenchFailure("127.0.0.1:\(port)/metrics: \(text.prefix(80))") }
         return String(text[bodyStart.upperBound...])
     }
-
-    /// The value of the sample named exactly `series` (name and labels) in a scrape's body.
-    static func value(of series: String, in body: String) -> Double? {
-        for line in body.split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Double(line.dropFirst(series.count + 1))
-        }
-        return nil
-    }
 }

@@ -65,17 +65,7 @@ struct ParseCommand: ParsableCommand {
     }
 }
 
+/// `value` with `decimals` places (`12.30`), `-` when it is not a number.
 func format(_ value: Double, decimals: Int = 2) -> String {
-    guard value.isFinite else { return "-" }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = String(rounded)
-    if let dot = text.firstIndex(of: ".") {
-        let fraction = text.distance(from: dot, to: text.endIndex) - 1
-        if fraction < decimals { text += String(repeating: "0", count: decimals - fraction) }
-    } else if decimals > 0 {
-        text += "." + String(repeating: "0", count: decimals)
-    }
-    return text
+    DecimalText.fixed(value, decimals: decimals) ?? "-"
 }

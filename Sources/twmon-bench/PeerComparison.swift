@@ -1,4 +1,5 @@
 import Glibc
+import TWMonTestSupport
 
 /// twmond beside the monitors people already run, in one namespace over the same seconds:
 /// twmond at `scan.interval = 1` with `scan.source = "proc"` and with `"netlink"`, collectd's
@@ -47,7 +48,7 @@ struct PeerComparison {
         // Start-up: every twmond has scanned, node_exporter answers, collectd has read once.
         let startedAt = monotonicNow()
         for daemon in daemons {
-            while try daemon.notify.scansReported(within: 0.2) == 0 {
+            while try daemon.notify.scansReported(within: 0.2, checkInterrupted: checkInterrupted) == 0 {
                 guard daemon.process.isRunning, monotonicNow() < startedAt + 60 else {
                     throw BenchFailure("twmond (\(daemon.source)) did not start; see its log in \(workspace.directory)")
                 }
@@ -76,11 +77,11 @@ struct PeerComparison {
             if now >= nextScrape {
                 let body = try scraper.scrape()
                 scrapes += 1
-                if let value = MetricsScraper.value(of: Self.exporterTimeWait, in: body) { exporterTimeWait.append(value) }
+                if let value = ExpositionSamples(body).value(series: Self.exporterTimeWait) { exporterTimeWait.append(value) }
                 nextScrape += 1
             }
             for (index, daemon) in daemons.enumerated() {
-                scans[index] += try daemon.notify.scansReported(within: 0)
+                scans[index] += try daemon.notify.scansReported(within: 0, checkInterrupted: checkInterrupted)
             }
             try keeper.topUp()
             for process in processes where !process.isRunning {
@@ -90,7 +91,7 @@ struct PeerComparison {
         }
         let elapsed = monotonicNow() - began
         for (index, daemon) in daemons.enumerated() {
-            scans[index] += try daemon.notify.scansReported(within: 0)
+            scans[index] += try daemon.notify.scansReported(within: 0, checkInterrupted: checkInterrupted)
         }
         let after = try measured.map { try CPUTimes.of($0.pid, name: $0.name) }
         let collections = scans + [Int(elapsed.rounded()), scrapes]

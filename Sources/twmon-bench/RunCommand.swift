@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import TWMonTestSupport
 
 /// `twmon-bench run` (what `make bench` runs, as root): first the real `twmond`'s CPU at a 1 s
 /// interval on a small table, then for each size a private network namespace with that many
@@ -158,7 +159,7 @@ struct RunCommand: ParsableCommand {
             guard daemon.isRunning else {
                 throw BenchFailure("twmond stopped; see \(workspace.path("twmond-\(size).log"))")
             }
-            let scans = try notify.scansReported(within: 0.1)
+            let scans = try notify.scansReported(within: 0.1, checkInterrupted: checkInterrupted)
             let now = monotonicNow()
             if scans > 0 { lastScan = now }
             result.scans += scans
@@ -295,7 +296,7 @@ final class IdleDaemonRun {
     static func measure(_ runs: [IdleDaemonRun], for seconds: Double) throws -> [IdleResult] {
         let deadline = monotonicNow() + 30
         for run in runs {
-            while try run.notify.scansReported(within: 0.2) == 0 {
+            while try run.notify.scansReported(within: 0.2, checkInterrupted: checkInterrupted) == 0 {
                 guard run.daemon.isRunning, monotonicNow() < deadline else {
                     throw BenchFailure("twmond (\(run.source)) did not start (see its log)")
                 }
@@ -311,7 +312,7 @@ final class IdleDaemonRun {
         // The datagrams are read as they come: a full queue would block a daemon.
         while monotonicNow() < startedAt + seconds {
             for run in runs {
-                run.scans += try run.notify.scansReported(within: min(0.5, max(0, startedAt + seconds - monotonicNow())))
+                run.scans += try run.notify.scansReported(within: min(0.5, max(0, startedAt + seconds - monotonicNow())), checkInterrupted: checkInterrupted)
                 guard run.daemon.isRunning else { throw BenchFailure("twmond (\(run.source)) stopped") }
             }
         }

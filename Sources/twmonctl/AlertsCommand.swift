@@ -16,8 +16,8 @@ struct AlertsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try connection.show("io.twmon.Monitor.ListAlerts", json: json) { reply throws(JSONFieldError) in
-            try AlertListing(json: reply).text(now: WallClock.now())
+        try connection.show(.listAlerts, json: json) { reply in
+            try reply.decode(AlertListing.self).text(now: WallClock.now())
         }
     }
 }

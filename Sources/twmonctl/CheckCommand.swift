@@ -47,10 +47,10 @@ struct CheckCommand: ParsableCommand {
         do {
             // One connection for both calls: one wait in the accept queue, however busy.
             let client = try connection.connect()
-            let status = try MonitorStatus(json: try connection.call("io.twmon.Monitor.GetStatus", on: client))
-            let busiest = try PortListing(json: try connection.call(
-                "io.twmon.Monitor.ListPorts", parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))], on: client
-            )).ports.first
+            let status = try connection.call(.getStatus, on: client).decode(MonitorStatus.self)
+            let busiest = try connection.call(
+                .listPorts, parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))], on: client
+            ).decode(PortListing.self).ports.first
             (state, output) = MonitoringCheck(warning: warning, critical: critical).evaluate(status, busiestServerPort: busiest)
         } catch let error as DaemonCallError {
             (state, output) = (.unknown, MonitoringCheck.unknown(error.description))

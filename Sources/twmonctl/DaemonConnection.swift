@@ -30,8 +30,8 @@ struct DaemonConnection: ParsableArguments {
     /// Calls `method` and prints the reply's parameters as JSON, or as `text` renders them
     /// for people; failures become the command's exit status.
     func show(
-        _ method: String, parameters: [(key: String, value: JSONValue)] = [], json: Bool,
-        text: (JSONValue) throws(JSONFieldError) -> String
+        _ method: VarlinkMethod, parameters: [(key: String, value: JSONValue)] = [], json: Bool,
+        text: (JSONValue) throws -> String
     ) throws(CommandFailure) {
         let reply: JSONValue
         do {
@@ -55,7 +55,7 @@ struct DaemonConnection: ParsableArguments {
     /// A connection to twmond, for several calls in a row.
     func connect() throws(DaemonCallError) -> VarlinkClient {
         do {
-            return try VarlinkClient(path: socketPath, timeout: .milliseconds(Int64(timeout * 1_000)))
+            return try VarlinkClient(path: socketPath, timeout: .seconds(timeout))
         } catch {
             throw DaemonCallError(error)
         }
@@ -63,11 +63,11 @@ struct DaemonConnection: ParsableArguments {
 
     /// Calls `method` on twmond (on `client`, else on a new connection) and returns the
     /// reply's parameters.
-    func call(_ method: String, parameters: [(key: String, value: JSONValue)] = [], on client: VarlinkClient? = nil) throws(DaemonCallError) -> JSONValue {
+    func call(_ method: VarlinkMethod, parameters: [(key: String, value: JSONValue)] = [], on client: VarlinkClient? = nil) throws(DaemonCallError) -> JSONValue {
         let connected: VarlinkClient
         if let client { connected = client } else { connected = try connect() }
         do {
-            return try connected.call(method, parameters: parameters)
+            return try connected.call(method.rawValue, parameters: parameters)
         } catch {
             throw DaemonCallError(error)
         }

@@ -24,8 +24,8 @@ struct PortsCommand: ParsableCommand {
         if selection.listening { parameters.append(("listeningOnly", .bool(true))) }
         if let state = selection.tcpState { parameters.append(("state", .string(state.name))) }
         if let limit = selection.limit { parameters.append(("limit", .integer(limit))) }
-        try connection.show("io.twmon.Monitor.ListPorts", parameters: parameters, json: json) { reply throws(JSONFieldError) in
-            try PortListing(json: reply).text
+        try connection.show(.listPorts, parameters: parameters, json: json) { reply in
+            try reply.decode(PortListing.self).text
         }
     }
 }

@@ -16,8 +16,8 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try connection.show("io.twmon.Monitor.GetStatus", json: json) { reply throws(JSONFieldError) in
-            try MonitorStatus(json: reply).text(now: WallClock.now())
+        try connection.show(.getStatus, json: json) { reply in
+            try reply.decode(MonitorStatus.self).text(now: WallClock.now())
         }
     }
 }

@@ -487,6 +487,51 @@ struct ConfigurationTests {
         #expect(try ConfigurationParser.parse(text) == configuration)
     }
 
+    /// Every string `--check-config` can print (each control character, DEL, quotes,
+    /// backslashes, non-ASCII) reads back as the same configuration: TOML basic strings forbid
+    /// control characters but tab, DEL included, which JSON escaping let through.
+    @Test("--check-config output of awkward strings parses back", arguments: Array(0x00...0x1F) + [0x7F])
+    func renderedStringsRoundTrip(control: Int) throws {
+        let character = String(Unicode.Scalar(UInt8(control)))
+        var configuration = Configuration()
+        configuration.scan.procRoot = "/x\(character)y \"q\" \\b\\ é ünï 日本 \u{1F600}"
+        configuration.metrics.textfile = "/t\(character)f"
+        if control != 0 {  // sockets and textfiles refuse NUL when parsed
+            configuration.control.socket = "/run/\(character)s"
+        } else {
+            configuration.metrics.textfile = "/t"
+        }
+        let text = ConfigurationRenderer.toml(configuration)
+        #expect(!text.unicodeScalars.contains { $0.value == 0x7F || ($0.value < 0x20 && $0 != "\n") }, "\(text)")
+        if control == 0 {
+            // No configuration holds a NUL (argv and files cannot pass one), and TOMLKit would
+            // cut the string at it: the printed escape is refused rather than read back short.
+            #expect(problemKeys(text) == ["line 4, column 16"])
+        } else {
+            #expect(try ConfigurationParser.parse(text) == configuration)
+        }
+    }
+
+    @Test func escapedNULIsRefusedNotCut() {
+        #expect(problemKeys(#"""
+            [scan]
+            proc_root = "/x\u0000/evil"
+            """#) == ["line 2, column 16"])
+        #expect(problemKeys(#"""
+            [scan]
+            proc_root = "/x\U00000000/evil"
+            """#) == ["line 2, column 16"])
+        // An escaped backslash before `u0000` is no escape.
+        #expect(try! ConfigurationParser.parse(#"""
+            [scan]
+            proc_root = "/x\\u0000"
+            """#).scan.procRoot == #"/x\u0000"#)
+    }
+
+    @Test func renderedDELIsEscaped() {
+        #expect(ConfigurationRenderer.quoted("/x\u{7F}\u{1F}\t\"\\ü") == #""/x\u007f\u001f\t\"\\ü""#)
+    }
+
     @Test func alertKindSectionsAreReadAndCheckedByKey() throws {
         let configuration = try ConfigurationParser.parse("""
             [close_wait]

@@ -204,9 +204,9 @@ struct MonitorServiceTests {
             let text = try #require(reply(#"{"method":"\#(method)"}"#, snapshot: snapshot))
             return try JSONValue.parse(Array(text.utf8)).field("parameters")
         }
-        #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
-        #expect(try PortListing(json: parameters("io.twmon.Monitor.ListPorts")) == PortListing(table: snapshot.table))
-        #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+        #expect(try parameters("io.twmon.Monitor.GetStatus").decode(MonitorStatus.self) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
+        #expect(try parameters("io.twmon.Monitor.ListPorts").decode(PortListing.self) == PortListing(table: snapshot.table))
+        #expect(try parameters("io.twmon.Monitor.ListAlerts").decode(AlertListing.self) == AlertListing(snapshot: snapshot))
     }
 
     /// Alerts of every kind, with every figure, survive the trip through a reply.
@@ -230,8 +230,8 @@ struct MonitorServiceTests {
             let text = try #require(reply(#"{"method":"\#(method)"}"#, snapshot: snapshot))
             return try JSONValue.parse(Array(text.utf8)).field("parameters")
         }
-        #expect(try MonitorStatus(json: parameters("io.twmon.Monitor.GetStatus")) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
-        #expect(try AlertListing(json: parameters("io.twmon.Monitor.ListAlerts")) == AlertListing(snapshot: snapshot))
+        #expect(try parameters("io.twmon.Monitor.GetStatus").decode(MonitorStatus.self) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
+        #expect(try parameters("io.twmon.Monitor.ListAlerts").decode(AlertListing.self) == AlertListing(snapshot: snapshot))
         let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot))
         #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"sockets":450,"#))
         #expect(text.contains(#""oldest_age_seconds":95,"min_age":60.0,"unit":"api.service","cgroup":"/system.slice/api.service"}"#))

@@ -115,7 +115,7 @@ struct TerminalTextTests {
         #expect(Self.isInert(line))
         var json = JSONWriter()
         PortListing(table: snapshot.table).write(into: &json)
-        let reread = try PortListing(json: try JSONValue.parse(Array(json.string.utf8)))
+        let reread = try JSONValue.parse(Array(json.string.utf8)).decode(PortListing.self)
         #expect(reread.ports.first { $0.port == 8080 }?.owner == owner)
     }
 

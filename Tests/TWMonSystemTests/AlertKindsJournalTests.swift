@@ -37,7 +37,7 @@ struct AlertKindsJournalTests {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         func listing(_ name: String) throws -> AlertListing {
-            try AlertListing(json: try JSONValue.parse(Array(try String(contentsOfFile: directory.file(name), encoding: .utf8).utf8)))
+            try JSONValue.parse(Array(try String(contentsOfFile: directory.file(name), encoding: .utf8).utf8)).decode(AlertListing.self)
         }
         var kernel: [String: Int] = [:]
         for line in try String(contentsOfFile: directory.file("kernel.txt"), encoding: .utf8).split(separator: "\n") {

@@ -147,7 +147,7 @@ struct ControlSocketFairnessTests {
 
             // The whole table, read by a well-behaved client: the size at stake.
             let client = try VarlinkClient(path: socket, timeout: .seconds(10))
-            let table = try PortListing(json: try client.call("io.twmon.Monitor.ListPorts"))
+            let table = try client.call("io.twmon.Monitor.ListPorts").decode(PortListing.self)
             let replySize = try TwmondControlSocketTests.twmonctl(["ports", "--json", "--socket", socket]).standardOutput.utf8.count
             #expect(table.ports.count >= 50_000)
             let before = try daemon.residentBytes()
@@ -163,7 +163,7 @@ struct ControlSocketFairnessTests {
                 usleep(200_000)
             }
             // A reader still gets the whole table meanwhile.
-            #expect(try PortListing(json: try VarlinkClient(path: socket, timeout: .seconds(10)).call("io.twmon.Monitor.ListPorts")).ports.count >= 50_000)
+            #expect(try VarlinkClient(path: socket, timeout: .seconds(10)).call("io.twmon.Monitor.ListPorts").decode(PortListing.self).ports.count >= 50_000)
             let done = adversary.stop()
             let growth = peak - before
             print("64 non-readers of \(table.ports.count) ports (reply ≈ \(replySize / 1_000) kB): VmRSS \(before >> 20) MiB → peak \(peak >> 20) MiB (+\(growth >> 20) MiB), slowest GetStatus \(slowest), adversary \(done)")

@@ -27,6 +27,8 @@ struct HostileOwnerNameTests {
 
     @Test func aHostileCgroupNameReachesPeopleEscaped() async throws {
         try await OwnThread.run {
+            let tree = CgroupTree.shared()
+            defer { tree.release() }
             let mount = try #require(try ListenerOwnerTests.cgroup2Mount(), "no cgroup2 mount in /proc/self/mountinfo")
             let group = try ListenerOwnerTests.CgroupDirectory(mount: mount, name: Self.unit)
             defer { group.remove() }

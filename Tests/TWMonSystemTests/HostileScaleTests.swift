@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// twmond against a local user who opens listening sockets by the thousand (the attacker runs
 /// as the unprivileged user 65534): scans stay on schedule, the control socket and the metrics
@@ -79,9 +80,9 @@ struct HostileScaleTests {
             try daemon.waitUntilServing(timeout: .seconds(60))
 
             // Scans on schedule: at a 1 s interval, 8 s give about 8 scans.
-            let first = try MonitorStatus(json: daemon.timedStatus().status)
+            let first = try daemon.timedStatus().status.decode(MonitorStatus.self)
             usleep(8_000_000)
-            let later = try MonitorStatus(json: daemon.timedStatus().status)
+            let later = try daemon.timedStatus().status.decode(MonitorStatus.self)
             print("""
                 \(Self.listeners) listeners: \(later.serverPorts) server ports, \(later.scanCount - first.scanCount) scans in 8 s, \
                 last scan \(later.scanDurationMilliseconds) ms

@@ -87,6 +87,8 @@ struct ListenerOwnerTests {
 
     @Test func listenersAreReportedWithTheUnitOfTheirCgroupBothSources() async throws {
         try await OwnThread.run {
+            let tree = CgroupTree.shared()
+            defer { tree.release() }
             let mount = try #require(try Self.cgroup2Mount(), "no cgroup2 mount in /proc/self/mountinfo")
             let namespace = try TestNetworkNamespace()
             defer { namespace.close() }
@@ -155,6 +157,8 @@ struct ListenerOwnerTests {
     /// window decays with the age of the last minute's sockets.
     @Test func closeRateFromTheTimersBothSources() async throws {
         try await OwnThread.run {
+            let tree = CgroupTree.shared()
+            defer { tree.release() }
             let namespace = try TestNetworkNamespace()
             defer { namespace.close() }
             // Eight source addresses: no client 4-tuple repeats, so no TIME_WAIT socket is taken

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The metrics endpoint and textfile of the real `twmond` in a private network namespace:
 /// the exposition agrees with `twmonctl ports --json` for the same scan, the endpoint serves
@@ -42,8 +43,8 @@ struct MetricsEndpointTests {
             let client = MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port)
             let response = try client.waitForMetrics()
             let ports = try TwmondControlSocketTests.twmonctl(["ports", "--json", "--socket", socket])
-            let status = try MonitorStatus(json: try JSONValue.parse(Array(
-                try TwmondControlSocketTests.twmonctl(["status", "--json", "--socket", socket]).standardOutput.utf8)))
+            let status = try JSONValue.parse(Array(
+                try TwmondControlSocketTests.twmonctl(["status", "--json", "--socket", socket]).standardOutput.utf8)).decode(MonitorStatus.self)
 
             // One scan in all: the exposition and the control socket's table are of the same one.
             let exposition = ExpositionSamples(response.body)
@@ -196,7 +197,7 @@ struct MetricsEndpointTests {
             let deadline = ContinuousClock.now + .seconds(10)
             while access(control, F_OK) != 0 && ContinuousClock.now < deadline { usleep(20_000) }
             // The first connection starts twmond, which is given both sockets.
-            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(control))
+            let status = try TwmondControlSocketTests.waitForStatus(control).decode(MonitorStatus.self)
             #expect(status.scanCount == 1)
             let response = try MetricsHTTPClient(namespace: namespace, host: "127.0.0.1", port: Self.port).waitForMetrics()
             #expect(ExpositionSamples(response.body).value("twmon_scans_total") == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import TWMonTestSupport
 
 /// HTTP requests made from inside a test network namespace (the test process is outside it),
 /// with Debian's own python3 and its standard library: one request per connection, or several
@@ -56,42 +57,7 @@ struct MetricsHTTPClient {
     }
 }
 
-/// The samples of an exposition, as `name{labels} value` parsed back.
-struct ExpositionSamples {
-    struct Sample {
-        var name: String
-        var labels: [String: String]
-        var value: Double
-    }
-
-    var samples: [Sample] = []
-
-    /// Parses the sample lines of `text` (label values without escapes, as twmond's are here).
-    init(_ text: String) {
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            let series = line[..<space]
-            var labels: [String: String] = [:]
-            let name: Substring
-            if let brace = series.firstIndex(of: "{") {
-                name = series[..<brace]
-                for pair in series[series.index(after: brace)..<series.index(before: series.endIndex)].split(separator: ",") {
-                    let parts = pair.split(separator: "=", maxSplits: 1)
-                    labels[String(parts[0])] = String(parts[1].dropFirst().dropLast())
-                }
-            } else {
-                name = series
-            }
-            samples.append(Sample(name: String(name), labels: labels, value: value))
-        }
-    }
-
-    /// The samples of metric `name`.
-    func named(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
-
-    /// The value of a metric with one sample.
-    func value(_ name: String) -> Double? { named(name).first?.value }
-
+extension ExpositionSamples {
     /// `twmon_port_sockets` as `SocketCensus` counts it (non-zero states, upper-case names).
     var census: SocketCensus {
         var census = SocketCensus(ssOutput: "")

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// The metrics that come from the other parts of the daemon, read from the textfile of the real
 /// `twmond` scanning a private network namespace: the active-closes counter counts each new

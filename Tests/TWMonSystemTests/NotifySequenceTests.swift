@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TWMonTestSupport
 
 /// twmond against a real notify socket: the exact sd_notify sequence systemd relies on.
 /// Runs unprivileged: the daemon reads captured tables through `--proc-root`.
@@ -20,7 +21,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let config = directory.file("twmond.toml")
         try "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let notify = try NotifySocket(path: directory.file("notify.sock"))
+        let notify = try NotifyListener(path: directory.file("notify.sock"))
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: TestEnvironment.executable("twmond"))
         daemon.arguments = ["--config", config, "--proc-root", try procRoot(in: directory), "--socket", directory.file("control.sock")]

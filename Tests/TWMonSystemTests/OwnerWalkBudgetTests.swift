@@ -17,6 +17,9 @@ struct OwnerWalkBudgetTests {
     @Test func aLargeSubtreeCostsAtMostTheBudgetPerScanAndTheDeepOwnerIsFound() throws {
         let mount = try #require(try ListenerOwnerTests.cgroup2Mount(), "no cgroup2 mount in /proc/self/mountinfo")
         let top = "\(mount)/twmon-test-\(getpid())-walk"
+        // Released last, after the directories are gone.
+        let alone = CgroupTree.exclusive()
+        defer { alone.release() }
         // Made in order, removed in reverse: every directory after its children.
         var made: [String] = []
         defer {

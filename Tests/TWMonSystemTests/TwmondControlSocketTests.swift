@@ -91,7 +91,7 @@ struct TwmondControlSocketTests {
             #expect(table.standardOutput.split(separator: "\n").count == 4)
 
             let alerts = try Self.twmonctl(["alerts", "--socket", socket, "--json"])
-            let listing = try AlertListing(json: try JSONValue.parse(Array(alerts.standardOutput.utf8)))
+            let listing = try JSONValue.parse(Array(alerts.standardOutput.utf8)).decode(AlertListing.self)
             #expect(listing.alerts.map(\.port) == [8080, 8443, 9000])
             #expect(try Self.twmonctl(["alerts", "--socket", socket]).standardOutput.hasPrefix("ACTIVE\n  time_wait        :8080 "))
 
@@ -137,7 +137,7 @@ struct TwmondControlSocketTests {
             while access(activated, F_OK) != 0 && ContinuousClock.now < deadline { usleep(20_000) }
 
             // The first connection makes systemd-socket-activate start twmond on the socket.
-            let status = try MonitorStatus(json: try Self.waitForStatus(activated))
+            let status = try Self.waitForStatus(activated).decode(MonitorStatus.self)
             #expect(status.alerts.map(\.port) == [8080, 8443, 9000])
             #expect(try VarlinkClient(path: activated).call("org.varlink.service.GetInfo")["product"] == .string("twmond"))
             #expect(access(unused, F_OK) != 0)
@@ -180,7 +180,7 @@ struct TwmondAgainstKernelTests {
                 let statusReply = try TwmondControlSocketTests.twmonctl(["status", "--json", "--socket", socket])
                 listed = SocketCensus(ssOutput: try namespace.check(["ss", "-tanH"]).standardOutput)
                 reported = try SocketCensus(scanJSON: ports.standardOutput)
-                status = try MonitorStatus(json: try JSONValue.parse(Array(statusReply.standardOutput.utf8)))
+                status = try JSONValue.parse(Array(statusReply.standardOutput.utf8)).decode(MonitorStatus.self)
                 if before == listed && reported == listed && status.totals.names == totals(listed) { break }
             } while attempt < 50
             #expect(reported == listed)

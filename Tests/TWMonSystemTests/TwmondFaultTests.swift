@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The real `twmond` when its work goes wrong: a scan that starts failing, a reload to a
 /// source it cannot scan, SIGTERM during a long interval, a second instance on its socket,
@@ -39,7 +40,7 @@ struct TwmondFaultTests {
     static func waitForStatus(_ daemon: RunningDaemon, timeout: Duration = .seconds(10), _ condition: (MonitorStatus) -> Bool) throws -> (MonitorStatus, Duration)? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < timeout {
-            let status = try MonitorStatus(json: try daemon.timedStatus().status)
+            let status = try daemon.timedStatus().status.decode(MonitorStatus.self)
             if condition(status) { return (status, ContinuousClock.now - started) }
             usleep(20_000)
         }
@@ -53,7 +54,7 @@ struct TwmondFaultTests {
     @Test func aFailingScanIsPublishedAndCheckTurnsUnknown() async throws {
         try await OwnThread.run {
             let directory = try TemporaryDirectory()
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let (daemon, _, root) = try Self.start(in: directory, notify: notify.path)
             #expect(try TwmondControlSocketTests.twmonctl(["check", "--socket", daemon.socket]).status == MonitoringCheck.State.warning.rawValue)
             let table = root + "/net/tcp"
@@ -87,7 +88,7 @@ struct TwmondFaultTests {
     @Test func aReloadToAProcRootThatCannotBeScannedIsRefused() async throws {
         try await OwnThread.run {
             let directory = try TemporaryDirectory()
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let (daemon, config, _) = try Self.start(in: directory, notify: notify.path)
             try Self.writeConfiguration(config, procRoot: "/nonexistent")
             var log: [String] = []

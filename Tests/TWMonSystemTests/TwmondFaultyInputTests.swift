@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The real `twmond` against a `--proc-root` whose files turn hostile after the first good
 /// scan, and configurations that are not files: it never hangs, never grows without bound,
@@ -36,7 +37,7 @@ struct TwmondFaultyInputTests {
         deinit { if process.isRunning { process.terminate() } }
 
         func status() throws -> MonitorStatus {
-            try MonitorStatus(json: try VarlinkClient(path: socket).call("io.twmon.Monitor.GetStatus"))
+            try VarlinkClient(path: socket).call("io.twmon.Monitor.GetStatus").decode(MonitorStatus.self)
         }
 
         var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -147,7 +148,7 @@ struct TwmondFaultyInputTests {
             let configuration = directory.file("twmond.toml")
             try "[scan]\ninterval = 0.2\n[alert]\nsustain = 3\n".write(toFile: configuration, atomically: true, encoding: .utf8)
             let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
-            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            let status = try TwmondControlSocketTests.waitForStatus(daemon.socket).decode(MonitorStatus.self)
             #expect(status.problem == nil)
             #expect(status.namespace?.ephemeralPorts == EphemeralPortRange(low: 40_000, high: 40_009, reserved: 1))
             #expect(status.namespace?.twReuse == 1)
@@ -177,13 +178,13 @@ struct TwmondFaultyInputTests {
             let directory = try TemporaryDirectory()
             let root = try TwmondControlSocketTests.procRoot(in: directory)
             try "IpExt: InNoRoutes InTruncatedPkts\nIpExt: 0 0\n".write(toFile: root + "/net/netstat", atomically: true, encoding: .utf8)
-            let notify = try NotifySocket(path: directory.file("notify.sock"))
+            let notify = try NotifyListener(path: directory.file("notify.sock"))
             let daemon = try Daemon(
                 directory: directory, configuration: try TwmondControlSocketTests.configuration(in: directory), procRoot: root,
                 notifySocket: notify.path
             )
             let problem = "namespace counters: \(root)/net/netstat has no TcpExt TCPTimeWaitOverflow and TWRecycled counters, so tw_overflow cannot fire"
-            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            let status = try TwmondControlSocketTests.waitForStatus(daemon.socket).decode(MonitorStatus.self)
             #expect(status.problem == problem)
             var messages: [String] = []
             #expect(notify.receive(until: { $0.contains("STATUS=") && $0.contains(problem) }, timeout: 5, into: &messages) != nil, "\(messages)")
@@ -211,7 +212,7 @@ struct TwmondFaultyInputTests {
             let daemon = try Daemon(
                 directory: directory, configuration: try TwmondControlSocketTests.configuration(in: directory), procRoot: root
             )
-            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            let status = try TwmondControlSocketTests.waitForStatus(daemon.socket).decode(MonitorStatus.self)
             let problem = "namespace counters: \(root)/net/sockstat: tw is \"\(value)\", not a count from 0 to 2147483647"
             #expect(status.problem == problem)
             #expect(status.namespace == nil)
@@ -235,7 +236,7 @@ struct TwmondFaultyInputTests {
             try "[scan]\ninterval = 0.2\n[alert]\ntw_buckets_ratio = 1.0\nsustain = 1\n".write(toFile: configuration, atomically: true, encoding: .utf8)
             try "2147483647\n".write(toFile: root + "/sys/net/ipv4/tcp_max_tw_buckets", atomically: true, encoding: .utf8)
             let daemon = try Daemon(directory: directory, configuration: configuration, procRoot: root)
-            let status = try MonitorStatus(json: try TwmondControlSocketTests.waitForStatus(daemon.socket))
+            let status = try TwmondControlSocketTests.waitForStatus(daemon.socket).decode(MonitorStatus.self)
             #expect(status.problem == nil)
             #expect(status.namespace?.timeWait == NamespaceTimeWait(timeWait: 9, maxBuckets: 2_147_483_647))
             try "9223372036854775807\n".write(toFile: root + "/sys/net/ipv4/tcp_max_tw_buckets", atomically: true, encoding: .utf8)

@@ -29,17 +29,6 @@ extension AlertEventRecord: Decodable {
     }
 }
 
-/// A member name of a reply object, whatever it is.
-struct WireKey: CodingKey, ExpressibleByStringLiteral {
-    var stringValue: String
-    var intValue: Int? { nil }
-
-    init(_ name: String) { stringValue = name }
-    init(stringLiteral name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
 extension AlertKind {
     init(from members: KeyedDecodingContainer<WireKey>) throws {
         guard let kind = AlertKind(rawValue: try members.decode(String.self, forKey: "kind")) else {

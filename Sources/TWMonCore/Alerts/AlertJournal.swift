@@ -84,9 +84,7 @@ public enum AlertJournal {
     }
 
     /// `60` or `0.5`.
-    static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
+    static func number(_ value: Double) -> String { DecimalText.shortest(value) }
 
     /// `60 s`, `0.5 s`.
     static func seconds(_ value: Double) -> String { number(value) + " s" }
@@ -101,8 +99,5 @@ public enum AlertJournal {
     }
 
     /// `0.80`
-    static func ratioText(_ ratio: Double) -> String {
-        let hundredths = Int((ratio * 100).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-    }
+    static func ratioText(_ ratio: Double) -> String { DecimalText.fixed(ratio, decimals: 2) ?? "?" }
 }

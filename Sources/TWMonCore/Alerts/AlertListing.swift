@@ -11,12 +11,6 @@ public struct AlertListing: Sendable, Equatable {
         history = snapshot.history
     }
 
-    /// Reads a `ListAlerts` reply's parameters.
-    public init(json: JSONValue) throws(JSONFieldError) {
-        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try Alert(json: value) }
-        history = try json.array("history").map { value throws(JSONFieldError) in try AlertEventRecord(json: value) }
-    }
-
     /// Writes the reply's parameters object. `namespace_alert` repeats the `tw_buckets` alert
     /// for clients written before alerts had kinds.
     public func write(into json: inout JSONWriter) {

@@ -33,7 +33,7 @@ public struct HysteresisTracker: Sendable, Equatable {
                 return nil
             }
             streak = 0
-            if repeatInterval > 0, now.monotonic - lastNotice >= .milliseconds(Int64(repeatInterval * 1_000)) {
+            if repeatInterval > 0, now.monotonic - lastNotice >= .seconds(repeatInterval) {
                 lastNotice = now.monotonic
                 return .reminder
             }

@@ -14,6 +14,11 @@ public enum ConfigurationParser {
         if let position = nulPosition(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL byte in the file")])
         }
+        // TOMLKit hands strings over as C strings: an escaped NUL would silently cut the value
+        // there (`"/x\u0000/y"` read as `/x`), so it is refused like a NUL byte.
+        if let position = escapedNULPosition(in: text) {
+            throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: position, message: "NUL escape (\\u0000) in a string")])
+        }
         if let finding = TOMLSyntaxGuard.firstFatalConstruct(in: text) {
             throw ConfigurationError(path: path, problems: [ConfigurationProblem(key: finding.position, message: finding.message)])
         }
@@ -132,6 +137,31 @@ public enum ConfigurationParser {
         return "line \(line), column \(column)"
     }
 
+    /// `line L, column C` of the first `\u0000` or `\U00000000` escape in `text`, or nil (also
+    /// found inside a literal string or a comment, where it is harmless text: refusing it there
+    /// costs nothing real).
+    static func escapedNULPosition(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var index = 0, line = 1, lineStart = 0, backslashes = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") { line += 1; lineStart = index + 1 }
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if backslashes % 2 == 1 {
+                    let rest = bytes[index...]
+                    if rest.starts(with: "u0000".utf8) || rest.starts(with: "U00000000".utf8) {
+                        return "line \(line), column \(index - lineStart)"
+                    }
+                }
+                backslashes = 0
+            }
+            index += 1
+        }
+        return nil
+    }
+
     /// The port a `[ports.N]` key names: only the canonical spelling (`80`, never `080` or
     /// `+80`), so two keys can never name the same port.
     static func canonicalPort(_ key: String) -> UInt16? {
@@ -151,8 +181,6 @@ public enum ConfigurationParser {
         mutating func problem(_ key: String, _ message: String) {
             problems.append(ConfigurationProblem(key: key, message: message))
         }
-
-        private func leaf(_ key: String) -> String { String(key.split(separator: ".").last ?? "") }
 
         mutating func take(_ table: TOMLTable, _ key: String, prefix: String? = nil) -> TOMLValueConvertible? {
             consumed.insert((prefix.map { $0 + "." } ?? "") + key)
@@ -239,8 +267,6 @@ public enum ConfigurationParser {
             if let message = check(text) { problem(key, "\(message), got \"\(text)\"") }
         }
 
-        private func format(_ number: Double) -> String {
-            number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-        }
+        private func format(_ number: Double) -> String { DecimalText.shortest(number) }
     }
 }

@@ -52,19 +52,28 @@ public enum ConfigurationRenderer {
     }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(format1: value) : String(value)
+        DecimalText.shortest(value, whole: .pointZero)
     }
 
-    private static func quoted(_ text: String) -> String {
-        var json = JSONWriter()
-        json.value(text)
-        return json.string
-    }
-}
-
-extension String {
-    /// `5.0` for a whole number, as TOML writes floats.
-    fileprivate init(format1 value: Double) {
-        self = String(Int(value)) + ".0"
+    /// `text` as a TOML basic string. Written here rather than by TOMLKit: its writer (toml++)
+    /// orders keys alphabetically and chooses its own float and string spellings, and the
+    /// layout above is what `--check-config` has always printed (a test compares it exactly).
+    /// TOML forbids every control character but tab in a basic string, DEL (U+007F) included,
+    /// which JSON allows: each is written as `\uXXXX`.
+    static func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "\"")]
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "\n"): bytes += Array("\\n".utf8)
+            case UInt8(ascii: "\r"): bytes += Array("\\r".utf8)
+            case UInt8(ascii: "\t"): bytes += Array("\\t".utf8)
+            case 0..<0x20, 0x7F: bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

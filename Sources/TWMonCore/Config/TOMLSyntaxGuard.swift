@@ -6,6 +6,13 @@
 /// - a `}` inside an array (`x = [}`, `x = [1, }]`), which fails `!is_value_terminator(*cp)`
 ///   in the value parser.
 ///
+/// Upstream: the first is LebJe/TOMLKit issue 30 ("TOMLTable causes SIGABORT when parsing
+/// invalid table headers", `[[[testme]]`, open) and marzer/tomlplusplus pull request 301
+/// ("Fix precondition violation in parse_key when parsing '[[[' table headers", merged
+/// 2026-05), not yet in the toml++ that TOMLKit 0.6.0 bundles; the second has no upstream report
+/// yet. `TOMLSyntaxGuardTests.upstreamStillAborts` asserts that TOMLKit still aborts on each:
+/// when it fails after a TOMLKit update, the fix has arrived and that case can leave this guard.
+///
 /// Neither is ever valid TOML (nor is the mirror case, a `]` inside an inline table), so each
 /// is reported as a syntax error before the text reaches the library. The scan follows just
 /// enough TOML to know where a statement starts and which bracket is open: comments, the four

@@ -1,5 +1,7 @@
-/// Typed access to the members of a JSON object, for reading replies: each accessor throws
-/// `JSONFieldError` naming the member when it is missing or of another type.
+/// Typed access to the members of a JSON object: each accessor throws `JSONFieldError` naming
+/// the member when it is missing or of another type. Replies are read with `Decodable` (see
+/// Varlink/Wire); these remain for `Alert(json:)` until alerts decode themselves, and for tests
+/// that look at single members.
 extension JSONValue {
     /// The member `key`, which must be present and not null.
     public func field(_ key: String) throws(JSONFieldError) -> JSONValue {
@@ -35,23 +37,12 @@ extension JSONValue {
         return text
     }
 
-    /// A boolean member.
-    public func bool(_ key: String) throws(JSONFieldError) -> Bool {
-        guard case .bool(let flag) = try field(key) else { throw JSONFieldError(field: key, expected: "true or false") }
-        return flag
-    }
-
     /// An array member.
     public func array(_ key: String) throws(JSONFieldError) -> [JSONValue] {
         guard case .array(let elements) = try field(key) else { throw JSONFieldError(field: key, expected: "an array") }
         return elements
     }
 
-    /// An object member as its key/value pairs (a Varlink `[string]type` map).
-    public func members(_ key: String) throws(JSONFieldError) -> [(key: String, value: JSONValue)] {
-        guard case .object(let members) = try field(key) else { throw JSONFieldError(field: key, expected: "an object") }
-        return members
-    }
 }
 
 /// A member of a JSON object is missing or has the wrong type.

@@ -121,7 +121,7 @@ public enum MetricsRenderer {
     /// A bucket bound as the `le` label writes it: `0.001`, `1.0` (Prometheus' own clients
     /// write whole bounds with `.0`, so `le` values match across exporters).
     static func boundText(_ bound: Double) -> String {
-        bound == bound.rounded() ? String(Int(bound)) + ".0" : bound.description
+        DecimalText.shortest(bound, whole: .pointZero)
     }
 }
 

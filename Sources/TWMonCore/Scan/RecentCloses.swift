@@ -32,8 +32,6 @@ public struct RecentCloses: Sendable, Hashable {
     /// `6.7`, `0.3`, `100`: a rate as an operator reads it, one decimal below 10.
     public static func rateText(_ perSecond: Double) -> String {
         guard perSecond.isFinite, perSecond >= 0, perSecond < 1e12 else { return "?" }
-        if perSecond >= 10 { return "\(Int(perSecond.rounded()))" }
-        let tenths = Int((perSecond * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        return DecimalText.fixed(perSecond, decimals: perSecond >= 10 ? 0 : 1) ?? "?"
     }
 }

@@ -13,6 +13,6 @@ public struct Moment: Sendable, Equatable {
 
     /// The same moment `seconds` later on both clocks.
     public func advanced(bySeconds seconds: Double) -> Moment {
-        Moment(monotonic: monotonic + .milliseconds(Int64((seconds * 1_000).rounded())), wallClock: wallClock + seconds)
+        Moment(monotonic: monotonic + .seconds(seconds), wallClock: wallClock + seconds)
     }
 }

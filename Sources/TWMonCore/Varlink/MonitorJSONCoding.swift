@@ -63,24 +63,6 @@ extension NamespaceCounters {
         json.endObject()
     }
 
-    /// Reads a Varlink `NamespaceCounters`.
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init()
-        if json.optionalField("time_wait") != nil {
-            timeWait = NamespaceTimeWait(timeWait: try json.int("time_wait"), maxBuckets: try json.int("max_tw_buckets"))
-        }
-        if json.optionalField("ip_local_port_range") != nil {
-            let text = try json.string("ip_local_port_range")
-            let bounds = text.split(separator: "-").compactMap { UInt16($0) }
-            guard bounds.count == 2, bounds[0] <= bounds[1] else { throw JSONFieldError(field: "ip_local_port_range", expected: "LOW-HIGH") }
-            let usable = try json.int("usable_ephemeral_ports")
-            ephemeralPorts = EphemeralPortRange(low: bounds[0], high: bounds[1], reserved: Int(bounds[1]) - Int(bounds[0]) + 1 - usable)
-        }
-        if json.optionalField("tcp_tw_reuse") != nil { twReuse = try json.int("tcp_tw_reuse") }
-        if json.optionalField("tw_overflow") != nil {
-            timeWaitEvents = TimeWaitEventCounters(overflow: try json.int("tw_overflow"), recycled: try json.int("tw_recycled"))
-        }
-    }
 }
 
 extension AlertEventRecord {
@@ -107,15 +89,6 @@ extension AlertEventRecord {
             event: event, kind: kind, subject: try AlertSubject(json: json, shape: kind.rules.subjectShape), count: try json.int(kind.countName),
             threshold: try json.int("threshold"), at: try json.double("at_unix")
         )
-    }
-}
-
-extension PortStats {
-    /// Reads a port as `ScanReport.writePort` writes it (a Varlink `Port`).
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(port: try json.port("port"), ipv4: try json.stateCounts("ipv4"), ipv6: try json.stateCounts("ipv6"))
-        if let rates = try RecentCloses(ratesIn: json) { recentCloses = rates }
-        owner = try PortOwner(portJSON: json)
     }
 }
 
@@ -154,15 +127,4 @@ extension JSONValue {
         return port
     }
 
-    /// A member holding sockets per state, as `ScanReport.writeStates` writes them.
-    public func stateCounts(_ key: String) throws(JSONFieldError) -> StateCounts {
-        var counts = StateCounts()
-        for member in try members(key) {
-            guard let state = TCPState(name: member.key), case .integer(let count) = member.value, count >= 0 else {
-                throw JSONFieldError(field: "\(key).\(member.key)", expected: "a TCP state name with a socket count")
-            }
-            counts[state] = count
-        }
-        return counts
-    }
 }

@@ -53,17 +53,17 @@ public enum MonitorService {
     /// A call that asks for an upgrade gets its own (error) reply from `reply(to:)`.
     public static func sharedReplyKey(for call: VarlinkCall, now: Double) -> SharedReplyKey? {
         guard !call.upgrade else { return nil }
-        switch call.method {
-        case "io.twmon.Monitor.GetStatus":
+        switch VarlinkMethod(rawValue: call.method) {
+        case .getStatus:
             guard call.parameters.isEmpty, now.isFinite, abs(now) < 1e15 else { return nil }
             return .status(second: Int64(now.rounded(.down)))
-        case "io.twmon.Monitor.ListAlerts":
+        case .listAlerts:
             return call.parameters.isEmpty ? .alerts : nil
-        case "io.twmon.Monitor.ListPorts":
+        case .listPorts:
             guard (try? expectOnly(["listeningOnly", "state", "limit"], in: call)) != nil,
                   let (listeningOnly, state, limit) = try? portSelection(call) else { return nil }
             return .ports(listeningOnly: listeningOnly, state: state, limit: limit)
-        default:
+        case .getInfo, .getInterfaceDescription, nil:
             return nil
         }
     }
@@ -75,11 +75,11 @@ public enum MonitorService {
             // and the connection stays a Varlink connection.
             if call.upgrade { throw .invalidParameter(parameter: "upgrade") }
             var json = JSONWriter()
-            switch call.method {
-            case "org.varlink.service.GetInfo":
+            switch VarlinkMethod(rawValue: call.method) {
+            case .getInfo:
                 try expectOnly([], in: call)
                 writeInfo(into: &json)
-            case "org.varlink.service.GetInterfaceDescription":
+            case .getInterfaceDescription:
                 try expectOnly(["interface"], in: call)
                 guard case .string(let name)? = call.parameter("interface") else {
                     throw .invalidParameter(parameter: "interface")
@@ -90,18 +90,18 @@ public enum MonitorService {
                 json.beginObject()
                 json.member("description", description)
                 json.endObject()
-            case "io.twmon.Monitor.GetStatus":
+            case .getStatus:
                 try expectOnly([], in: call)
                 MonitorStatus(snapshot: try ready(snapshot), now: now).write(into: &json)
-            case "io.twmon.Monitor.ListPorts":
+            case .listPorts:
                 try expectOnly(["listeningOnly", "state", "limit"], in: call)
                 let (listeningOnly, state, limit) = try portSelection(call)
                 PortListing(table: try ready(snapshot).table, listeningOnly: listeningOnly, state: state, limit: limit)
                     .write(into: &json)
-            case "io.twmon.Monitor.ListAlerts":
+            case .listAlerts:
                 try expectOnly([], in: call)
                 AlertListing(snapshot: try ready(snapshot)).write(into: &json)
-            default:
+            case nil:
                 if VarlinkInterfaceDescription.names.contains(call.interface) {
                     throw .methodNotFound(method: call.method)
                 }

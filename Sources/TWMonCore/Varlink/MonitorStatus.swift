@@ -58,27 +58,6 @@ public struct MonitorStatus: Sendable, Equatable {
         problem = snapshot.problem
     }
 
-    /// Reads a `GetStatus` reply's parameters.
-    public init(json: JSONValue) throws(JSONFieldError) {
-        version = try json.string("version")
-        uptimeSeconds = try json.int("uptime_seconds")
-        scanIntervalSeconds = try json.double("scan_interval_seconds")
-        timeWaitThreshold = try json.int("time_wait_threshold")
-        source = try json.string("source")
-        lastScan = try json.double("last_scan_unix")
-        scanAgeSeconds = try json.int("scan_age_seconds")
-        guard scanAgeSeconds >= 0 else { throw JSONFieldError(field: "scan_age_seconds", expected: "a count of seconds, not negative") }
-        scanDurationMilliseconds = try json.double("scan_duration_ms")
-        scanCount = try json.int("scan_count")
-        totals = try json.stateCounts("totals")
-        portCount = try json.int("port_count")
-        serverPorts = try json.int("server_ports")
-        malformedRows = try json.int("malformed_rows")
-        namespace = try json.optionalField("namespace").map { value throws(JSONFieldError) in try NamespaceCounters(json: value) }
-        alerts = try json.array("alerts").map { value throws(JSONFieldError) in try Alert(json: value) }
-        problem = json.optionalField("problem") == nil ? nil : try json.string("problem")
-    }
-
     /// Writes the reply's parameters object.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
@@ -136,12 +115,11 @@ public struct MonitorStatus: Sendable, Equatable {
 
     /// `5 s`, `0.5 s`.
     static func seconds(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value)) s" : "\(value) s"
+        DecimalText.shortest(value) + " s"
     }
 
     /// `41.3 ms`, with one decimal.
     static func milliseconds(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) ms"
+        (DecimalText.fixed(value, decimals: 1) ?? "?") + " ms"
     }
 }

@@ -21,15 +21,6 @@ public struct PortListing: Sendable, Equatable {
         serverPorts = table.ports.count(where: \.listening)
     }
 
-    /// Reads a `ListPorts` reply's parameters.
-    public init(json: JSONValue) throws(JSONFieldError) {
-        ports = try json.array("ports").map { value throws(JSONFieldError) in try PortStats(json: value) }
-        totals = try json.stateCounts("totals")
-        malformedRows = try json.int("malformed_rows")
-        portCount = try json.int("port_count")
-        serverPorts = try json.int("server_ports")
-    }
-
     /// Writes the reply's parameters object.
     public func write(into json: inout JSONWriter) {
         json.beginObject()

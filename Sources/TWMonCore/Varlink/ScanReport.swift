@@ -98,8 +98,7 @@ public enum ScanReport {
 
     /// A rate with one decimal (`0.0`, `12.5`, `100.0`).
     static func rateText(_ perSecond: Double) -> String {
-        let tenths = perSecond.isFinite && perSecond >= 0 && perSecond < 1e12 ? Int((perSecond * 10).rounded()) : 0
-        return "\(tenths / 10).\(tenths % 10)"
+        DecimalText.fixed(perSecond.isFinite && perSecond >= 0 && perSecond < 1e12 ? perSecond : 0, decimals: 1) ?? "0.0"
     }
 
     /// `42 ports shown of 57 (3 server); 130211 sockets: TIME_WAIT=120000 ESTABLISHED=…; 0 malformed rows`

@@ -12,12 +12,12 @@ public struct JournalLogHandler: LogHandler {
     }
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    private let label: String
     private let sink: any JournalSink
     private let level: SharedLogLevel
 
+    /// `label` is what swift-log passes to a factory; every entry carries twmond's one
+    /// SYSLOG_IDENTIFIER, so it is not kept.
     public init(label: String, sink: any JournalSink, level: SharedLogLevel) {
-        self.label = label
         self.sink = sink
         self.level = level
     }
