@@ -54,6 +54,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -120,6 +121,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Each file imports what it uses: a module's members are visible only where it is imported.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}
 
 // The libFuzzer executable (Tests/Fuzz, `make fuzz`): only with TWMON_FUZZ=1, as Tests/Fuzz/run.sh
 // builds it with -sanitize=fuzzer,address into .build-fuzz; an ordinary build never sees it.

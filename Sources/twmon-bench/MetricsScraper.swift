@@ -41,7 +41,7 @@ struct MetricsScraper {
         }
         let text = String(decoding: response, as: UTF8.self)
         guard let statusLine = text.split(separator: "\r\n").first, statusLine.split(separator: " ").dropFirst().first == "200",
-              let bodyStart = text.range(of: "\r\n\r\n")
+              let bodyStart = text.firstRange(of: "\r\n\r\n")
         else { throw BenchFailure("127.0.0.1:\(port)/metrics: \(text.prefix(80))") }
         return String(text[bodyStart.upperBound...])
     }

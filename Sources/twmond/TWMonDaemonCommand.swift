@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TWMonCore
 import TWMonDaemon
 import TWMonSystem
+import UnixSignals
 
 /// `twmond`: watches the TCP sockets of its network namespace and reports server ports that
 /// pile up TIME_WAIT, through the journal, sd_notify and a Varlink control socket.

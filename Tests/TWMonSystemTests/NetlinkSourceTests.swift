@@ -1,4 +1,5 @@
 import CTWMonNetlink
+import Foundation
 import Glibc
 import Testing
 import TWMonCore
@@ -24,8 +25,8 @@ struct NetlinkSourceTests {
         closing.close()
         let clientPort = try client.localPort()
 
-        let proc = try Scanner.make(kind: .proc, procRoot: "/proc")
-        let netlink = try Scanner.make(kind: .netlink, procRoot: "/proc")
+        let proc = try TWMonSystem.Scanner.make(kind: .proc, procRoot: "/proc")
+        let netlink = try TWMonSystem.Scanner.make(kind: .netlink, procRoot: "/proc")
         #expect(netlink.source.name == "netlink")
         try Self.awaitTimeWait(1, on: port, through: proc)
 
@@ -59,8 +60,8 @@ struct NetlinkSourceTests {
             client.awaitEndOfStream()
             client.close()
         }
-        let proc = Scanner(source: ProcNetSource())
-        let netlink = Scanner(source: try NetlinkSource())
+        let proc = TWMonSystem.Scanner(source: ProcNetSource())
+        let netlink = TWMonSystem.Scanner(source: try NetlinkSource())
         try Self.awaitTimeWait(count, on: port, through: proc)
 
         let netlinkScan = try netlink.scan(watchingPeersOf: [port]), netlinkTable = netlinkScan.table
@@ -89,7 +90,7 @@ struct NetlinkSourceTests {
         try listener.accept().close()
         closing.awaitEndOfStream()
         closing.close()
-        let proc = Scanner(source: ProcNetSource())
+        let proc = TWMonSystem.Scanner(source: ProcNetSource())
         try Self.awaitTimeWait(1, on: port, through: proc)
 
         let descriptor = twmon_diag_open()
@@ -124,7 +125,7 @@ struct NetlinkSourceTests {
 
     /// Loopback delivers the last ACK asynchronously: waits (up to 2 s) until `proc` sees
     /// `count` TIME_WAIT sockets on `port`.
-    private static func awaitTimeWait(_ count: Int, on port: UInt16, through proc: Scanner) throws {
+    private static func awaitTimeWait(_ count: Int, on port: UInt16, through proc: TWMonSystem.Scanner) throws {
         var attempts = 0
         while try proc.scan().table[port: port]?.timeWait != count, attempts < 200 {
             attempts += 1
@@ -137,7 +138,7 @@ struct NetlinkSourceTests {
         let listener = try LoopbackTCP.listener()
         defer { listener.close() }
         let port = try listener.localPort()
-        let scanner = Scanner(source: try NetlinkSource())
+        let scanner = TWMonSystem.Scanner(source: try NetlinkSource())
         for _ in 0..<3 {
             #expect(try scanner.scan().table[port: port]?.listening == true)
         }

@@ -52,13 +52,14 @@ public struct MetricsServer: Service {
     /// The peer of a connection: its remote address, IPv4 clients of an IPv6 socket as IPv4.
     static func peerAddress(of channel: any Channel) -> ConnectionPeer? {
         switch channel.remoteAddress {
+        // The address bytes at their offsets in the Linux ABI (sockaddr_in: family 2, port 2,
+        // address 4; sockaddr_in6: family 2, port 2, flow info 4, address 16), read without
+        // naming the C members, which Swift attributes to NIO's C module.
         case .v4(let address):
-            var inet = address.address.sin_addr
-            let bytes = withUnsafeBytes(of: &inet) { Array($0) }
+            let bytes = withUnsafeBytes(of: address.address) { Array($0[4..<8]) }
             return IPAddress(bytes).map(ConnectionPeer.address)
         case .v6(let address):
-            var inet = address.address.sin6_addr
-            let bytes = withUnsafeBytes(of: &inet) { Array($0) }
+            let bytes = withUnsafeBytes(of: address.address) { Array($0[8..<24]) }
             return IPAddress(bytes).map { .address($0.unmapped) }
         default:
             return nil
