@@ -33,7 +33,6 @@ struct AlertDecodingTests {
         alert.write(into: &json)
         let decoded = try JSONDecoder().decode(Alert.self, from: Data(json.string.utf8))
         #expect(decoded == alert)
-        #expect(try Alert(json: try JSONValue.parse(Array(json.string.utf8))) == decoded)
     }
 
     @Test func decodesEventRecords() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TWMonCore
 
@@ -57,7 +58,7 @@ struct AlertJournalOwnerTests {
         var json = JSONWriter()
         original.write(into: &json)
         #expect(json.string.contains(#""closes_per_second":{"10s":7.0,"60s":7.0},"unit":"session-3.scope","cgroup":"/user.slice/user-1000.slice/session-3.scope""#))
-        #expect(try Alert(json: try JSONValue.parse(Array(json.string.utf8))) == original)
+        #expect(try JSONDecoder().decode(Alert.self, from: Data(json.string.utf8)) == original)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// Issue 20: a cgroup named to attack the operator's terminal (any user with a delegated
 /// subtree can make one) owns a listener that piles TIME_WAIT. twmonctl's human output, twmond's

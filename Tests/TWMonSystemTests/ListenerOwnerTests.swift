@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// Owners and close rates as an operator sees them, from real listeners in real cgroups and a
 /// real paced load: `twmonctl scan --json`, `twmonctl ports --json` and the alert, for both

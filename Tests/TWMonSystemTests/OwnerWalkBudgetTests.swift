@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The owner walk under a hostile cgroup2 subtree: 20 000 directories made under the real mount
 /// (as a delegated subtree could hold), a listener in a cgroup deep below them. Each scan walks

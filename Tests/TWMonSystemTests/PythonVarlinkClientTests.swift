@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// The control socket as an independent client sees it: the `varlink` package from PyPI
 /// (`Tests/varlink-python/check_twmond.py`) calls every method, parses the interface

@@ -40,18 +40,6 @@ public enum AlertSubject: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
     }
 
-    /// Reads the members `write(into:)` writes for a subject of `shape`.
-    public init(json: JSONValue, shape: Shape) throws(JSONFieldError) {
-        switch shape {
-        case .namespace: self = .namespace
-        case .port: self = .port(try json.port("port"))
-        case .clientTuple:
-            guard let local = IPAddress(text: try json.string("local_address")) else { throw JSONFieldError(field: "local_address", expected: "an IP address") }
-            guard let remote = IPAddress(text: try json.string("remote_address")) else { throw JSONFieldError(field: "remote_address", expected: "an IP address") }
-            self = .clientTuple(ClientTuple(localAddress: local, remoteAddress: remote, remotePort: try json.port("remote_port")))
-        }
-    }
-
     private var order: (Int, UInt16, ClientTuple?) {
         switch self {
         case .namespace: (0, 0, nil)

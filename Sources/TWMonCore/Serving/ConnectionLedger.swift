@@ -11,10 +11,12 @@
 ///   (root's scripts around root's `twmonctl check`) starves only its own stale connections,
 ///   and the newest caller, the one waiting for an answer, gets in.
 /// - When all `totalLimit` connections are taken, a new one from a peer under its own limit
-///   takes the place of the least recently active idle connection of *any* peer: many peers
-///   together (a local user binding 127.0.0.2, .3, .4 …) cannot lock a newcomer out with
-///   connections they only hold. A new connection is refused only when every connection it
-///   could replace is busy writing.
+///   takes the place of an idle connection of the peer holding the most (its least recently
+///   active one; among equals, the least recently active of theirs): many peers together (a
+///   local user binding 127.0.0.2, .3, .4 …) cannot lock a newcomer out with connections they
+///   only hold, and a peer that reconnects as fast as it is evicted only ever evicts its own
+///   connections while it holds more than the newcomer. A new connection is refused only when
+///   every connection it could replace is busy writing.
 /// - Reply bytes queued and not yet written stay under `outputLimit`, counting a reply buffer
 ///   shared by many connections once (it is in memory once). A reply that would pass the
 ///   limit first drops the slowest readers: every other connection still holding the oldest
@@ -110,7 +112,7 @@ public struct ConnectionLedger: Sendable {
             admission = .admitEvicting(victim)
             remove(victim)
         } else if connections.count >= limits.totalLimit {
-            guard let victim = idle.first, let victimPeer = connections[victim]?.peer else { return .refuse }
+            guard let victim = idleOfTheLargestPeer(), let victimPeer = connections[victim]?.peer else { return .refuse }
             admission = .admitEvictingAcrossPeers(victim, peer: victimPeer)
             remove(victim)
         } else {
@@ -120,6 +122,21 @@ public struct ConnectionLedger: Sendable {
         perPeerCount[peer, default: 0] += 1
         markIdle(id, of: peer)
         return admission
+    }
+
+    /// The least recently active idle connection among the peers that hold the most
+    /// connections and have an idle one: O(peers + connections), paid only when the server is
+    /// full (and accepting is throttled then).
+    private func idleOfTheLargestPeer() -> ID? {
+        var largest = 0
+        for (peer, count) in perPeerCount where count > largest && perPeerIdle[peer]?.first != nil { largest = count }
+        guard largest > 0 else { return nil }
+        var cursor = idle.first
+        while let id = cursor {
+            if let peer = connections[id]?.peer, perPeerCount[peer] == largest { return id }
+            cursor = idle.next(after: id)
+        }
+        return nil
     }
 
     /// `id` completed a request: it is the most recently active of its peer and of all.

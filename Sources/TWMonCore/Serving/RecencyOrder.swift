@@ -16,6 +16,9 @@ struct RecencyOrder: Sendable {
 
     var isEmpty: Bool { links.isEmpty }
 
+    /// The member after `id` in order of activity (more recent), nil for the last.
+    func next(after id: ID) -> ID? { links[id]?.next }
+
     /// Adds `id` as the most recently active (moves it there if it is a member).
     mutating func append(_ id: ID) {
         remove(id)

@@ -48,8 +48,6 @@ public protocol AlertKindRules: Sendable, Equatable, Decodable {
     func verdict(_ alert: Alert) -> (state: MonitoringCheck.State, finding: String)
     /// Writes the figures as members of the Varlink `Alert` object.
     func write(into json: inout JSONWriter)
-    /// Reads the figures from a Varlink `Alert` object.
-    init(json: JSONValue) throws(JSONFieldError)
     /// Decodes the figures from a Varlink `Alert` object (`Alert.init(from:)`).
     init(from decoder: any Decoder) throws
 }

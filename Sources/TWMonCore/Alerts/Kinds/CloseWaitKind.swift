@@ -85,8 +85,4 @@ public struct CloseWaitAlertFigures: AlertKindRules {
         self.init(oldestAgeSeconds: try members.decode(Int.self, forKey: "oldest_age_seconds"), minAgeSeconds: try members.decode(Double.self, forKey: "min_age"),
                   owner: try members.owner())
     }
-
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(oldestAgeSeconds: try json.int("oldest_age_seconds"), minAgeSeconds: try json.double("min_age"), owner: try PortOwner(portJSON: json))
-    }
 }

@@ -111,11 +111,6 @@ public struct EphemeralPortsAlertFigures: AlertKindRules {
                   usablePorts: try members.decode(Int.self, forKey: "usable_ports"), portRange: try members.decode(String.self, forKey: "port_range"),
                   twReuse: try members.decodeIfPresent(Int.self, forKey: "tw_reuse"))
     }
-
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(ratio: try json.double("ratio"), timeWait: try json.int("time_wait"), usablePorts: try json.int("usable_ports"),
-                  portRange: try json.string("port_range"), twReuse: json.optionalField("tw_reuse") == nil ? nil : try json.int("tw_reuse"))
-    }
 }
 
 extension AlertPolicy {

@@ -74,8 +74,4 @@ public struct TWBucketsAlertFigures: AlertKindRules {
         let members = try decoder.container(keyedBy: WireKey.self)
         self.init(maxBuckets: try members.decode(Int.self, forKey: "max_tw_buckets"), ratio: try members.decode(Double.self, forKey: "ratio"))
     }
-
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(maxBuckets: try json.int("max_tw_buckets"), ratio: try json.double("ratio"))
-    }
 }

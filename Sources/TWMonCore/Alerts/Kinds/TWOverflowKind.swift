@@ -78,8 +78,4 @@ public struct TWOverflowAlertFigures: AlertKindRules {
         self.init(overflowSinceStart: try members.decode(Int.self, forKey: "overflow_since_start"),
                   twRecycledSinceStart: try members.decode(Int.self, forKey: "tw_recycled_since_start"))
     }
-
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(overflowSinceStart: try json.int("overflow_since_start"), twRecycledSinceStart: try json.int("tw_recycled_since_start"))
-    }
 }

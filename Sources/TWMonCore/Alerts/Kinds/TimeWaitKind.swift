@@ -97,10 +97,6 @@ public struct TimeWaitAlertFigures: AlertKindRules {
         let members = try decoder.container(keyedBy: WireKey.self)
         self.init(established: try members.decode(Int.self, forKey: "established"), owner: try members.owner(), recentCloses: try members.recentCloses())
     }
-
-    public init(json: JSONValue) throws(JSONFieldError) {
-        self.init(established: try json.int("established"), owner: try PortOwner(portJSON: json), recentCloses: try RecentCloses(ratesIn: json))
-    }
 }
 
 extension AlertPolicy {

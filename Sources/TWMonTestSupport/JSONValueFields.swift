@@ -1,7 +1,9 @@
-/// Typed access to the members of a JSON object: each accessor throws `JSONFieldError` naming
-/// the member when it is missing or of another type. Replies are read with `Decodable` (see
-/// Varlink/Wire); these remain for `Alert(json:)` until alerts decode themselves, and for tests
-/// that look at single members.
+import TWMonCore
+
+/// Typed access to the members of a JSON object, for tests that look at single members of a
+/// reply or a `--json` output: each accessor throws `JSONFieldError` naming the member when it
+/// is missing or of another type. (twmonctl reads replies with the `Decodable` types of
+/// TWMonCore's Varlink/Wire.)
 extension JSONValue {
     /// The member `key`, which must be present and not null.
     public func field(_ key: String) throws(JSONFieldError) -> JSONValue {
