@@ -15,7 +15,12 @@ public enum MetricsRenderer {
 
     /// The exposition for `input`.
     public static func render(_ input: MetricsInput) -> [UInt8] {
-        let exported = input.exportedPorts
+        render(input, ports: input.exportedPorts)
+    }
+
+    /// The exposition for `input` with its per-port series for `exported`, which must be
+    /// `input.exportedPorts` (for a caller that needs the selection too: one pass, not two).
+    public static func render(_ input: MetricsInput, ports exported: MetricsInput.ExportedPorts) -> [UInt8] {
         let server = exported.server, client = exported.client
         var writer = PrometheusTextWriter(reservingCapacity: 2_048 + 1_200 * (server.count + client.count))
 

@@ -105,8 +105,9 @@ public final class MetricsPublisher: ScanOutcomeSink {
             return (input, state.settings.textfile)
         }
         guard let (input, path) = prepared else { return }
-        let omitted = input.exportedPorts.omittedServerPorts
-        let rendering = MetricsRenderer.render(input)
+        let exported = input.exportedPorts
+        let omitted = exported.omittedServerPorts
+        let rendering = MetricsRenderer.render(input, ports: exported)
         let body = ByteBuffer(bytes: rendering)
         let omittedBefore = state.withLock { state in
             let generation = (state.latest?.generation ?? 0) + 1
