@@ -2,8 +2,8 @@ import Testing
 import TWMonCore
 
 /// The served sockets' fairness rules as pure logic: per-peer and total limits, eviction of a
-/// full peer's least recently active idle connection, eviction of the least recently active
-/// idle connection of any peer when all are taken, the bound on queued output, the churn
+/// full peer's least recently active idle connection, eviction of an idle connection of the
+/// peer holding the most when all are taken, the bound on queued output, the churn
 /// throttle and the rate-limited refusal reports.
 @Suite("Control connection ledger")
 struct ConnectionLedgerTests {

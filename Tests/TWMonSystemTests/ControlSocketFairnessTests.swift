@@ -99,8 +99,8 @@ struct ControlSocketFairnessTests {
     }
 
     /// When nobody holds every connection of the server idle (here all 8 of a server limited
-    /// to 8), root still gets in: its connection takes the place of the least recently active
-    /// idle one of any peer, and its calls are answered, while nobody keeps reconnecting.
+    /// to 8), root still gets in: its connection takes the place of an idle one of nobody, the
+    /// peer holding the most, and its calls are answered, while nobody keeps reconnecting.
     @Test func anotherUserGetsInWhenNobodyHoldsEveryConnection() async throws {
         var limits = ConnectionLimits()
         limits.maximumConnections = 8

@@ -8,7 +8,7 @@ public struct ConnectionLimits: Sendable {
     /// Connections served at once, all peers together. A quarter of systemd's Varlink
     /// servers' 4096, so that with its other descriptors twmond stays under the soft
     /// `RLIMIT_NOFILE` of 1024 a service gets by default. When all are taken, a new
-    /// connection replaces the least recently active idle one of any peer; it is refused
+    /// connection replaces an idle one of the peer holding the most; it is refused
     /// only while all of them are busy writing replies.
     public var maximumConnections = 512
     /// Connections served at once per peer, a quarter of the total as in systemd (1024 of

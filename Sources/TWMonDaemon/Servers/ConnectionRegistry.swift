@@ -6,8 +6,8 @@ import TWMonCore
 
 /// A served socket's open connections (the control socket's, the metrics endpoint's), with
 /// the fairness rules of `ConnectionLedger` applied: admits a connection by its peer (UID or
-/// remote address), evicting an idle one of the same peer when that peer is full, or the least
-/// recently active idle one of any peer when all are taken; accounts the output queued for
+/// remote address), evicting an idle one of the same peer when that peer is full, or an idle
+/// one of the peer holding the most when all are taken; accounts the output queued for
 /// each, drops the slowest readers when the total passes its bound, throttles accepting while
 /// connections are being refused or evicted (`ChurnThrottle`), and closes everything at
 /// shutdown. Refusals and evictions are logged a few times per offender (`RefusalReporter`),
@@ -24,7 +24,7 @@ final class ConnectionRegistry: Sendable {
         var refusals: RefusalReporter<ConnectionPeer>
         var evictions: RefusalReporter<ConnectionPeer>
         /// Evictions because all connections were taken, reported for all peers together: the
-        /// victims are whichever peers held the oldest idle connections, as many as an
+        /// victims are whichever peers held the most connections, as many as an
         /// adversary has addresses, and one line each would flood the log.
         var displacements: RefusalReporter<AllPeers>
         var open: [ConnectionLedger.ID: any Channel] = [:]
@@ -42,7 +42,7 @@ final class ConnectionRegistry: Sendable {
     private enum Report {
         /// The new connection's peer was at its own limit.
         case peerFull(RefusalReporter<ConnectionPeer>.Report)
-        /// Every connection was taken; the least recently active idle one, of `victim`, went.
+        /// Every connection was taken; an idle one of `victim`, the peer holding the most, went.
         case allTaken(RefusalReporter<AllPeers>.Report, victim: ConnectionPeer)
     }
 
@@ -112,7 +112,7 @@ final class ConnectionRegistry: Sendable {
                 logger.warning("\(name): a peer is at its connection limit; its least recently active idle connections make room for its new ones", metadata: fields(of: report.offender).merging(["evicted": "\(report.refused)"]) { $1 })
             case .allTaken(let report, let victim):
                 // The peer named is the one whose connection went last.
-                logger.warning("\(name): all connections are taken; the least recently active idle ones, of any peer, make room for new ones", metadata: fields(of: victim).merging([
+                logger.warning("\(name): all connections are taken; idle ones of the peers holding the most make room for new ones", metadata: fields(of: victim).merging([
                     "evicted": "\(report.refused)", "total_limit": "\(limits.totalLimit)",
                 ]) { $1 })
             case nil:
