@@ -4,6 +4,8 @@ public struct Alert: Sendable, Equatable {
     public var kind: AlertKind { type(of: figures).kind }
     /// Which port, destination or namespace.
     public var subject: AlertSubject
+    /// The network namespace the subject is in.
+    public var netns: NetworkNamespace
     /// The counted figure now (`kind.countName`).
     public var count: Int
     /// The threshold, clear level and sustain in force.
@@ -16,8 +18,9 @@ public struct Alert: Sendable, Equatable {
     /// which also carries the kind's rules.
     public var figures: any AlertKindRules
 
-    public init(subject: AlertSubject, count: Int, limits: AlertLimits, since: Double, peak: Int, figures: any AlertKindRules) {
+    public init(subject: AlertSubject, count: Int, limits: AlertLimits, since: Double, peak: Int, figures: any AlertKindRules, netns: NetworkNamespace = .ownHost) {
         self.subject = subject
+        self.netns = netns
         self.count = count
         self.limits = limits
         self.since = since
@@ -29,7 +32,7 @@ public struct Alert: Sendable, Equatable {
     public var port: UInt16? { subject.port }
 
     public static func == (lhs: Alert, rhs: Alert) -> Bool {
-        lhs.subject == rhs.subject && lhs.count == rhs.count && lhs.limits == rhs.limits && lhs.since == rhs.since
+        lhs.subject == rhs.subject && lhs.netns == rhs.netns && lhs.count == rhs.count && lhs.limits == rhs.limits && lhs.since == rhs.since
             && lhs.peak == rhs.peak && lhs.figures.isEqual(to: rhs.figures)
     }
 }

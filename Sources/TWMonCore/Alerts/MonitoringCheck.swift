@@ -81,7 +81,7 @@ public struct MonitoringCheck: Sendable, Equatable {
         }
         let perfdata = [
             "port_time_wait=\(busiestServerPort?.timeWait ?? 0);\(levels.warning.map(String.init) ?? "");\(levels.critical.map(String.init) ?? "");0",
-            "time_wait=\(status.totals[.timeWait]);;;0;\(status.namespace?.timeWait.map { String($0.maxBuckets) } ?? "")",
+            "time_wait=\(status.totals[.timeWait]);;;0;\(status.namespace?.timeWait?.maxBuckets.map(String.init) ?? "")",
             "established=\(status.totals[.established]);;;0",
             "sockets=\(status.totals.total);;;0",
             "ports=\(status.portCount);;;0",

@@ -9,6 +9,9 @@ public struct Configuration: Sendable, Equatable {
         public var source: ScanSourceKind = .auto
         /// The directory standing for /proc.
         public var procRoot = "/proc"
+        /// Which network namespaces are watched; with a `procRoot` other than `/proc` only
+        /// the one it shows.
+        public var namespaces: NamespaceMode = .all
         public init() {}
     }
 

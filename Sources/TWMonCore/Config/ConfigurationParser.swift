@@ -45,6 +45,11 @@ public enum ConfigurationParser {
                 configuration.scan.procRoot = value
                 return nil
             }
+            reader.string(table, "scan.namespaces") { value in
+                guard let mode = NamespaceMode(rawValue: value) else { return "must be one of \(NamespaceMode.spelled)" }
+                configuration.scan.namespaces = mode
+                return nil
+            }
         }
         reader.section(root, "alert") { reader, table in
             reader.int(table, "alert.time_wait_threshold", range: 1...Int(Int32.max)) { configuration.alert.timeWaitThreshold = $0 }

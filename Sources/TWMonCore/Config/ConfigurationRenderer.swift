@@ -6,6 +6,7 @@ public enum ConfigurationRenderer {
             "interval = \(number(configuration.scan.interval))",
             "source = \(quoted(configuration.scan.source.rawValue))",
             "proc_root = \(quoted(configuration.scan.procRoot))",
+            "namespaces = \(quoted(configuration.scan.namespaces.rawValue))",
             "",
             "[alert]",
             "time_wait_threshold = \(configuration.alert.timeWaitThreshold)",

@@ -23,11 +23,16 @@ public struct ScanOutcome: Sendable {
     /// Active closes counted per server port since twmond started (`ActiveCloseCounter`):
     /// every TIME_WAIT socket once, in the scan that first saw it.
     public var activeCloses: [UInt16: Int]
+    /// twmond's own namespace, whose figures are `table` and `counters`.
+    public var ownNamespace: NetworkNamespace
+    /// Every other namespace watched (`scan.namespaces = "all"`), by name.
+    public var otherNamespaces: [NamespaceScan]
 
     public init(
         table: PortTable, counters: NamespaceCounters?, actions: [AlertAction],
         alerts: [Alert], scannedAt: Double, duration: Duration, scanCount: Int, source: String,
-        problem: String?, activeCloses: [UInt16: Int] = [:]
+        problem: String?, activeCloses: [UInt16: Int] = [:],
+        ownNamespace: NetworkNamespace = .ownHost, otherNamespaces: [NamespaceScan] = []
     ) {
         self.table = table
         self.counters = counters
@@ -39,6 +44,8 @@ public struct ScanOutcome: Sendable {
         self.source = source
         self.problem = problem
         self.activeCloses = activeCloses
+        self.ownNamespace = ownNamespace
+        self.otherNamespaces = otherNamespaces
     }
 
     /// The scan's duration in whole milliseconds.

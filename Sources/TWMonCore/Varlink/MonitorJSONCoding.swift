@@ -28,7 +28,7 @@ extension NamespaceCounters {
         json.beginObject()
         if let timeWait {
             json.member("time_wait", timeWait.timeWait)
-            json.member("max_tw_buckets", timeWait.maxBuckets)
+            if let maxBuckets = timeWait.maxBuckets { json.member("max_tw_buckets", maxBuckets) }
         }
         if let ephemeralPorts {
             json.member("ip_local_port_range", ephemeralPorts.text)

@@ -24,11 +24,16 @@ public struct MonitorSnapshot: Sendable {
     public var startedAt: Double
     /// The latest problem worth showing (a failed scan or reload), if any.
     public var problem: String?
+    /// twmond's own namespace, whose figures are `table` and `namespace`.
+    public var ownNamespace: NetworkNamespace
+    /// Every other namespace watched, by name.
+    public var otherNamespaces: [NamespaceScan]
 
     public init(
         table: PortTable, scannedAt: Double, scanDuration: Duration, source: String, scanCount: Int,
         alerts: [Alert], namespace: NamespaceCounters?,
-        history: [AlertEventRecord], configuration: Configuration, startedAt: Double, problem: String?
+        history: [AlertEventRecord], configuration: Configuration, startedAt: Double, problem: String?,
+        ownNamespace: NetworkNamespace = .ownHost, otherNamespaces: [NamespaceScan] = []
     ) {
         self.table = table
         self.scannedAt = scannedAt
@@ -41,6 +46,8 @@ public struct MonitorSnapshot: Sendable {
         self.configuration = configuration
         self.startedAt = startedAt
         self.problem = problem
+        self.ownNamespace = ownNamespace
+        self.otherNamespaces = otherNamespaces
     }
 }
 

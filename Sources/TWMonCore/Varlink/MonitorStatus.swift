@@ -100,7 +100,7 @@ public struct MonitorStatus: Sendable, Equatable {
         if let namespace {
             var parts: [String] = []
             if let timeWait = namespace.timeWait {
-                parts.append("\(timeWait.timeWait) TIME_WAIT of net.ipv4.tcp_max_tw_buckets=\(timeWait.maxBuckets)")
+                parts.append("\(timeWait.timeWait) TIME_WAIT" + (timeWait.maxBuckets.map { " of net.ipv4.tcp_max_tw_buckets=\($0)" } ?? ""))
             }
             if let range = namespace.ephemeralPorts { parts.append("ephemeral ports \(range.text) (\(range.usable) usable)") }
             if let reuse = namespace.twReuse { parts.append("tcp_tw_reuse=\(reuse)") }

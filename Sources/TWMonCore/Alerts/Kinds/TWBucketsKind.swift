@@ -28,15 +28,15 @@ public struct TWBucketsAlertFigures: AlertKindRules {
     ]
 
     public static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]? {
-        guard let namespace = scan.counters?.timeWait else { return nil }
+        guard let namespace = scan.counters?.timeWait, let maxBuckets = namespace.maxBuckets else { return nil }
         return [AlertObservation(subject: .namespace, count: namespace.timeWait, figures: TWBucketsAlertFigures(
-            maxBuckets: namespace.maxBuckets, ratio: context.configuration.alert.twBucketsRatio))]
+            maxBuckets: maxBuckets, ratio: context.configuration.alert.twBucketsRatio))]
     }
 
     public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         let ratio = configuration.alert.twBucketsRatio
-        guard subject == .namespace, ratio > 0, let namespace = counters?.timeWait, namespace.maxBuckets > 0 else { return nil }
-        return AlertLimits(threshold: max(1, wholeCeiling(namespace.maxBuckets, times: ratio)),
+        guard subject == .namespace, ratio > 0, let maxBuckets = counters?.timeWait?.maxBuckets, maxBuckets > 0 else { return nil }
+        return AlertLimits(threshold: max(1, wholeCeiling(maxBuckets, times: ratio)),
                            clearRatio: configuration.alert.clearRatio, sustain: configuration.alert.sustain)
     }
 
