@@ -133,7 +133,7 @@ struct AlertPolicyTests {
         #expect(clearing == [[], [], [.portCleared(PortAlert(port: 8080, timeWait: 10, established: 0, limits: defaultLimits, since: raisedAt, peak: 200))]])
         #expect(harness.scans(20, low).allSatisfy { $0.isEmpty })
         #expect(harness.policy.activePortAlerts == [])
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
     }
 
     // MARK: Hysteresis
@@ -161,7 +161,7 @@ struct AlertPolicyTests {
         #expect(harness.scan(table(server(8080, timeWait: 79, established: 4))) == [
             .portCleared(PortAlert(port: 8080, timeWait: 79, established: 4, limits: defaultLimits, since: raisedAt, peak: 130)),
         ])
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
     }
 
     @Test("clear level is threshold × clear_ratio, rounded up", arguments: [
@@ -275,7 +275,7 @@ struct AlertPolicyTests {
         var harness = PolicyHarness(configuration(sustain: 1, ports: [9100: Configuration.PortOverride(ignore: true)]))
         let flood = table(server(9100, timeWait: 1_000_000))
         #expect(harness.scans(10, flood).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
         #expect(harness.policy.activePortAlerts == [])
     }
 
@@ -301,17 +301,17 @@ struct AlertPolicyTests {
             .portCleared(PortAlert(port: 8080, timeWait: 300, established: 5, limits: limits, since: raisedAt, peak: 300)),
         ])
         #expect(harness.policy.activePortAlerts.map(\.port) == [7070])
-        #expect(harness.policy.portsNearAlert == [7070])
+        #expect(harness.policy.portsNearAlert(in: "host") == [7070])
         #expect(harness.scans(5, high).allSatisfy { $0.isEmpty })
     }
 
     @Test func aPortOnItsWayToAnAlertThatBecomesIgnoredIsForgottenQuietly() {
         var harness = PolicyHarness(configuration())
         _ = harness.scans(2, table(server(8080, timeWait: 100)))
-        #expect(harness.policy.portsNearAlert == [8080])
+        #expect(harness.policy.portsNearAlert(in: "host") == [8080])
         harness.policy.configuration.ports[8080] = Configuration.PortOverride(ignore: true)
         #expect(harness.scan(table(server(8080, timeWait: 100))) == [])
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
     }
 
     // MARK: Client ports
@@ -320,7 +320,7 @@ struct AlertPolicyTests {
         var harness = PolicyHarness(configuration(sustain: 1))
         let clients = table(client(40_000, timeWait: 1_000_000), client(50_000, timeWait: 60_000))
         #expect(harness.scans(10, clients).allSatisfy { $0.isEmpty })
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
         #expect(harness.policy.activePortAlerts == [])
     }
 
@@ -353,7 +353,7 @@ struct AlertPolicyTests {
             [.portCleared(PortAlert(port: 8080, timeWait: 0, established: 0, limits: defaultLimits, since: raisedAt, peak: 400))],
             [],
         ])
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
     }
 
     @Test func aPortThatStopsListeningStillClearsByItsCount() {
@@ -389,7 +389,7 @@ struct AlertPolicyTests {
         #expect(clearing == [[], [], [.namespaceCleared(alert(639))], []])
         #expect(harness.policy.activeNamespaceAlert == nil)
         // Port alerts are untouched by the namespace alert.
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
     }
 
     @Test func portAndNamespaceActionsComeInOneScan() {
@@ -460,16 +460,16 @@ struct AlertPolicyTests {
 
     @Test func portsNearAlertListsStreaksAndActiveAlerts() {
         var harness = PolicyHarness(configuration())
-        #expect(harness.policy.portsNearAlert == [])
+        #expect(harness.policy.portsNearAlert(in: "host") == [])
         _ = harness.scan(table(server(9090, timeWait: 100), server(8080, timeWait: 100), server(7070, timeWait: 99), client(40_000, timeWait: 500)))
-        #expect(harness.policy.portsNearAlert == [8080, 9090])
+        #expect(harness.policy.portsNearAlert(in: "host") == [8080, 9090])
         // 9090 dips: its streak is gone, and with it its place in the list.
         _ = harness.scan(table(server(8080, timeWait: 100), server(9090, timeWait: 10)))
-        #expect(harness.policy.portsNearAlert == [8080])
+        #expect(harness.policy.portsNearAlert(in: "host") == [8080])
         _ = harness.scan(table(server(8080, timeWait: 100)))
         // Active now, and still near an alert while it is clearing.
         _ = harness.scan(table(server(8080, timeWait: 0)))
-        #expect(harness.policy.portsNearAlert == [8080])
+        #expect(harness.policy.portsNearAlert(in: "host") == [8080])
     }
 
     @Test func activeAlertsReportTheLatestScanSortedByPort() {

@@ -577,6 +577,7 @@ struct ConfigurationTests {
             interval = 5.0
             source = "auto"
             proc_root = "/proc"
+            namespaces = "all"
 
             [alert]
             time_wait_threshold = 5000

@@ -15,9 +15,9 @@ struct MonitorServiceTests {
         return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
-    private static let alert443 = #"{"kind":"time_wait","port":443,"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2,"closes_per_second":{"10s":0.0,"60s":0.0}}"#
-    private static let alert8080 = #"{"kind":"time_wait","port":8080,"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4,"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
-    private static let namespaceAlert = #"{"kind":"tw_buckets","time_wait":210000,"threshold":209716,"clear_below":167773,"clear_ratio":0.8,"sustain":3,"peak":210000,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0,"max_tw_buckets":262144,"ratio":0.8}"#
+    private static let alert443 = #"{"kind":"time_wait","port":443,"netns":{"own":true,"name":"host"},"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2,"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let alert8080 = #"{"kind":"time_wait","port":8080,"netns":{"own":true,"name":"host"},"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4,"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
+    private static let namespaceAlert = #"{"kind":"tw_buckets","netns":{"own":true,"name":"host"},"time_wait":210000,"threshold":209716,"clear_below":167773,"clear_ratio":0.8,"sustain":3,"peak":210000,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0,"max_tw_buckets":262144,"ratio":0.8}"#
     private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
     private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
     private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
@@ -77,9 +77,9 @@ struct MonitorServiceTests {
     @Test func listAlerts() {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#) == """
             {"parameters":{"alerts":[\(Self.alert443),\(Self.alert8080)],"history":[\
-            {"event":"cleared","kind":"time_wait","port":9000,"time_wait":3000,"threshold":5000,"at":"2025-11-24T21:00:00Z","at_unix":1764018000.25},\
-            {"event":"raised","kind":"time_wait","port":8080,"time_wait":5200,"threshold":5000,"at":"2025-11-24T21:33:20Z","at_unix":1764020000.0},\
-            {"event":"raised","kind":"time_wait","port":443,"time_wait":5100,"threshold":5000,"at":"2025-11-24T22:03:20Z","at_unix":1764021800.0}]}}
+            {"event":"cleared","kind":"time_wait","port":9000,"netns":{"own":true,"name":"host"},"time_wait":3000,"threshold":5000,"at":"2025-11-24T21:00:00Z","at_unix":1764018000.25},\
+            {"event":"raised","kind":"time_wait","port":8080,"netns":{"own":true,"name":"host"},"time_wait":5200,"threshold":5000,"at":"2025-11-24T21:33:20Z","at_unix":1764020000.0},\
+            {"event":"raised","kind":"time_wait","port":443,"netns":{"own":true,"name":"host"},"time_wait":5100,"threshold":5000,"at":"2025-11-24T22:03:20Z","at_unix":1764021800.0}]}}
             """)
     }
 
@@ -87,7 +87,7 @@ struct MonitorServiceTests {
         let snapshot = MonitorSnapshotFixture.snapshot(namespaceAlert: MonitorSnapshotFixture.namespaceAlert)
         let text = reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot) ?? ""
         #expect(text.contains(#"],"namespace_alert":\#(Self.namespaceAlert),"history":["#))
-        #expect(text.hasSuffix(#"{"event":"raised","kind":"tw_buckets","time_wait":210000,"threshold":209716,"at":"2025-11-24T22:56:40Z","at_unix":1764025000.0}]}}"#))
+        #expect(text.hasSuffix(#"{"event":"raised","kind":"tw_buckets","netns":{"own":true,"name":"host"},"time_wait":210000,"threshold":209716,"at":"2025-11-24T22:56:40Z","at_unix":1764025000.0}]}}"#))
     }
 
     @Test(arguments: ["io.twmon.Monitor.GetStatus", "io.twmon.Monitor.ListPorts", "io.twmon.Monitor.ListAlerts"])
@@ -236,7 +236,7 @@ struct MonitorServiceTests {
         #expect(try parameters("io.twmon.Monitor.GetStatus").decode(MonitorStatus.self) == MonitorStatus(snapshot: snapshot, now: MonitorSnapshotFixture.now))
         #expect(try parameters("io.twmon.Monitor.ListAlerts").decode(AlertListing.self) == AlertListing(snapshot: snapshot))
         let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#, snapshot: snapshot))
-        #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"sockets":450,"#))
+        #expect(text.contains(#"{"kind":"ephemeral_ports","local_address":"2001:db8::1","remote_address":"2001:db8::2","remote_port":443,"netns":{"own":true,"name":"host"},"sockets":450,"#))
         #expect(text.contains(#""oldest_age_seconds":95,"min_age":60.0,"unit":"api.service","cgroup":"/system.slice/api.service"}"#))
     }
 }

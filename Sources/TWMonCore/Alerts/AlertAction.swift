@@ -7,10 +7,26 @@ public struct AlertAction: Sendable, Equatable {
     public var event: AlertEvent
     /// The alert it happened to, with the figures of the scan that decided it.
     public var alert: Alert
+    /// Why a `cleared` alert ended, when not because its count fell (or it was switched off).
+    public var reason: Reason?
 
-    public init(_ event: AlertEvent, _ alert: Alert) {
+    /// Why an alert cleared.
+    public enum Reason: String, Sendable, Equatable {
+        /// Its network namespace is gone: no process lives in it any more.
+        case namespaceGone = "namespace_gone"
+
+        /// `namespace gone`.
+        public var words: String {
+            switch self {
+            case .namespaceGone: "namespace gone"
+            }
+        }
+    }
+
+    public init(_ event: AlertEvent, _ alert: Alert, reason: Reason? = nil) {
         self.event = event
         self.alert = alert
+        self.reason = reason
     }
 }
 

@@ -12,7 +12,7 @@ extension Alert: Decodable {
                 threshold: try members.decode(Int.self, forKey: "threshold"), clearRatio: try members.decode(Double.self, forKey: "clear_ratio"),
                 sustain: try members.decode(Int.self, forKey: "sustain"), clearSustain: try members.decodeIfPresent(Int.self, forKey: "clear_sustain")),
             since: try members.decode(Double.self, forKey: "since_unix"), peak: try members.decode(Int.self, forKey: "peak"),
-            figures: try rules.init(from: decoder))
+            figures: try rules.init(from: decoder), netns: try members.netns())
     }
 }
 
@@ -25,7 +25,8 @@ extension AlertEventRecord: Decodable {
         let kind = try AlertKind(from: members)
         self.init(event: event, kind: kind, subject: try AlertSubject(from: members, shape: kind.rules.subjectShape),
                   count: try members.decode(Int.self, forKey: WireKey(kind.countName)),
-                  threshold: try members.decode(Int.self, forKey: "threshold"), at: try members.decode(Double.self, forKey: "at_unix"))
+                  threshold: try members.decode(Int.self, forKey: "threshold"), at: try members.decode(Double.self, forKey: "at_unix"),
+                  netns: try members.netns(), reason: try members.decodeIfPresent(String.self, forKey: "reason").flatMap(AlertAction.Reason.init(rawValue:)))
     }
 }
 
@@ -67,6 +68,14 @@ extension KeyedDecodingContainer<WireKey> {
                                             podUID: try members.decodeIfPresent(String.self, forKey: "pod_uid"))
         }
         return PortOwner(cgroup: cgroup, unit: try decodeIfPresent(String.self, forKey: "unit"), container: container)
+    }
+
+    /// The `"netns"` object `NetworkNamespace.write(into:)` writes; twmond's own host
+    /// namespace when absent (a reply of a twmond that watched only its own).
+    func netns() throws -> NetworkNamespace {
+        guard contains("netns") else { return .ownHost }
+        let members = try nestedContainer(keyedBy: WireKey.self, forKey: "netns")
+        return NetworkNamespace(name: try members.decode(String.self, forKey: "name"), own: try members.decode(Bool.self, forKey: "own"), owner: try members.owner())
     }
 
     /// `"closes_per_second":{"10s":…,"60s":…}`; nil when absent.

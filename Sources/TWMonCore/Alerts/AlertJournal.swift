@@ -16,7 +16,12 @@ public enum AlertJournal {
             ("SYSLOG_IDENTIFIER", syslogIdentifier),
             ("TWMON_ALERT", kind.rawValue),
             ("TWMON_EVENT", action.event.rawValue),
+            ("TWMON_NETNS", alert.netns.name),
         ]
+        if !alert.netns.own, alert.figures.owner == nil, let owner = alert.netns.owner {
+            // A port's owner fields already name its namespace's owner.
+            fields += ownerIdentityFields(owner)
+        }
         switch alert.subject {
         case .namespace: break
         case .port(let port): fields.append(("TWMON_PORT", String(port)))
@@ -31,13 +36,34 @@ public enum AlertJournal {
         ]
         fields += alert.figures.journalFields(alert)
         fields += [("TWMON_PEAK", String(alert.peak)), ("TWMON_SINCE", UTCTimestamp.iso8601(alert.since))]
+        if let reason = action.reason { fields.append(("TWMON_CLEAR_REASON", reason.rawValue)) }
         let priority: JournalEntry.Priority = action.event == .cleared ? .notice : kind.raisedPriority
         return JournalEntry(message: message(action, now: now), priority: priority, fields: fields)
     }
 
     /// The line an operator reads at a glance.
     public static func message(_ action: AlertAction, now: Double) -> String {
-        action.alert.figures.message(action.event, action.alert, active: UTCTimestamp.span(now - action.alert.since))
+        let alert = action.alert
+        let active = UTCTimestamp.span(now - alert.since)
+        if let reason = action.reason {
+            return "\(place(alert)): \(reason.words); \(alert.kind.rawValue) alert cleared after \(active), peak \(alert.peak)"
+        }
+        return alert.figures.message(action.event, alert, active: active)
+    }
+
+    /// What the alert is about, in words: `port 8080 (nginx.service)`, `port 8080 in docker
+    /// 3f2a9c1b7d0e`, `namespace`, `namespace demo-private.service`, a client destination.
+    public static func place(_ alert: Alert) -> String {
+        switch alert.subject {
+        case .namespace: namespaceName(alert)
+        case .port: portName(alert)
+        case .clientTuple(let tuple): tuple.description + (alert.netns.own ? "" : " in \(alert.netns.shownName)")
+        }
+    }
+
+    /// `namespace` for twmond's own, `namespace docker 3f2a9c1b7d0e` for another.
+    public static func namespaceName(_ alert: Alert) -> String {
+        alert.netns.own ? "namespace" : "namespace \(alert.netns.shownName)"
     }
 
     /// The fields of a port's listener: TWMON_OWNER (always: the owner in words, or `unknown`),
@@ -45,18 +71,24 @@ public enum AlertJournal {
     /// closes per second over the last 60 s) with TWMON_CLOSE_RATE_10S when `recentCloses` is known.
     static func ownerFields(_ owner: PortOwner?, recentCloses: RecentCloses?) -> [(String, String)] {
         var fields: [(String, String)] = [("TWMON_OWNER", owner?.alertName ?? "unknown")]
-        if let owner {
-            if let unit = owner.unit { fields.append(("TWMON_UNIT", unit)) }
-            fields.append(("TWMON_CGROUP", owner.cgroup))
-            if let container = owner.container {
-                fields.append(("TWMON_CONTAINER_RUNTIME", container.runtime))
-                fields.append(("TWMON_CONTAINER_ID", container.id))
-                if let pod = container.podUID { fields.append(("TWMON_POD_UID", pod)) }
-            }
-        }
+        if let owner { fields += ownerIdentityFields(owner) }
         if let closes = recentCloses {
             fields.append(("TWMON_CLOSE_RATE", ScanReport.rateText(closes.perSecond60)))
             fields.append(("TWMON_CLOSE_RATE_10S", ScanReport.rateText(closes.perSecond10)))
+        }
+        return fields
+    }
+
+    /// TWMON_UNIT (when known), TWMON_CGROUP, and the container's TWMON_CONTAINER_RUNTIME,
+    /// TWMON_CONTAINER_ID and TWMON_POD_UID.
+    static func ownerIdentityFields(_ owner: PortOwner) -> [(String, String)] {
+        var fields: [(String, String)] = []
+        if let unit = owner.unit { fields.append(("TWMON_UNIT", unit)) }
+        fields.append(("TWMON_CGROUP", owner.cgroup))
+        if let container = owner.container {
+            fields.append(("TWMON_CONTAINER_RUNTIME", container.runtime))
+            fields.append(("TWMON_CONTAINER_ID", container.id))
+            if let pod = container.podUID { fields.append(("TWMON_POD_UID", pod)) }
         }
         return fields
     }
@@ -73,9 +105,11 @@ public enum AlertJournal {
 
     /// `port 8080 (nginx.service)`, or `port 8080` when nobody is known to listen there. A
     /// cgroup that names no unit or container is named by its path, unless it is the root
-    /// (which says nothing: every process of a host without systemd is there).
+    /// (which says nothing: every process of a host without systemd is there). In another
+    /// namespace, whose owner is its ports' owner: `port 8080 in docker 3f2a9c1b7d0e`.
     public static func portName(_ alert: Alert) -> String {
-        "port \(alert.port ?? 0)" + PortOwner.suffix(alert.figures.owner)
+        if !alert.netns.own { return "port \(alert.port ?? 0) in \(alert.netns.shownName)" }
+        return "port \(alert.port ?? 0)" + PortOwner.suffix(alert.figures.owner)
     }
 
     /// `10.0.0.7=8123, 10.0.0.9=2011`

@@ -7,7 +7,7 @@ public struct AlertListing: Sendable, Equatable {
 
     /// The alerts of `snapshot`.
     public init(snapshot: MonitorSnapshot) {
-        alerts = snapshot.alerts.sorted { ($0.kind, $0.subject) < ($1.kind, $1.subject) }
+        alerts = snapshot.alerts.sorted { ($0.kind, $0.netns, $0.subject) < ($1.kind, $1.netns, $1.subject) }
         history = snapshot.history
     }
 
@@ -42,7 +42,7 @@ public struct AlertListing: Sendable, Equatable {
         } else {
             lines.append("EVENTS (oldest first)")
             for entry in history {
-                lines.append("\(UTCTimestamp.iso8601(entry.at))  \(Self.padded(entry.event.rawValue, 8))  \(Self.padded(entry.kind.rawValue, 15))  \(Self.padded(entry.subject.description, 9))  \(entry.kind.countLabel) \(entry.count), threshold \(entry.threshold)")
+                lines.append("\(UTCTimestamp.iso8601(entry.at))  \(Self.padded(entry.event.rawValue, 8))  \(Self.padded(entry.kind.rawValue, 15))  \(Self.padded(entry.place, 9))  \(entry.kind.countLabel) \(entry.count), threshold \(entry.threshold)")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -51,7 +51,7 @@ public struct AlertListing: Sendable, Equatable {
     /// One active alert on one line: `time_wait        :8080  TIME_WAIT 12000 ≥ 5000, peak 12500, since … (1 h 2 min)`
     /// and what the kind adds.
     public static func line(_ alert: Alert, now: Double) -> String {
-        var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.subject.description + PortOwner.suffix(alert.figures.owner), 9) + "  "
+        var text = padded(alert.kind.rawValue, 15) + "  " + padded(alert.netns.own ? alert.subject.description + PortOwner.suffix(alert.figures.owner) : "\(alert.subject) in \(alert.netns.shownName)", 9) + "  "
             + "\(alert.kind.countLabel) \(alert.count) ≥ \(alert.limits.threshold), peak \(alert.peak), since \(UTCTimestamp.iso8601(alert.since)) (\(UTCTimestamp.span(now - alert.since)))"
         text += alert.figures.listingDetail(alert)
         return text

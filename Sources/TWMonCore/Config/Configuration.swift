@@ -121,22 +121,51 @@ public struct Configuration: Sendable, Equatable {
     public var closeWait = CloseWait()
     public var ephemeralPorts = EphemeralPorts()
     public var twOverflow = TimeWaitOverflow()
-    /// Per-port overrides, keyed by port.
+    /// Per-port overrides, keyed by port; they apply in every namespace.
     public var ports: [UInt16: PortOverride] = [:]
+    /// Overrides for the ports of the namespaces whose name matches a pattern
+    /// (`[namespaces."docker-*"]`), longest pattern first; a `[ports.N]` setting wins over them.
+    public var namespaces: [NamespaceOverride] = []
     public var control = Control()
     public var metrics = Metrics()
     public var log = Log()
 
     public init() {}
 
-    /// The alert limits that apply to `port`, or nil when the port is ignored.
-    public func limits(for port: UInt16) -> AlertLimits? {
-        ports[port]?.ignore == true ? nil : configuredLimits(for: port)
+    /// The settings of one namespace pattern: those of a port override, for every port of the
+    /// namespaces it matches.
+    public struct NamespaceOverride: Sendable, Equatable {
+        /// A namespace name where `*` stands for any run of characters and `?` for one.
+        public var pattern: String
+        public var settings: PortOverride
+
+        public init(pattern: String, settings: PortOverride) {
+            self.pattern = pattern
+            self.settings = settings
+        }
+    }
+
+    /// The settings of `port` in the namespace named `netns`: the port's own, and for what it
+    /// leaves unset, those of the longest namespace pattern matching `netns`.
+    public func override(for port: UInt16, in netns: String?) -> PortOverride? {
+        let own = ports[port]
+        guard let netns, let pattern = namespaces.first(where: { NamePattern.matches($0.pattern, netns) })?.settings else { return own }
+        guard let own else { return pattern }
+        return PortOverride(
+            timeWaitThreshold: own.timeWaitThreshold ?? pattern.timeWaitThreshold, clearRatio: own.clearRatio ?? pattern.clearRatio,
+            sustain: own.sustain ?? pattern.sustain, ignore: own.ignore || pattern.ignore,
+            closeWaitThreshold: own.closeWaitThreshold ?? pattern.closeWaitThreshold)
+    }
+
+    /// The alert limits that apply to `port` (in the namespace named `netns`), or nil when the
+    /// port is ignored.
+    public func limits(for port: UInt16, in netns: String? = nil) -> AlertLimits? {
+        override(for: port, in: netns)?.ignore == true ? nil : configuredLimits(for: port, in: netns)
     }
 
     /// The limits set for `port`, even when it is ignored (they name an alert cleared by `ignore`).
-    func configuredLimits(for port: UInt16) -> AlertLimits {
-        let override = ports[port]
+    func configuredLimits(for port: UInt16, in netns: String? = nil) -> AlertLimits {
+        let override = override(for: port, in: netns)
         return AlertLimits(
             threshold: override?.timeWaitThreshold ?? alert.timeWaitThreshold,
             clearRatio: override?.clearRatio ?? alert.clearRatio,
@@ -145,8 +174,8 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// The CLOSE_WAIT limits of `port`, or nil when the port is ignored or has no CLOSE_WAIT alert.
-    public func closeWaitLimits(for port: UInt16) -> AlertLimits? {
-        let override = ports[port]
+    public func closeWaitLimits(for port: UInt16, in netns: String? = nil) -> AlertLimits? {
+        let override = override(for: port, in: netns)
         if override?.ignore == true { return nil }
         let threshold = override?.closeWaitThreshold ?? closeWait.threshold
         guard threshold > 0 else { return nil }
@@ -156,7 +185,7 @@ public struct Configuration: Sendable, Equatable {
     /// The lowest threshold of any port: with fewer TIME_WAIT sockets in the whole namespace
     /// no port can reach its threshold.
     public var lowestThreshold: Int {
-        ports.values.compactMap { $0.ignore ? nil : $0.timeWaitThreshold }.reduce(alert.timeWaitThreshold, min)
+        (ports.values.lazy + namespaces.lazy.map(\.settings)).compactMap { $0.ignore ? nil : $0.timeWaitThreshold }.reduce(alert.timeWaitThreshold, min)
     }
 }
 

@@ -81,17 +81,29 @@ public enum ConfigurationParser {
                         reader.problem(name, "must be a table ([ports.\(key)])")
                         continue
                     }
-                    var override = Configuration.PortOverride()
-                    reader.int(portTable, "\(name).time_wait_threshold", range: 1...Int(Int32.max)) { override.timeWaitThreshold = $0 }
-                    reader.ratio(portTable, "\(name).clear_ratio") { override.clearRatio = $0 }
-                    reader.int(portTable, "\(name).sustain", range: 1...1_000) { override.sustain = $0 }
-                    reader.bool(portTable, "\(name).ignore") { override.ignore = $0 }
-                    reader.int(portTable, "\(name).close_wait_threshold", range: 0...Int(Int32.max)) { override.closeWaitThreshold = $0 }
-                    reader.rejectUnknown(portTable, prefix: name)
-                    configuration.ports[port] = override
+                    configuration.ports[port] = portOverride(portTable, name: name, reader: &reader)
                 }
             } else {
                 reader.problem("ports", "must be a table of [ports.N] tables")
+            }
+        }
+        if let namespaces = reader.take(root, "namespaces") {
+            if let table = namespaces.table {
+                for pattern in table.keys {
+                    let name = "namespaces.\(ConfigurationRenderer.quoted(pattern))"
+                    if let problem = NamePattern.problem(with: pattern) {
+                        reader.problem(name, problem)
+                        continue
+                    }
+                    guard let patternTable = table[pattern]?.table else {
+                        reader.problem(name, "must be a table ([namespaces.\"PATTERN\"])")
+                        continue
+                    }
+                    configuration.namespaces.append(Configuration.NamespaceOverride(pattern: pattern, settings: portOverride(patternTable, name: name, reader: &reader)))
+                }
+                configuration.namespaces.sort { $0.pattern.utf8.count != $1.pattern.utf8.count ? $0.pattern.utf8.count > $1.pattern.utf8.count : $0.pattern < $1.pattern }
+            } else {
+                reader.problem("namespaces", "must be a table of [namespaces.\"PATTERN\"] tables")
             }
         }
         reader.section(root, "control") { reader, table in
@@ -169,6 +181,18 @@ public enum ConfigurationParser {
 
     /// The port a `[ports.N]` key names: only the canonical spelling (`80`, never `080` or
     /// `+80`), so two keys can never name the same port.
+    /// The settings of a `[ports.N]` or `[namespaces."PATTERN"]` table named `name`.
+    static func portOverride(_ table: TOMLTable, name: String, reader: inout Reader) -> Configuration.PortOverride {
+        var override = Configuration.PortOverride()
+        reader.int(table, "\(name).time_wait_threshold", range: 1...Int(Int32.max)) { override.timeWaitThreshold = $0 }
+        reader.ratio(table, "\(name).clear_ratio") { override.clearRatio = $0 }
+        reader.int(table, "\(name).sustain", range: 1...1_000) { override.sustain = $0 }
+        reader.bool(table, "\(name).ignore") { override.ignore = $0 }
+        reader.int(table, "\(name).close_wait_threshold", range: 0...Int(Int32.max)) { override.closeWaitThreshold = $0 }
+        reader.rejectUnknown(table, prefix: name)
+        return override
+    }
+
     static func canonicalPort(_ key: String) -> UInt16? {
         let digits = key.utf8
         guard (1...5).contains(digits.count), digits.first != UInt8(ascii: "0"),

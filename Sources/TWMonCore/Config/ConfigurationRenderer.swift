@@ -26,9 +26,10 @@ public enum ConfigurationRenderer {
             "[tw_overflow]",
             "enabled = \(configuration.twOverflow.enabled)",
         ]
-        for port in configuration.ports.keys.sorted() {
-            let override = configuration.ports[port]!
-            lines += ["", "[ports.\(port)]"]
+        let overrides = configuration.ports.keys.sorted().map { ("[ports.\($0)]", configuration.ports[$0]!) }
+            + configuration.namespaces.map { ("[namespaces.\(quoted($0.pattern))]", $0.settings) }
+        for (header, override) in overrides {
+            lines += ["", header]
             if let threshold = override.timeWaitThreshold { lines.append("time_wait_threshold = \(threshold)") }
             if let ratio = override.clearRatio { lines.append("clear_ratio = \(number(ratio))") }
             if let sustain = override.sustain { lines.append("sustain = \(sustain)") }

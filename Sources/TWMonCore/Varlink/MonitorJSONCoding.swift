@@ -7,6 +7,7 @@ extension Alert {
         json.beginObject()
         json.member("kind", kind.rawValue)
         subject.write(into: &json)
+        json.key("netns"); netns.write(into: &json)
         json.member(kind.countName, count)
         json.member("threshold", limits.threshold)
         json.member("clear_below", limits.clearBelow)
@@ -51,6 +52,8 @@ extension AlertEventRecord {
         json.member("event", event.rawValue)
         json.member("kind", kind.rawValue)
         subject.write(into: &json)
+        json.key("netns"); netns.write(into: &json)
+        if let reason { json.member("reason", reason.rawValue) }
         json.member(kind.countName, count)
         json.member("threshold", threshold)
         json.member("at", UTCTimestamp.iso8601(at))

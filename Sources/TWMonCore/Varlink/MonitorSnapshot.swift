@@ -51,12 +51,23 @@ public struct MonitorSnapshot: Sendable {
     }
 }
 
+extension AlertEventRecord {
+    /// What the transition was about, in a listing: `:8080`, `:8080 in docker 3f2a9c1b7d0e`.
+    public var place: String {
+        netns.own ? subject.description : "\(subject) in \(netns.shownName)"
+    }
+}
+
 /// One raised, reminder or cleared transition as `ListAlerts` keeps it (the Varlink
 /// `AlertEvent`): the event, its alert's kind and subject, the figures that decided it, when.
 public struct AlertEventRecord: Sendable, Equatable {
     public var event: AlertEvent
     public var kind: AlertKind
     public var subject: AlertSubject
+    /// The namespace of the subject.
+    public var netns: NetworkNamespace
+    /// Why a cleared alert ended, when not because its count fell.
+    public var reason: AlertAction.Reason?
     /// The counted figure at the transition.
     public var count: Int
     /// The threshold in force.
@@ -64,8 +75,13 @@ public struct AlertEventRecord: Sendable, Equatable {
     /// When it happened (wall clock).
     public var at: Double
 
-    public init(event: AlertEvent, kind: AlertKind, subject: AlertSubject, count: Int, threshold: Int, at: Double) {
+    public init(
+        event: AlertEvent, kind: AlertKind, subject: AlertSubject, count: Int, threshold: Int, at: Double,
+        netns: NetworkNamespace = .ownHost, reason: AlertAction.Reason? = nil
+    ) {
         self.event = event
+        self.netns = netns
+        self.reason = reason
         self.kind = kind
         self.subject = subject
         self.count = count
@@ -76,6 +92,6 @@ public struct AlertEventRecord: Sendable, Equatable {
     /// The record of `action`, at `at`.
     public init(_ action: AlertAction, at: Double) {
         self.init(event: action.event, kind: action.alert.kind, subject: action.alert.subject, count: action.alert.count,
-                  threshold: action.alert.limits.threshold, at: at)
+                  threshold: action.alert.limits.threshold, at: at, netns: action.alert.netns, reason: action.reason)
     }
 }

@@ -213,7 +213,8 @@ extension VarlinkInterfaceDescription {
         for kind in kinds where !countNames.contains(kind.countName) { countNames.append(kind.countName) }
         let counts = countNames.map { name in "\(name) (\(kinds.filter { $0.countName == name }.map { $0.rawValue }.joined(separator: ", ")))" }
         lines.append("# The counted figure is named after the kind: \(counts.joined(separator: ", ")).")
-        lines += ["type Alert (", "  kind: string", "  port: ?int", "  local_address: ?string", "  remote_address: ?string", "  remote_port: ?int"]
+        lines += ["type Alert (", "  kind: string", "  port: ?int", "  local_address: ?string", "  remote_address: ?string", "  remote_port: ?int",
+                  "  # The network namespace of the subject (absent: twmond's own).", "  netns: ?Netns"]
         lines += countNames.map { "  \($0): ?int" }
         lines += [
             "  # Count that raises the alert; the alert clears below clear_below.", "  threshold: int", "  clear_below: int",
@@ -234,7 +235,9 @@ extension VarlinkInterfaceDescription {
         lines += [
             "", "# One raise, reminder or clear of an alert.", "type AlertEvent (", "  # raised, reminder or cleared.", "  event: string",
             "  kind: string", "  # The subject, as in Alert.", "  port: ?int", "  local_address: ?string", "  remote_address: ?string",
-            "  remote_port: ?int", "  # The counted figure, named as in Alert.",
+            "  remote_port: ?int", "  netns: ?Netns",
+            "  # Why a cleared alert ended when its count did not fall: namespace_gone.", "  reason: ?string",
+            "  # The counted figure, named as in Alert.",
         ]
         lines += countNames.map { "  \($0): ?int" } + ["  threshold: int", "  at: string", "  at_unix: float", ")"]
         return commaSeparated(lines)

@@ -16,6 +16,8 @@ struct ScanStep {
     /// Active closes per server port since the daemon started.
     private var activeCloses = ActiveCloseCounter()
     private var scanCount = 0
+    /// twmond's own namespace, as the latest scan named it.
+    private var ownNamespace = NetworkNamespace.ownHost
     /// Why server ports have no owner, as last logged (logged once when it appears or changes).
     private var loggedOwnersProblem: String?
     /// Whether a pass of the owner walk outlasting its budget has been logged (once, until a
@@ -51,7 +53,7 @@ struct ScanStep {
         let clock = ContinuousClock()
         let started = clock.now
         let scan = try scanner.scan(
-            watchingPeersOf: policy.portsNearAlert, topPeers: configuration.alert.topPeers,
+            watchingPeersOf: policy.portsNearAlert(in: ownNamespace.name), topPeers: configuration.alert.topPeers,
             tallyingClientsIn: range, clientFloor: policy.clientTupleFloor(range))
         let duration = clock.now - started
         problems.scan = nil
@@ -61,13 +63,15 @@ struct ScanStep {
         logOwnerWalk(logger: logger)
         let byproducts = scan.byproducts
         let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
-        let actions = policy.evaluate(ScanFindings(
-            table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers
-        ), now: moment)
+        let actions = policy.evaluate([ScanFindings(
+            table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers,
+            netns: ownNamespace
+        )], now: moment)
         return ScanOutcome(
             table: scan.table, counters: counters, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
-            source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals)
+            source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals,
+            ownNamespace: ownNamespace)
     }
 
     /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):

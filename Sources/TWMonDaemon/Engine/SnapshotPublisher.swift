@@ -22,7 +22,8 @@ public final class SnapshotPublisher: ScanOutcomeSink {
         store.publish(MonitorSnapshot(
             table: outcome.table, scannedAt: outcome.scannedAt, scanDuration: outcome.duration, source: outcome.source,
             scanCount: outcome.scanCount, alerts: outcome.alerts, namespace: outcome.counters,
-            history: history.history, configuration: configuration.withLock { $0 }, startedAt: startedAt, problem: outcome.problem
+            history: history.history, configuration: configuration.withLock { $0 }, startedAt: startedAt, problem: outcome.problem,
+            ownNamespace: outcome.ownNamespace, otherNamespaces: outcome.otherNamespaces
         ))
     }
 

@@ -28,9 +28,9 @@ public protocol AlertKindRules: Sendable, Equatable, Decodable {
     /// What a scan shows of the kind: one observation per subject, or nil when the scan shows
     /// nothing about it (unreadable counters) and its trackers must stay as they are.
     static func observations(in scan: ScanFindings, _ context: AlertObservationContext) -> [AlertObservation]?
-    /// The limits `subject` is judged by now, or nil when it must not alert (an ignored port,
-    /// the kind switched off, a limit that cannot be read).
-    static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits?
+    /// The limits `subject` in `netns` is judged by now, or nil when it must not alert (an
+    /// ignored port, the kind switched off, a limit that cannot be read).
+    static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits?
 
     /// The figures of a subject whose sockets are gone: socket counts zero, settings kept.
     var gone: Self { get }

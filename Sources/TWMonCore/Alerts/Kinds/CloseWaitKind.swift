@@ -40,9 +40,9 @@ public struct CloseWaitAlertFigures: AlertKindRules {
         }
     }
 
-    public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
+    public static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         guard case .port(let port) = subject else { return nil }
-        return configuration.closeWaitLimits(for: port)
+        return configuration.closeWaitLimits(for: port, in: netns.name)
     }
 
     public var gone: CloseWaitAlertFigures {

@@ -49,7 +49,7 @@ public struct EphemeralPortsAlertFigures: AlertKindRules {
         }
     }
 
-    public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
+    public static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         guard case .clientTuple = subject else { return nil }
         return limits(configuration, range: counters?.ephemeralPorts)
     }

@@ -33,7 +33,7 @@ public struct TWBucketsAlertFigures: AlertKindRules {
             maxBuckets: maxBuckets, ratio: context.configuration.alert.twBucketsRatio))]
     }
 
-    public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
+    public static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         let ratio = configuration.alert.twBucketsRatio
         guard subject == .namespace, ratio > 0, let maxBuckets = counters?.timeWait?.maxBuckets, maxBuckets > 0 else { return nil }
         return AlertLimits(threshold: max(1, wholeCeiling(maxBuckets, times: ratio)),
@@ -46,11 +46,11 @@ public struct TWBucketsAlertFigures: AlertKindRules {
         let share = AlertJournal.percent(alert.count, of: maxBuckets)
         switch event {
         case .raised:
-            return "namespace: \(alert.count) sockets in TIME_WAIT, \(share) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets) (alert at \(alert.limits.threshold)) — beyond the limit the kernel skips TIME_WAIT"
+            return "\(AlertJournal.namespaceName(alert)): \(alert.count) sockets in TIME_WAIT, \(share) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets) (alert at \(alert.limits.threshold)) — beyond the limit the kernel skips TIME_WAIT"
         case .reminder:
-            return "namespace: still \(alert.count) sockets in TIME_WAIT, \(share) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets)"
+            return "\(AlertJournal.namespaceName(alert)): still \(alert.count) sockets in TIME_WAIT, \(share) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets)"
         case .cleared:
-            return "namespace: TIME_WAIT down to \(alert.count) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets); alert cleared"
+            return "\(AlertJournal.namespaceName(alert)): TIME_WAIT down to \(alert.count) of net.ipv4.tcp_max_tw_buckets=\(maxBuckets); alert cleared"
         }
     }
 
@@ -62,7 +62,7 @@ public struct TWBucketsAlertFigures: AlertKindRules {
 
     /// Always CRITICAL: the limit is near.
     public func verdict(_ alert: Alert) -> (state: MonitoringCheck.State, finding: String) {
-        (.critical, "namespace TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold) of tcp_max_tw_buckets=\(maxBuckets)")
+        (.critical, "\(AlertJournal.namespaceName(alert)) TIME_WAIT \(alert.count) ≥ \(alert.limits.threshold) of tcp_max_tw_buckets=\(maxBuckets)")
     }
 
     public func write(into json: inout JSONWriter) {

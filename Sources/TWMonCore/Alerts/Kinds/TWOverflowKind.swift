@@ -40,7 +40,7 @@ public struct TWOverflowAlertFigures: AlertKindRules {
             twRecycledSinceStart: max(0, events.recycled - first.recycled)))]
     }
 
-    public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
+    public static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         guard subject == .namespace, configuration.twOverflow.enabled else { return nil }
         return AlertLimits(threshold: 1, clearRatio: 1, sustain: 1, clearSustain: configuration.alert.sustain)
     }
@@ -51,9 +51,9 @@ public struct TWOverflowAlertFigures: AlertKindRules {
         switch event {
         case .raised, .reminder:
             let still = event == .reminder ? "still " : ""
-            return "namespace: the kernel \(still)destroyed \(alert.count) TIME_WAIT sockets past net.ipv4.tcp_max_tw_buckets since the last scan (\(overflowSinceStart) since twmond started) — those connections lost TIME_WAIT's protection"
+            return "\(AlertJournal.namespaceName(alert)): the kernel \(still)destroyed \(alert.count) TIME_WAIT sockets past net.ipv4.tcp_max_tw_buckets since the last scan (\(overflowSinceStart) since twmond started) — those connections lost TIME_WAIT's protection"
         case .cleared:
-            return "namespace: no TIME_WAIT overflow for \(alert.limits.scansToClear) scans (\(overflowSinceStart) TIME_WAIT sockets destroyed since twmond started, peak \(alert.peak) in one interval); alert cleared after \(active)"
+            return "\(AlertJournal.namespaceName(alert)): no TIME_WAIT overflow for \(alert.limits.scansToClear) scans (\(overflowSinceStart) TIME_WAIT sockets destroyed since twmond started, peak \(alert.peak) in one interval); alert cleared after \(active)"
         }
     }
 

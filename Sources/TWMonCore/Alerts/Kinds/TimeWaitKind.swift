@@ -46,9 +46,9 @@ public struct TimeWaitAlertFigures: AlertKindRules {
         }
     }
 
-    public static func limits(for subject: AlertSubject, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
+    public static func limits(for subject: AlertSubject, in netns: NetworkNamespace, configuration: Configuration, counters: NamespaceCounters?) -> AlertLimits? {
         guard case .port(let port) = subject else { return nil }
-        return configuration.limits(for: port)
+        return configuration.limits(for: port, in: netns.name)
     }
 
     public var gone: TimeWaitAlertFigures {
@@ -100,9 +100,10 @@ public struct TimeWaitAlertFigures: AlertKindRules {
 }
 
 extension AlertPolicy {
-    /// Ports whose TIME_WAIT peers are worth tallying in the next scan (they become the
-    /// `topPeers` of the alert): active TIME_WAIT alerts and ports on their way to one.
-    public var portsNearAlert: [UInt16] {
-        busySubjects(of: .timeWait).compactMap(\.port)
+    /// Ports of the namespace named `netns` whose TIME_WAIT peers are worth tallying in the
+    /// next scan (they become the `topPeers` of the alert): active TIME_WAIT alerts and ports
+    /// on their way to one.
+    public func portsNearAlert(in netns: String) -> [UInt16] {
+        busySubjects(of: .timeWait, in: netns).compactMap(\.port)
     }
 }
