@@ -3,8 +3,9 @@ import Glibc
 /// A process started with `posix_spawnp` (the command is looked up in PATH), for the system
 /// tests and the benchmark. Its stdout and stderr are each inherited, discarded, captured on a
 /// pipe or appended to a file. It starts with default signal dispositions, an empty signal mask
-/// and no descriptors but 0, 1 and 2. Every wait is short (at most a quarter of a second) and
-/// runs `checkInterrupted` after it, which may throw to stop early (the benchmark's SIGINT).
+/// and no descriptors but 0, 1 and 2. `checkInterrupted` runs at least every quarter of a second
+/// while its output is read, and when a signal interrupts `wait()`; it may throw to stop early
+/// (the benchmark's SIGINT).
 public final class ChildProcess {
     /// Where one of the child's output streams goes.
     public enum Stream: Sendable {
@@ -24,7 +25,7 @@ public final class ChildProcess {
         public var standardError: String
     }
 
-    /// The child could not be started or read, printed too little, or exited other than 0.
+    /// The child could not be started or read, did not print what was awaited, or exited other than 0.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
@@ -107,15 +108,21 @@ public final class ChildProcess {
         pipes.forEach { _ = $0 >= 0 ? close($0) : 0 }
     }
 
-    /// Runs a command to completion with its stdout and stderr captured. Throws `Failure` when
-    /// it cannot be started, and what `checkInterrupted` throws; not for an exit status.
+    /// Runs a command to completion with its stdout and stderr captured. A command that cannot
+    /// be started ends with status 127 and the reason as its stderr, as under a shell. Throws
+    /// `Failure` when the output cannot be read, and what `checkInterrupted` throws.
     @discardableResult
     public static func run(
         _ arguments: [String], environment: [String: String]? = nil, checkInterrupted: @escaping () throws -> Void = {}
     ) throws -> CommandResult {
-        let child = try ChildProcess(
-            arguments, output: .captured, errors: .captured, environment: environment, checkInterrupted: checkInterrupted
-        )
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                arguments, output: .captured, errors: .captured, environment: environment, checkInterrupted: checkInterrupted
+            )
+        } catch let failure as Failure {
+            return CommandResult(status: 127, standardOutput: "", standardError: failure.description)
+        }
         while try child.readAvailable(timeout: .seconds(3_600)) {}
         let status = try child.wait()
         return CommandResult(
