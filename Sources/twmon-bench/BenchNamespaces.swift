@@ -2,11 +2,11 @@ import Glibc
 import TWMonSystem
 import TWMonTestSupport
 
-extension NetworkNamespace {
+extension ScratchNamespace {
     /// A namespace for the benchmark, whose waits SIGINT and SIGTERM interrupt, with room for
     /// `maxTimeWait` TIME_WAIT sockets and a wide ephemeral port range.
-    static func forBenchmark(name: String, maxTimeWait: Int) throws -> NetworkNamespace {
-        let namespace = try NetworkNamespace(name: name, checkInterrupted: checkInterrupted)
+    static func forBenchmark(name: String, maxTimeWait: Int) throws -> ScratchNamespace {
+        let namespace = try ScratchNamespace(name: name, checkInterrupted: checkInterrupted)
         // On a throw the namespace goes, and its deinit deletes it.
         try namespace.check([
             "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000",
@@ -67,7 +67,7 @@ private let cloneNewNetwork: Int32 = 0x4000_0000
 /// TCP sockets (in use and TIME_WAIT) in the machine's other network namespaces, found through
 /// the processes in them. All namespaces share the kernel's socket hash table, and every scan
 /// (/proc or netlink) walks all of it, so load elsewhere on the machine shows in the figures.
-func socketsElsewhere(than excluded: NetworkNamespace) -> Int {
+func socketsElsewhere(than excluded: ScratchNamespace) -> Int {
     guard let directory = opendir("/proc") else { return 0 }
     defer { closedir(directory) }
     var seen: Set<String> = [excluded.identity]
@@ -79,7 +79,7 @@ func socketsElsewhere(than excluded: NetworkNamespace) -> Int {
         let length = readlink("/proc/\(pid)/ns/net", &buffer, buffer.count - 1)
         guard length > 0 else { continue }
         let namespace = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard !seen.contains(namespace), let counts = NetworkNamespace.sockstat(of: pid) else { continue }
+        guard !seen.contains(namespace), let counts = ScratchNamespace.sockstat(of: pid) else { continue }
         seen.insert(namespace)
         sockets += counts.inUse + counts.timeWait
     }

@@ -5,9 +5,9 @@ import TWMonTestSupport
 /// Prometheus server does: an HTTP GET of `/metrics`, uncompressed, one connection per scrape.
 ///
 /// The benchmark itself runs in the host's namespace; each connection's socket is made inside
-/// the namespace (`NetworkNamespace.makeSocket`) and stays there.
+/// the namespace (`ScratchNamespace.makeSocket`) and stays there.
 struct MetricsScraper {
-    let namespace: NetworkNamespace
+    let namespace: ScratchNamespace
     let port: UInt16
 
     /// Fetches `/metrics` and returns the body; throws when the exporter does not answer 200.

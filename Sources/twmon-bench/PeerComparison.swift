@@ -14,7 +14,7 @@ struct PeerComparison {
     /// The series node_exporter's tcpstat collector reports TIME_WAIT sockets in.
     static let exporterTimeWait = #"node_tcp_connection_states{state="time_wait"}"#
 
-    let namespace: NetworkNamespace
+    let namespace: ScratchNamespace
     let size: Int
     let tools: Tools
     let workspace: Workspace

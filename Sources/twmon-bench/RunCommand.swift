@@ -94,7 +94,7 @@ struct RunCommand: ParsableCommand {
     /// Measures one namespace with `size` server-side TIME_WAIT on one port and `listeners`
     /// more idle listening sockets.
     private func measure(size: Int, listeners: Int = 0, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
-        let namespace = try NetworkNamespace.forBenchmark(name: name, maxTimeWait: max(4 * size, 262_144))
+        let namespace = try ScratchNamespace.forBenchmark(name: name, maxTimeWait: max(4 * size, 262_144))
         defer { namespace.close() }
         // Client addresses with 50 000 ports each, never reusing a 4-tuple (with one address the
         // kernel's own port choice would, and recycle TIME_WAIT sockets of the server).
@@ -143,7 +143,7 @@ struct RunCommand: ParsableCommand {
     /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory, while
     /// `keeper` makes the TIME_WAIT sockets that expire again.
     private func daemonMemory(
-        namespace: NetworkNamespace, size: Int, tools: Tools, workspace: Workspace, keeper: TimeWaitKeeper
+        namespace: ScratchNamespace, size: Int, tools: Tools, workspace: Workspace, keeper: TimeWaitKeeper
     ) throws -> MemoryResult {
         let notify = try NotifyListener(path: workspace.path("notify-\(size).sock"))
         let daemon = try startDaemon(
@@ -237,7 +237,7 @@ final class Workspace {
 /// the private mount namespace `ip netns exec` makes, where a tmpfs hides the host's journal
 /// socket: a benchmark's alerts must not land in the machine's journal.
 func startDaemon(
-    in namespace: NetworkNamespace, label: String, interval: Double, source: String = "proc", tools: Tools, workspace: Workspace,
+    in namespace: ScratchNamespace, label: String, interval: Double, source: String = "proc", tools: Tools, workspace: Workspace,
     notifySocket: String?
 ) throws -> ChildProcess {
     let configName = "twmond-\(label).toml"
@@ -266,7 +266,7 @@ func startDaemon(
 /// first scan on for a given time.
 final class IdleDaemonRun {
     let source: String
-    private let namespace: NetworkNamespace
+    private let namespace: ScratchNamespace
     private let notify: NotifyListener
     private let daemon: ChildProcess
     private let sockets: Int
@@ -275,10 +275,10 @@ final class IdleDaemonRun {
 
     init(name: String, source: String, tools: Tools, workspace: Workspace) throws {
         self.source = source
-        namespace = try NetworkNamespace.forBenchmark(name: name, maxTimeWait: 262_144)
+        namespace = try ScratchNamespace.forBenchmark(name: name, maxTimeWait: 262_144)
         do {
             let load = try namespace.startLoad([tools.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--established", "400", "--time-wait", "100"]).process
-            let counts = NetworkNamespace.sockstat(of: load.pid)
+            let counts = ScratchNamespace.sockstat(of: load.pid)
             sockets = (counts?.inUse ?? 0) + (counts?.timeWait ?? 0)
             notify = try NotifyListener(path: workspace.path("notify-idle-\(source).sock"))
             daemon = try startDaemon(

@@ -15,7 +15,7 @@ import TWMonTestSupport
 struct ControlLatencyTests {
     @Test func getStatusDoesNotWaitForA100kSocketScan() async throws {
         try await OwnThread.run {
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_max_tw_buckets=400000"])

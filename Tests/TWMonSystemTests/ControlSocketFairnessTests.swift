@@ -131,7 +131,7 @@ struct ControlSocketFairnessTests {
     /// slowest readers. Sixty-four unshared replies would be 480 MB.
     @Test func sixtyFourClientsThatNeverReadALargeTable() async throws {
         try await OwnThread.run {
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // 100 000 client-side closes from 127.0.0.1 and .2, bound to ports 10000…59999:
             // TIME_WAIT on 50 000 local ports, made in a few seconds (and gone after 60 s).

@@ -49,7 +49,7 @@ struct HostileScaleTests {
 
     @Test func sixteenThousandListenersOfAnotherUserHoldUpNothing() async throws {
         try await OwnThread.run {
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // A busy server beside the attacker's idle listeners: TIME_WAIT it closed first, and
             // CLOSE_WAIT it holds (in alert from the first scan, and unlike TIME_WAIT it does not

@@ -30,7 +30,7 @@ struct MetricsKernelFiguresTests {
 
     @Test func activeClosesAndKernelFiguresReachTheExposition() async throws {
         try await OwnThread.run {
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // Ports stay out of TIME_WAIT reuse, so each of the 300 closes leaves one socket.
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=0"])

@@ -36,7 +36,7 @@ struct PrometheusAlertTests {
                 Issue.record("\(prometheus) missing: apt-get install prometheus (.ci/run does)")
                 return
             }
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             let socket = directory.file("control.sock")

@@ -11,7 +11,7 @@ struct ScanAgainstKernelTests {
     /// ESTABLISHED, CLOSE_WAIT and client-side TIME_WAIT.
     @Test(arguments: ["proc", "netlink"])
     func scanMatchesSSPortByPort(source: String) throws {
-        let namespace = try NetworkNamespace()
+        let namespace = try ScratchNamespace()
         defer { namespace.close() }
         try namespace.startMixedLoad()
         try namespace.startLoad([TestEnvironment.loadgen, "--listen", "::1", "--port", "8443", "--time-wait", "120",
@@ -36,7 +36,7 @@ struct ScanAgainstKernelTests {
 
     /// A table of 100 000 TIME_WAIT sockets (an 15 MB file read in many calls) counts exactly.
     @Test func hundredThousandTimeWaitSocketsMatchSS() throws {
-        let namespace = try NetworkNamespace()
+        let namespace = try ScratchNamespace()
         defer { namespace.close() }
         try namespace.check(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
         try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_max_tw_buckets=400000"])
@@ -63,7 +63,7 @@ struct ScanAgainstKernelTests {
     }
 }
 
-extension NetworkNamespace {
+extension ScratchNamespace {
     /// `twmonctl scan --json` between two `ss -tanH` listings that agree with each other, so the
     /// comparison is not spoiled by a connection still finishing its close (loopback delivers
     /// the last segments asynchronously). Tries for up to five seconds.

@@ -35,6 +35,6 @@ enum TestEnvironment {
         binDirectory.appendingPathComponent(name).path
     }
 
-    /// `twmon-loadgen`, for `NetworkNamespace.startLoad`.
+    /// `twmon-loadgen`, for `ScratchNamespace.startLoad`.
     static let loadgen = executable("twmon-loadgen")
 }

@@ -160,7 +160,7 @@ struct TwmondControlSocketTests {
 struct TwmondAgainstKernelTests {
     @Test func twmonctlPortsAndStatusAgreeWithSS() async throws {
         try await OwnThread.run {
-            let namespace = try NetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             try namespace.startMixedLoad()
             let directory = try TemporaryDirectory()

@@ -4,7 +4,7 @@ import Synchronization
 /// A private network namespace (`ip netns`) with loopback up, for the system tests and the
 /// benchmark: real sockets no other process can disturb, and commands run inside it. `close()`
 /// stops everything started in it, newest first, then deletes it.
-public final class NetworkNamespace: @unchecked Sendable {
+public final class ScratchNamespace: @unchecked Sendable {
     public let name: String
     private let checkInterrupted: () throws -> Void
     private var processes: [ChildProcess] = []

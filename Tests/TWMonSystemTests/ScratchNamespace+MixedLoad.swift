@@ -1,6 +1,6 @@
 import TWMonTestSupport
 
-extension NetworkNamespace {
+extension ScratchNamespace {
     /// The load several suites check the scan against: on 127.0.0.1:8080, 300 TIME_WAIT the
     /// server closed first, 4 ESTABLISHED, 3 CLOSE_WAIT and 5 client-side TIME_WAIT; on a
     /// dual-stack listener at port 9000, 80 TIME_WAIT and 3 ESTABLISHED from IPv4 clients
