@@ -95,8 +95,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What the system tests and the benchmark share: a NOTIFY_SOCKET listener and an
-        // exposition parser. Not a product: nothing installed links it.
+        // What the system tests and the benchmark share: a child-process runner, a private
+        // network namespace, a NOTIFY_SOCKET listener and an exposition parser. Not a product:
+        // nothing installed links it.
         .target(name: "TWMonTestSupport", dependencies: ["TWMonSystem"]),
         .testTarget(
             name: "TWMonCoreTests",

@@ -1,12 +1,13 @@
 import Glibc
+import TWMonTestSupport
 
 /// Scrapes a Prometheus exporter listening on loopback inside a benchmark namespace, the way a
 /// Prometheus server does: an HTTP GET of `/metrics`, uncompressed, one connection per scrape.
 ///
 /// The benchmark itself runs in the host's namespace; each connection's socket is made inside
-/// the namespace (`BenchNamespace.makeSocket`) and stays there.
+/// the namespace (`ScratchNamespace.makeSocket`) and stays there.
 struct MetricsScraper {
-    let namespace: BenchNamespace
+    let namespace: ScratchNamespace
     let port: UInt16
 
     /// Fetches `/metrics` and returns the body; throws when the exporter does not answer 200.

@@ -14,7 +14,7 @@ struct PeerComparison {
     /// The series node_exporter's tcpstat collector reports TIME_WAIT sockets in.
     static let exporterTimeWait = #"node_tcp_connection_states{state="time_wait"}"#
 
-    let namespace: BenchNamespace
+    let namespace: ScratchNamespace
     let size: Int
     let tools: Tools
     let workspace: Workspace
@@ -40,7 +40,7 @@ struct PeerComparison {
         let exporter = try namespace.start(
             ["prometheus-node-exporter", "--collector.disable-defaults", "--collector.tcpstat",
              "--web.listen-address=127.0.0.1:\(Self.exporterPort)"],
-            errorPath: workspace.path("node-exporter-\(size).log")
+            output: .discarded, errors: .appended(toFile: workspace.path("node-exporter-\(size).log"))
         )
         processes.append(exporter)
         let scraper = MetricsScraper(namespace: namespace, port: Self.exporterPort)
@@ -119,7 +119,9 @@ struct PeerComparison {
             </Plugin>
 
             """, to: name)
-        return try namespace.start(["collectd", "-f", "-C", workspace.path(name)], errorPath: workspace.path("collectd-\(size).log"))
+        return try namespace.start(
+            ["collectd", "-f", "-C", workspace.path(name)], output: .discarded, errors: .appended(toFile: workspace.path("collectd-\(size).log"))
+        )
     }
 }
 

@@ -94,7 +94,7 @@ struct RunCommand: ParsableCommand {
     /// Measures one namespace with `size` server-side TIME_WAIT on one port and `listeners`
     /// more idle listening sockets.
     private func measure(size: Int, listeners: Int = 0, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
-        let namespace = try BenchNamespace(name: name, maxTimeWait: max(4 * size, 262_144))
+        let namespace = try ScratchNamespace.forBenchmark(name: name, maxTimeWait: max(4 * size, 262_144))
         defer { namespace.close() }
         // Client addresses with 50 000 ports each, never reusing a 4-tuple (with one address the
         // kernel's own port choice would, and recycle TIME_WAIT sockets of the server).
@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
             ["--listen", "127.0.0.1", "--port", String(port), "--time-wait", String(timeWait), "--source-addresses", String(addresses)]
         }
         let loadStarted = monotonicNow()
-        let firstLoad = try namespace.startLoad(tools.loadgen, load(size, port: 8080) + ["--established", String(established)])
+        let firstLoad = try namespace.startLoad([tools.loadgen] + load(size, port: 8080) + ["--established", String(established)]).process
         // On ::1, so they take no IPv4 port the TIME_WAIT load's clients bind on 127.0.0.x; in
         // processes of at most 10 000 listeners each: one process may not hold more
         // descriptors than the open-files hard limit (20 000 on these machines).
@@ -111,7 +111,7 @@ struct RunCommand: ParsableCommand {
         defer { idleListeners.forEach { $0.stop() } }
         for first in stride(from: 0, to: listeners, by: 10_000) {
             let count = min(10_000, listeners - first)
-            idleListeners.append(try namespace.startLoad(tools.loadgen, ["--listen", "::1", "--listeners", String(count)]))
+            idleListeners.append(try namespace.startLoad([tools.loadgen, "--listen", "::1", "--listeners", String(count)]).process)
         }
         var result = SizeResult(timeWait: size, createSeconds: monotonicNow() - loadStarted)
         result.listeners = listeners
@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
 
         log("\(size) TIME_WAIT: measuring scans (\(runs) runs)")
         let elsewhereBefore = socketsElsewhere(than: namespace)
-        let lines = try namespace.run([tools.bench, "measure", "--runs", String(runs), "--peer-port", "8080"])
+        let lines = try namespace.check([tools.bench, "measure", "--runs", String(runs), "--peer-port", "8080"]).standardOutput
         result.socketsElsewhere = max(elsewhereBefore, socketsElsewhere(than: namespace))
         for line in lines.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -143,7 +143,7 @@ struct RunCommand: ParsableCommand {
     /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory, while
     /// `keeper` makes the TIME_WAIT sockets that expire again.
     private func daemonMemory(
-        namespace: BenchNamespace, size: Int, tools: Tools, workspace: Workspace, keeper: TimeWaitKeeper
+        namespace: ScratchNamespace, size: Int, tools: Tools, workspace: Workspace, keeper: TimeWaitKeeper
     ) throws -> MemoryResult {
         let notify = try NotifyListener(path: workspace.path("notify-\(size).sock"))
         let daemon = try startDaemon(
@@ -223,7 +223,7 @@ final class Workspace {
     }
 
     func remove() {
-        ChildProcess.runRegardless(["rm", "-rf", directory])
+        _ = try? ChildProcess.run(["rm", "-rf", directory])
     }
 
     static func currentDirectory() -> String {
@@ -237,7 +237,7 @@ final class Workspace {
 /// the private mount namespace `ip netns exec` makes, where a tmpfs hides the host's journal
 /// socket: a benchmark's alerts must not land in the machine's journal.
 func startDaemon(
-    in namespace: BenchNamespace, label: String, interval: Double, source: String = "proc", tools: Tools, workspace: Workspace,
+    in namespace: ScratchNamespace, label: String, interval: Double, source: String = "proc", tools: Tools, workspace: Workspace,
     notifySocket: String?
 ) throws -> ChildProcess {
     let configName = "twmond-\(label).toml"
@@ -253,12 +253,12 @@ func startDaemon(
         level = "warning"
 
         """, to: configName)
-    var environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-    if let notifySocket { environment.append("NOTIFY_SOCKET=" + notifySocket) }
+    var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    if let notifySocket { environment["NOTIFY_SOCKET"] = notifySocket }
     let hideJournal = #"mount -t tmpfs -o size=64k twmon-bench /run/systemd/journal 2>/dev/null; exec "$0" "$@""#
     return try namespace.start(
         ["sh", "-c", hideJournal, tools.twmond, "--config", workspace.path(configName)],
-        errorPath: workspace.path("twmond-\(label).log"), environment: environment
+        output: .discarded, errors: .appended(toFile: workspace.path("twmond-\(label).log")), environment: environment
     )
 }
 
@@ -266,7 +266,7 @@ func startDaemon(
 /// first scan on for a given time.
 final class IdleDaemonRun {
     let source: String
-    private let namespace: BenchNamespace
+    private let namespace: ScratchNamespace
     private let notify: NotifyListener
     private let daemon: ChildProcess
     private let sockets: Int
@@ -275,10 +275,10 @@ final class IdleDaemonRun {
 
     init(name: String, source: String, tools: Tools, workspace: Workspace) throws {
         self.source = source
-        namespace = try BenchNamespace(name: name, maxTimeWait: 262_144)
+        namespace = try ScratchNamespace.forBenchmark(name: name, maxTimeWait: 262_144)
         do {
-            let load = try namespace.startLoad(tools.loadgen, ["--listen", "127.0.0.1", "--port", "8080", "--established", "400", "--time-wait", "100"])
-            let counts = BenchNamespace.sockstat(of: load.pid)
+            let load = try namespace.startLoad([tools.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--established", "400", "--time-wait", "100"]).process
+            let counts = ScratchNamespace.sockstat(of: load.pid)
             sockets = (counts?.inUse ?? 0) + (counts?.timeWait ?? 0)
             notify = try NotifyListener(path: workspace.path("notify-idle-\(source).sock"))
             daemon = try startDaemon(

@@ -1,4 +1,5 @@
 import Glibc
+import TWMonTestSupport
 
 /// Keeps a namespace's TIME_WAIT count near its target while something is measured in it.
 ///
@@ -9,7 +10,7 @@ import Glibc
 /// TIME_WAIT sockets in batches, so the count dips for a moment now and then; the lowest,
 /// highest and mean counts seen since the last `restartStatistics()` are kept.
 final class TimeWaitKeeper {
-    private let namespace: BenchNamespace
+    private let namespace: ScratchNamespace
     private let target: Int
     private let loadgen: String
     /// The load generator's arguments for a count and a server port.
@@ -22,7 +23,7 @@ final class TimeWaitKeeper {
     private(set) var high: Int?
     private var sum = 0, samples = 0
 
-    init(namespace: BenchNamespace, target: Int, loadgen: String, probe: pid_t, firstPort: Int, arguments: @escaping (Int, Int) -> [String]) {
+    init(namespace: ScratchNamespace, target: Int, loadgen: String, probe: pid_t, firstPort: Int, arguments: @escaping (Int, Int) -> [String]) {
         self.namespace = namespace
         self.target = target
         self.loadgen = loadgen
@@ -44,7 +45,7 @@ final class TimeWaitKeeper {
 
     /// Reads the namespace's TIME_WAIT count and starts a load generator for what it lacks.
     func topUp() throws {
-        guard let counts = BenchNamespace.sockstat(of: probe) else { return }
+        guard let counts = ScratchNamespace.sockstat(of: probe) else { return }
         samples += 1
         sum += counts.timeWait
         low = min(low ?? counts.timeWait, counts.timeWait)
@@ -52,7 +53,7 @@ final class TimeWaitKeeper {
         refills.removeAll { !$0.process.isRunning }
         let missing = target - counts.timeWait - refills.reduce(0) { $0 + $1.count }
         if missing > target / 200 {
-            refills.append((try namespace.start([loadgen] + arguments(missing, nextPort)), missing))
+            refills.append((try namespace.start([loadgen] + arguments(missing, nextPort), output: .discarded), missing))
             nextPort += 1
         }
     }

@@ -21,6 +21,9 @@ struct Cost {
     }
 }
 
+/// Seconds on CLOCK_MONOTONIC.
+func monotonicNow() -> Double { Cost.now(CLOCK_MONOTONIC) }
+
 /// Repeated measurements of one piece of work; the figures reported are medians.
 struct Samples {
     private(set) var cpu: [Double] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// The alert kinds beyond TIME_WAIT, as an operator reads them: the real kernel condition in a
 /// private network namespace, a real twmond, a private systemd-journald read back with
@@ -27,7 +28,7 @@ struct AlertKindsJournalTests {
         try configuration.write(toFile: config, atomically: true, encoding: .utf8)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/journald-kinds.sh").path
-        let result = try TestNetworkNamespace.run([
+        let result = try ChildProcess.run([
             "unshare", "-m", "-n", "--propagation", "private", "bash", script, kind.rawValue,
             TestEnvironment.binDirectory.path, config, directory.path, kind.raisedMessageID, kind.clearedMessageID,
         ])

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// Replies do not wait for scans: GetStatus is answered in milliseconds while twmond scans
 /// 100 000 TIME_WAIT sockets back to back (a debug build takes seconds per scan).
@@ -14,11 +15,11 @@ import TWMonSystem
 struct ControlLatencyTests {
     @Test func getStatusDoesNotWaitForA100kSocketScan() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_max_tw_buckets=400000"])
-            try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "100000",
+            try namespace.startLoad([TestEnvironment.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--time-wait", "100000",
                                      "--source-addresses", "3", "--established", "10"])
             let directory = try TemporaryDirectory()
             let config = directory.file("twmond.toml"), socket = directory.file("control.sock")

@@ -4,6 +4,7 @@ import Testing
 import TWMonCore
 import TWMonDaemon
 import TWMonSystem
+import TWMonTestSupport
 
 /// The real `twmond` under a local user's abuse of its control socket (mode 0666): `nobody`
 /// (or root itself) holding, calling on, reconnecting and not reading as many connections as
@@ -130,13 +131,14 @@ struct ControlSocketFairnessTests {
     /// slowest readers. Sixty-four unshared replies would be 480 MB.
     @Test func sixtyFourClientsThatNeverReadALargeTable() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // 100 000 client-side closes from 127.0.0.1 and .2, bound to ports 10000…59999:
             // TIME_WAIT on 50 000 local ports, made in a few seconds (and gone after 60 s).
             try namespace.check(["sysctl", "-qw", "net.ipv4.tcp_tw_reuse=0"])
             try namespace.check(["sysctl", "-qw", "net.ipv4.tcp_max_tw_buckets=262144"])
-            try namespace.startLoad(["--listen", "127.0.0.1", "--port", "80", "--client-time-wait", "100000", "--source-addresses", "2"])
+            try namespace.startLoad([TestEnvironment.loadgen, "--listen", "127.0.0.1", "--port", "80", "--client-time-wait", "100000",
+                                     "--source-addresses", "2"])
             let directory = try TemporaryDirectory()
             #expect(chmod(directory.path, 0o755) == 0)
             let socket = directory.file("control.sock")

@@ -39,7 +39,7 @@ struct HostileOwnerNameTests {
                 .write(toFile: config, atomically: true, encoding: .utf8)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("scripts/journald-hostile-owner.sh").path
-            let run = try TestNetworkNamespace.run([
+            let run = try ChildProcess.run([
                 "unshare", "-m", "-n", "--propagation", "private", "bash", script,
                 TestEnvironment.binDirectory.path, config, group.path, directory.path,
             ])

@@ -49,14 +49,16 @@ struct HostileScaleTests {
 
     @Test func sixteenThousandListenersOfAnotherUserHoldUpNothing() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // A busy server beside the attacker's idle listeners: TIME_WAIT it closed first, and
             // CLOSE_WAIT it holds (in alert from the first scan, and unlike TIME_WAIT it does not
             // expire after 60 s, however slowly a loaded machine runs this test).
-            try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "3000", "--established", "10",
-                                     "--close-wait", "20"])
-            let attack = try namespace.startLoad(["--listen", "127.0.0.1", "--listeners", String(Self.listeners)], asNobody: true)
+            try namespace.startLoad([TestEnvironment.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--time-wait", "3000",
+                                     "--established", "10", "--close-wait", "20"])
+            let attack = try namespace.startLoad(
+                ControlAdversary.asNobody + [TestEnvironment.loadgen, "--listen", "127.0.0.1", "--listeners", String(Self.listeners)]
+            ).report
             #expect(attack.contains("\"listeners\":\(Self.listeners)"), "\(attack)")
 
             let directory = try TemporaryDirectory()

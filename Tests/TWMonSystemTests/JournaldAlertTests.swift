@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// Alerts as an operator reads them: a real systemd-journald (private, in its own mount
 /// namespace), a real network namespace with TIME_WAIT load on a listening port, and
@@ -23,7 +24,7 @@ struct JournaldAlertTests {
         let output = directory.file("journal.json")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/journald-alert.sh").path
-        let run = try TestNetworkNamespace.run([
+        let run = try ChildProcess.run([
             "unshare", "-m", "-n", "--propagation", "private", "bash", script,
             TestEnvironment.binDirectory.path, config, output,
         ])

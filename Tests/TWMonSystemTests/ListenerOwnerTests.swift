@@ -38,7 +38,7 @@ struct ListenerOwnerTests {
 
         /// Runs `command` in `namespace`, first moving the shell into `cgroup` (before the
         /// command makes any socket): `sh` writes its own PID to `cgroup.procs` and execs.
-        init(_ command: [String], in namespace: TestNetworkNamespace, cgroup: CgroupDirectory?) throws {
+        init(_ command: [String], in namespace: ScratchNamespace, cgroup: CgroupDirectory?) throws {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             let move = cgroup.map { "echo $$ > '\($0.path)/cgroup.procs' && " } ?? ""
             process.arguments = ["-c", move + "exec nsenter --net=/run/netns/\(namespace.name) \"$@\"", "sh"] + command
@@ -74,8 +74,8 @@ struct ListenerOwnerTests {
     }
 
     /// `twmonctl ARGUMENTS` inside the namespace.
-    static func twmonctl(_ arguments: [String], in namespace: TestNetworkNamespace) throws -> TestNetworkNamespace.CommandResult {
-        try TestNetworkNamespace.run(["nsenter", "--net=/run/netns/\(namespace.name)", TestEnvironment.executable("twmonctl")] + arguments)
+    static func twmonctl(_ arguments: [String], in namespace: ScratchNamespace) throws -> ChildProcess.CommandResult {
+        try ChildProcess.run(["nsenter", "--net=/run/netns/\(namespace.name)", TestEnvironment.executable("twmonctl")] + arguments)
     }
 
     /// The port objects of a `scan --json` or `ports --json` output, by port.
@@ -91,7 +91,7 @@ struct ListenerOwnerTests {
             let tree = CgroupTree.shared()
             defer { tree.release() }
             let mount = try #require(try Self.cgroup2Mount(), "no cgroup2 mount in /proc/self/mountinfo")
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let unit = "twmon-test-\(getpid())-demo-api.service"
             let unitGroup = try CgroupDirectory(mount: mount, name: unit)
@@ -160,7 +160,7 @@ struct ListenerOwnerTests {
         try await OwnThread.run {
             let tree = CgroupTree.shared()
             defer { tree.release() }
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // Eight source addresses: no client 4-tuple repeats, so no TIME_WAIT socket is taken
             // over by a new connection before its time.

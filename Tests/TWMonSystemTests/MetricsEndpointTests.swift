@@ -25,7 +25,7 @@ struct MetricsEndpointTests {
 
     /// Starts twmond in `namespace` with `configuration(in:listen:)` and waits for its first
     /// scan; returns its control socket.
-    static func startDaemon(in namespace: TestNetworkNamespace, directory: TemporaryDirectory, listen: String) throws -> String {
+    static func startDaemon(in namespace: ScratchNamespace, directory: TemporaryDirectory, listen: String) throws -> String {
         let socket = directory.file("control.sock")
         _ = try namespace.start([TestEnvironment.executable("twmond"), "--config",
                                  try configuration(in: directory, listen: listen), "--socket", socket])
@@ -35,7 +35,7 @@ struct MetricsEndpointTests {
 
     @Test func portSocketsEqualTwmonctlPortsOfTheSameScan() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             try namespace.startMixedLoad()
             let directory = try TemporaryDirectory()
@@ -74,7 +74,7 @@ struct MetricsEndpointTests {
 
     @Test func servesGetMetricsAndNothingElse() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             _ = try Self.startDaemon(in: namespace, directory: directory, listen: "[::1]:\(Self.port)")
@@ -168,7 +168,7 @@ struct MetricsEndpointTests {
     /// apart by their names.
     @Test func socketActivatedBesideTheControlSocket() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             let control = directory.file("activated.sock")
@@ -319,9 +319,9 @@ struct MetricsEndpointTests {
 
     /// Runs `body` with twmond serving metrics on `listen` in a fresh namespace, once it has
     /// answered a scrape from 127.0.0.1.
-    static func withEndpoint(listen: String, _ body: (TestNetworkNamespace) throws -> Void) async throws {
+    static func withEndpoint(listen: String, _ body: (ScratchNamespace) throws -> Void) async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             _ = try startDaemon(in: namespace, directory: directory, listen: listen)
@@ -349,7 +349,7 @@ struct MetricsEndpointTests {
         """
 
     /// TIME_WAIT sockets whose local port is `port` in `namespace` (`ss`).
-    static func timeWait(on port: Int, in namespace: TestNetworkNamespace) throws -> Int {
+    static func timeWait(on port: Int, in namespace: ScratchNamespace) throws -> Int {
         try namespace.check(["ss", "-tanH", "state", "time-wait", "( sport = :\(port) )"]).standardOutput
             .split(separator: "\n").count
     }

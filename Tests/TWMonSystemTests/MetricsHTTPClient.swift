@@ -16,7 +16,7 @@ struct MetricsHTTPClient {
         var description: String
     }
 
-    let namespace: TestNetworkNamespace
+    let namespace: ScratchNamespace
     let host: String
     let port: Int
 

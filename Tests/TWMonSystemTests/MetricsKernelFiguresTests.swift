@@ -30,7 +30,7 @@ struct MetricsKernelFiguresTests {
 
     @Test func activeClosesAndKernelFiguresReachTheExposition() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             // Ports stay out of TIME_WAIT reuse, so each of the 300 closes leaves one socket.
             try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=0"])
@@ -45,7 +45,7 @@ struct MetricsKernelFiguresTests {
             let first = try #require(waitForTextfile(textfile) { $0.value("twmon_scans_total") ?? 0 >= 1 })
             #expect(activeCloses(first, port: 8080) == nil)
 
-            try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "300"])
+            try namespace.startLoad([TestEnvironment.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--time-wait", "300"])
             let counted = try #require(waitForTextfile(textfile) { activeCloses($0, port: 8080) ?? 0 >= 300 })
             let scansThen = counted.value("twmon_scans_total") ?? 0
             // Later scans see the same sockets, older: none is counted again.

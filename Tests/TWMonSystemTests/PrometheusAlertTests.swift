@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// The shipped alert rules in a real Prometheus server (Debian's package) scraping a real
 /// twmond every second, both in a private network namespace: TIME_WAIT load on port 8080
@@ -35,7 +36,7 @@ struct PrometheusAlertTests {
                 Issue.record("\(prometheus) missing: apt-get install prometheus (.ci/run does)")
                 return
             }
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             let socket = directory.file("control.sock")
@@ -83,7 +84,7 @@ struct PrometheusAlertTests {
             #expect(try alerts().isEmpty)
 
             let started = ContinuousClock.now
-            try namespace.startLoad(["--port", "8080", "--time-wait", "2000", "--source-addresses", "2"])
+            try namespace.startLoad([TestEnvironment.loadgen, "--port", "8080", "--time-wait", "2000", "--source-addresses", "2"])
             var firing: AlertsReply.Alert?
             try waitFor("TwmonServerTimeWait firing for port 8080", within: .seconds(45)) {
                 firing = try alerts().first { $0.state == "firing" && $0.labels["port"] == "8080" }

@@ -19,9 +19,9 @@ struct PythonVarlinkClientTests {
         let environment = ProcessInfo.processInfo.environment["TWMON_PYVENV"]
             ?? packageRoot.appendingPathComponent(".build/pyvenv").path
         let python = environment + "/bin/python"
-        if try TestNetworkNamespace.run([python, "-c", "import varlink"]).status == 0 { return python }
-        try TestNetworkNamespace.check(["python3", "-m", "venv", environment])
-        try TestNetworkNamespace.check([environment + "/bin/pip", "install", "--quiet", "--disable-pip-version-check", varlinkPackage])
+        if try ChildProcess.run([python, "-c", "import varlink"]).status == 0 { return python }
+        try ChildProcess.check(["python3", "-m", "venv", environment])
+        try ChildProcess.check([environment + "/bin/pip", "install", "--quiet", "--disable-pip-version-check", varlinkPackage])
         return python
     }
 
@@ -53,7 +53,7 @@ struct PythonVarlinkClientTests {
         let python = try await OwnThread.run { try Self.pythonWithVarlink() }
         let script = Self.packageRoot.appendingPathComponent("Tests/varlink-python/check_twmond.py").path
         try await ControlServerHarness.run { context in
-            let run = try TestNetworkNamespace.run([python, script, context.path])
+            let run = try ChildProcess.run([python, script, context.path])
             try #require(run.status == 0, "check_twmond.py failed: \(run.standardError)")
             let result = try JSONValue.parse(Array(run.standardOutput.utf8))
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// `twmonctl scan` against the kernel itself: real sockets in a private network namespace,
 /// checked port by port and state by state against `ss`.
@@ -10,10 +11,10 @@ struct ScanAgainstKernelTests {
     /// ESTABLISHED, CLOSE_WAIT and client-side TIME_WAIT.
     @Test(arguments: ["proc", "netlink"])
     func scanMatchesSSPortByPort(source: String) throws {
-        let namespace = try TestNetworkNamespace()
+        let namespace = try ScratchNamespace()
         defer { namespace.close() }
         try namespace.startMixedLoad()
-        try namespace.startLoad(["--listen", "::1", "--port", "8443", "--time-wait", "120",
+        try namespace.startLoad([TestEnvironment.loadgen, "--listen", "::1", "--port", "8443", "--time-wait", "120",
                                  "--established", "2", "--close-wait", "1"])
 
         let (scan, scanned, listed) = try namespace.scanBesideSS(source: source)
@@ -35,11 +36,11 @@ struct ScanAgainstKernelTests {
 
     /// A table of 100 000 TIME_WAIT sockets (an 15 MB file read in many calls) counts exactly.
     @Test func hundredThousandTimeWaitSocketsMatchSS() throws {
-        let namespace = try TestNetworkNamespace()
+        let namespace = try ScratchNamespace()
         defer { namespace.close() }
         try namespace.check(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
         try namespace.check(["sysctl", "-q", "-w", "net.ipv4.tcp_max_tw_buckets=400000"])
-        try namespace.startLoad(["--listen", "127.0.0.1", "--port", "8080", "--time-wait", "100000",
+        try namespace.startLoad([TestEnvironment.loadgen, "--listen", "127.0.0.1", "--port", "8080", "--time-wait", "100000",
                                  "--source-addresses", "3", "--established", "10"])
         for source in ["proc", "netlink"] {
             let (_, scanned, listed) = try namespace.scanBesideSS(source: source)
@@ -55,18 +56,18 @@ struct ScanAgainstKernelTests {
     @Test func unusableInputExitsWithTwo() throws {
         let twmonctl = TestEnvironment.executable("twmonctl")
         for arguments in [["scan", "--state", "NOPE"], ["scan", "--proc-root", "/nonexistent"], ["scan", "--limit", "0"]] {
-            let result = try TestNetworkNamespace.run([twmonctl] + arguments)
+            let result = try ChildProcess.run([twmonctl] + arguments)
             #expect(result.status == 2, "\(arguments)")
             #expect(!result.standardError.isEmpty)
         }
     }
 }
 
-extension TestNetworkNamespace {
+extension ScratchNamespace {
     /// `twmonctl scan --json` between two `ss -tanH` listings that agree with each other, so the
     /// comparison is not spoiled by a connection still finishing its close (loopback delivers
     /// the last segments asynchronously). Tries for up to five seconds.
-    func scanBesideSS(source: String) throws -> (scan: CommandResult, scanned: SocketCensus, listed: SocketCensus) {
+    func scanBesideSS(source: String) throws -> (scan: ChildProcess.CommandResult, scanned: SocketCensus, listed: SocketCensus) {
         var attempt = 0
         while true {
             let before = SocketCensus(ssOutput: try check(["ss", "-tanH"]).standardOutput)

@@ -34,4 +34,7 @@ enum TestEnvironment {
     static func executable(_ name: String) -> String {
         binDirectory.appendingPathComponent(name).path
     }
+
+    /// `twmon-loadgen`, for `ScratchNamespace.startLoad`.
+    static let loadgen = executable("twmon-loadgen")
 }

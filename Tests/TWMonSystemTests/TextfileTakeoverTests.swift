@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import TWMonCore
+import TWMonTestSupport
 
 /// Issue 20: the metrics textfile in a directory every user may write to (mode 1777). Another
 /// user pre-creates every temporary name the old writer used (`.twmond.prom.PID.tmp`, twmond
@@ -25,7 +26,7 @@ struct TextfileTakeoverTests {
             try #require(mkdir(shared, 0o777) == 0 && chmod(shared, 0o1777) == 0)
             let victim = directory.file("victim")
             try "untouched\n".write(toFile: victim, atomically: false, encoding: .utf8)
-            let attack = try TestNetworkNamespace.run([
+            let attack = try ChildProcess.run([
                 "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",
                 #"for n in $(seq 1 400); do : >"$1/.twmond.prom.$n.tmp"; done; rm "$1/.twmond.prom.2.tmp"; ln -s "$2" "$1/.twmond.prom.2.tmp""#,
                 "sh", shared, victim,

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import TWMonCore
 import TWMonSystem
+import TWMonTestSupport
 
 /// The control socket of the real `twmond` binary, queried with `twmonctl`: self-bound from a
 /// configuration, socket-activated as systemd does it, and against real load compared with `ss`.
@@ -32,8 +33,11 @@ struct TwmondControlSocketTests {
         return path
     }
 
-    static func twmonctl(_ arguments: [String], environment: [String: String] = [:]) throws -> TestNetworkNamespace.CommandResult {
-        try TestNetworkNamespace.run([TestEnvironment.executable("twmonctl")] + arguments, environment: environment)
+    static func twmonctl(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess.CommandResult {
+        try ChildProcess.run(
+            [TestEnvironment.executable("twmonctl")] + arguments,
+            environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        )
     }
 
     /// Starts `command` with stderr discarded; the caller stops it.
@@ -156,7 +160,7 @@ struct TwmondControlSocketTests {
 struct TwmondAgainstKernelTests {
     @Test func twmonctlPortsAndStatusAgreeWithSS() async throws {
         try await OwnThread.run {
-            let namespace = try TestNetworkNamespace()
+            let namespace = try ScratchNamespace()
             defer { namespace.close() }
             try namespace.startMixedLoad()
             let directory = try TemporaryDirectory()

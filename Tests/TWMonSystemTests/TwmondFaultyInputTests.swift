@@ -295,7 +295,7 @@ struct TwmondFaultyInputTests {
             #expect(mkfifo(fifo, 0o600) == 0)
             for (path, kind) in [(fifo, "FIFO"), ("/dev/zero", "character device")] {
                 let started = ContinuousClock.now
-                let check = try TestNetworkNamespace.run(["timeout", "10", TestEnvironment.executable("twmond"), "--check-config", "--config", path])
+                let check = try ChildProcess.run(["timeout", "10", TestEnvironment.executable("twmond"), "--check-config", "--config", path])
                 #expect(ContinuousClock.now - started < .seconds(5))
                 #expect(check.status == 1)
                 #expect(check.standardError == "twmond: invalid configuration:\n  \(path): file: cannot read: \(path) is a \(kind), not a regular file\n")
@@ -304,10 +304,10 @@ struct TwmondFaultyInputTests {
             // `@name`, from the file or from --socket, is refused rather than bound as a file.
             let root = try TwmondControlSocketTests.procRoot(in: directory)
             let abstract = try TwmondControlSocketTests.configuration(in: directory, socket: "@twmond-test")
-            let fromFile = try TestNetworkNamespace.run(["timeout", "10", TestEnvironment.executable("twmond"), "--check-config", "--config", abstract])
+            let fromFile = try ChildProcess.run(["timeout", "10", TestEnvironment.executable("twmond"), "--check-config", "--config", abstract])
             #expect(fromFile.status == 1)
             #expect(fromFile.standardError.contains("control.socket: abstract sockets (@name) are not supported"))
-            let fromFlag = try TestNetworkNamespace.run([
+            let fromFlag = try ChildProcess.run([
                 "timeout", "10", TestEnvironment.executable("twmond"), "--config", try TwmondControlSocketTests.configuration(in: directory),
                 "--proc-root", root, "--socket", "@twmond-test",
             ])

@@ -1,58 +1,25 @@
 import Glibc
 import TWMonSystem
+import TWMonTestSupport
 
-/// A private network namespace (`ip netns`) with loopback up, room for many TIME_WAIT sockets
-/// and a wide ephemeral port range. `close()` stops everything started in it, then deletes it.
-final class BenchNamespace {
-    let name: String
-    private var processes: [ChildProcess] = []
-    private var deleted = false
-
-    init(name: String, maxTimeWait: Int) throws {
-        self.name = name
-        try ChildProcess.run(["ip", "netns", "add", name])
-        do {
-            try ChildProcess.run(["ip", "-n", name, "link", "set", "lo", "up"])
-            try run([
-                "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000",
-                "net.ipv4.tcp_max_tw_buckets=\(maxTimeWait)",
-            ])
-        } catch {
-            close()
-            throw error
-        }
+extension ScratchNamespace {
+    /// A namespace for the benchmark, whose waits SIGINT and SIGTERM interrupt, with room for
+    /// `maxTimeWait` TIME_WAIT sockets and a wide ephemeral port range.
+    static func forBenchmark(name: String, maxTimeWait: Int) throws -> ScratchNamespace {
+        let namespace = try ScratchNamespace(name: name, checkInterrupted: checkInterrupted)
+        // On a throw the namespace goes, and its deinit deletes it.
+        try namespace.check([
+            "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000",
+            "net.ipv4.tcp_max_tw_buckets=\(maxTimeWait)",
+        ])
+        return namespace
     }
-
-    deinit { close() }
 
     /// `net:[INODE]`, as /proc/PID/ns/net names the namespace.
     var identity: String {
         var status = stat()
         guard stat("/run/netns/" + name, &status) == 0 else { return "" }
         return "net:[\(status.st_ino)]"
-    }
-
-    /// Runs a command inside the namespace to completion; returns its stdout.
-    @discardableResult
-    func run(_ arguments: [String]) throws -> String {
-        try ChildProcess.run(["ip", "netns", "exec", name] + arguments)
-    }
-
-    /// Starts a command inside the namespace; it is stopped by `close()`. `ip netns exec`
-    /// replaces itself with the command, so the process id is the command's.
-    func start(_ arguments: [String], captureOutput: Bool = false, errorPath: String? = nil, environment: [String]? = nil) throws -> ChildProcess {
-        let process = try ChildProcess(
-            ["ip", "netns", "exec", name] + arguments, captureOutput: captureOutput, errorPath: errorPath, environment: environment
-        )
-        processes.append(process)
-        return process
-    }
-
-    /// Starts `twmon-loadgen ARGUMENTS --hold` and waits until its sockets exist.
-    func startLoad(_ loadgen: String, _ arguments: [String], timeout: Double = 300) throws -> ChildProcess {
-        let process = try start([loadgen] + arguments + ["--hold"], captureOutput: true)
-        _ = try process.readUntil(line: "ready", timeout: timeout)
-        return process
     }
 
     /// Makes a socket inside the namespace: the calling thread enters it for the `socket()` call
@@ -88,15 +55,6 @@ final class BenchNamespace {
         guard let inUse = value("inuse"), let timeWait = value("tw") else { return nil }
         return (inUse, timeWait)
     }
-
-    /// Stops the processes, newest first, and deletes the namespace. Safe to call twice.
-    func close() {
-        for process in processes.reversed() { process.stop() }
-        processes.removeAll()
-        guard !deleted else { return }
-        deleted = true
-        ChildProcess.runRegardless(["ip", "netns", "delete", name])
-    }
 }
 
 /// setns(2), which Glibc's module map leaves out (it needs _GNU_SOURCE).
@@ -109,7 +67,7 @@ private let cloneNewNetwork: Int32 = 0x4000_0000
 /// TCP sockets (in use and TIME_WAIT) in the machine's other network namespaces, found through
 /// the processes in them. All namespaces share the kernel's socket hash table, and every scan
 /// (/proc or netlink) walks all of it, so load elsewhere on the machine shows in the figures.
-func socketsElsewhere(than excluded: BenchNamespace) -> Int {
+func socketsElsewhere(than excluded: ScratchNamespace) -> Int {
     guard let directory = opendir("/proc") else { return 0 }
     defer { closedir(directory) }
     var seen: Set<String> = [excluded.identity]
@@ -121,7 +79,7 @@ func socketsElsewhere(than excluded: BenchNamespace) -> Int {
         let length = readlink("/proc/\(pid)/ns/net", &buffer, buffer.count - 1)
         guard length > 0 else { continue }
         let namespace = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard !seen.contains(namespace), let counts = BenchNamespace.sockstat(of: pid) else { continue }
+        guard !seen.contains(namespace), let counts = ScratchNamespace.sockstat(of: pid) else { continue }
         seen.insert(namespace)
         sockets += counts.inUse + counts.timeWait
     }
