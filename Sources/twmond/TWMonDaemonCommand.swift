@@ -35,13 +35,16 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("proc-root"), help: ArgumentHelp("Read sockets from DIR/net/tcp{,6} and the namespace figures from DIR/net/{sockstat,netstat} and DIR/sys/net/ipv4 instead of /proc (overrides scan.proc_root).", valueName: "DIR"))
     var procRoot: String?
 
+    @Option(help: ArgumentHelp("Which network namespaces to watch: all (this one and every other a process lives in) or own (overrides scan.namespaces).", valueName: "all|own"))
+    var namespaces: NamespaceMode?
+
     @Option(help: ArgumentHelp("Control socket path when not socket-activated (overrides control.socket).", valueName: "PATH"))
     var socket: String?
 
     func run() async throws {
         LargeAllocations.returnToTheKernelWhenFreed()
         let source = ConfigurationSource(
-            path: config ?? ConfigurationLoader.defaultPath, required: config != nil, procRoot: procRoot, socket: socket
+            path: config ?? ConfigurationLoader.defaultPath, required: config != nil, procRoot: procRoot, socket: socket, namespaces: namespaces
         )
         let configuration: Configuration
         do {
@@ -119,3 +122,5 @@ struct TWMonDaemonCommand: AsyncParsableCommand {
         logger.info("twmond stopped")
     }
 }
+
+extension NamespaceMode: ExpressibleByArgument {}

@@ -50,6 +50,7 @@ struct AlertKindsJournalTests {
 
     static let common = """
         [scan]
+        namespaces = "own"
         interval = 0.2
         source = "SOURCE"
         [alert]

@@ -24,7 +24,7 @@ struct ControlLatencyTests {
             let directory = try TemporaryDirectory()
             let config = directory.file("twmond.toml"), socket = directory.file("control.sock")
             // An interval far below the scan's duration: the daemon scans without pause.
-            try "[scan]\ninterval = 0.1\n".write(toFile: config, atomically: true, encoding: .utf8)
+            try "[scan]\nnamespaces = \"own\"\ninterval = 0.1\n".write(toFile: config, atomically: true, encoding: .utf8)
             _ = try namespace.start([TestEnvironment.executable("twmond"), "--config", config, "--socket", socket])
             let first = try TwmondControlSocketTests.waitForStatus(socket, timeout: .seconds(60)).decode(MonitorStatus.self)
             // The scans must be large ones. (Exact counts are ScanAgainstKernelTests' job: here the

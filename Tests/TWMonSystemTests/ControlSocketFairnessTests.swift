@@ -22,7 +22,7 @@ struct ControlSocketFairnessTests {
         #expect(chmod(directory.path, 0o755) == 0)
         let socket = directory.file("control.sock")
         let config = directory.file("twmond.toml")
-        try "[scan]\ninterval = 1\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "[scan]\nnamespaces = \"own\"\ninterval = 1\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try RunningDaemon(
             ["--config", config, "--proc-root", try TwmondControlSocketTests.procRoot(in: directory), "--socket", socket],
             socket: socket, in: directory
@@ -143,7 +143,7 @@ struct ControlSocketFairnessTests {
             #expect(chmod(directory.path, 0o755) == 0)
             let socket = directory.file("control.sock")
             let config = directory.file("twmond.toml")
-            try "[scan]\ninterval = 2\n".write(toFile: config, atomically: true, encoding: .utf8)
+            try "[scan]\nnamespaces = \"own\"\ninterval = 2\n".write(toFile: config, atomically: true, encoding: .utf8)
             let daemon = try RunningDaemon(["--config", config, "--socket", socket], socket: socket, in: directory, namespace: namespace.name)
             try daemon.waitUntilServing()
 

@@ -35,7 +35,7 @@ struct HostileOwnerNameTests {
             defer { group.remove() }
             let directory = try TemporaryDirectory()
             let config = directory.file("twmond.toml")
-            try "[scan]\ninterval = 0.5\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n"
+            try "[scan]\nnamespaces = \"own\"\ninterval = 0.5\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n"
                 .write(toFile: config, atomically: true, encoding: .utf8)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("scripts/journald-hostile-owner.sh").path

@@ -65,6 +65,7 @@ struct HostileScaleTests {
             let config = directory.file("twmond.toml")
             try """
                 [scan]
+                namespaces = "own"
                 interval = 1.0
                 [alert]
                 time_wait_threshold = 1000

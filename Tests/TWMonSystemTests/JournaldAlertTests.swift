@@ -13,6 +13,7 @@ struct JournaldAlertTests {
         let config = directory.file("twmond.toml")
         try """
             [scan]
+            namespaces = "own"
             interval = 0.5
             [alert]
             time_wait_threshold = 100

@@ -123,7 +123,7 @@ struct ListenerOwnerTests {
                 let directory = try TemporaryDirectory()
                 let socket = directory.file("control.sock")
                 let configuration = directory.file("twmond.toml")
-                try "[scan]\ninterval = 0.5\nsource = \"\(source)\"\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n"
+                try "[scan]\nnamespaces = \"own\"\ninterval = 0.5\nsource = \"\(source)\"\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n"
                     .write(toFile: configuration, atomically: true, encoding: .utf8)
                 let daemon = try RunningDaemon(["--config", configuration, "--socket", socket], socket: socket, in: directory,
                                                namespace: namespace.name, keepingMounts: true)

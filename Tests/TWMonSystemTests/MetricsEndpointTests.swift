@@ -16,7 +16,7 @@ struct MetricsEndpointTests {
     /// A configuration for one scan only (`interval = 3600`), every client port exported.
     static func configuration(in directory: TemporaryDirectory, listen: String?, extra: String = "") throws -> String {
         let path = directory.file("twmond.toml")
-        var text = "[scan]\ninterval = 3600.0\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n[metrics]\nclient_ports = 1000\n"
+        var text = "[scan]\nnamespaces = \"own\"\ninterval = 3600.0\n[alert]\ntime_wait_threshold = 100\nsustain = 1\n[metrics]\nclient_ports = 1000\n"
         text += "textfile = \"\(directory.file("twmond.prom"))\"\n"
         if let listen { text += "listen = \"\(listen)\"\n" }
         try (text + extra).write(toFile: path, atomically: true, encoding: .utf8)

@@ -37,7 +37,7 @@ struct MetricsKernelFiguresTests {
             let directory = try TemporaryDirectory()
             let textfile = directory.file("twmond.prom")
             let configuration = directory.file("twmond.toml")
-            try "[scan]\ninterval = 1.0\nsource = \"netlink\"\n[metrics]\ntextfile = \"\(textfile)\"\n"
+            try "[scan]\nnamespaces = \"own\"\ninterval = 1.0\nsource = \"netlink\"\n[metrics]\ntextfile = \"\(textfile)\"\n"
                 .write(toFile: configuration, atomically: true, encoding: .utf8)
             _ = try namespace.start([TestEnvironment.executable("twmond"), "--config", configuration,
                                      "--socket", directory.file("control.sock")])

@@ -20,7 +20,7 @@ import TWMonTestSupport
     @Test func readyStatusReloadingReadyStoppingAndWatchdog() throws {
         let directory = try TemporaryDirectory()
         let config = directory.file("twmond.toml")
-        try "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "[scan]\nnamespaces = \"own\"\ninterval = 0.2\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
         let notify = try NotifyListener(path: directory.file("notify.sock"))
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: TestEnvironment.executable("twmond"))

@@ -40,7 +40,7 @@ struct PrometheusAlertTests {
             defer { namespace.close() }
             let directory = try TemporaryDirectory()
             let socket = directory.file("control.sock")
-            try "[scan]\ninterval = 1.0\n[alert]\ntime_wait_threshold = 1000\n[metrics]\nlisten = \"127.0.0.1:19632\"\n"
+            try "[scan]\nnamespaces = \"own\"\ninterval = 1.0\n[alert]\ntime_wait_threshold = 1000\n[metrics]\nlisten = \"127.0.0.1:19632\"\n"
                 .write(toFile: directory.file("twmond.toml"), atomically: true, encoding: .utf8)
             _ = try namespace.start([TestEnvironment.executable("twmond"), "--config", directory.file("twmond.toml"), "--socket", socket])
             _ = try TwmondControlSocketTests.waitForStatus(socket)

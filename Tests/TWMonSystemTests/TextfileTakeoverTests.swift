@@ -37,7 +37,7 @@ struct TextfileTakeoverTests {
 
             let textfile = shared + "/twmond.prom"
             let configuration = directory.file("twmond.toml")
-            try "[scan]\ninterval = 0.2\n[metrics]\ntextfile = \"\(textfile)\"\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+            try "[scan]\nnamespaces = \"own\"\ninterval = 0.2\n[metrics]\ntextfile = \"\(textfile)\"\n".write(toFile: configuration, atomically: true, encoding: .utf8)
             let daemon = Process()
             daemon.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
             daemon.arguments = [

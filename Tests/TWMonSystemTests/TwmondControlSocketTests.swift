@@ -27,7 +27,7 @@ struct TwmondControlSocketTests {
     /// A configuration scanning every 0.2 s that alerts at 2 TIME_WAIT after one scan.
     static func configuration(in directory: TemporaryDirectory, socket: String? = nil) throws -> String {
         let path = directory.file("twmond.toml")
-        var text = "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n"
+        var text = "[scan]\nnamespaces = \"own\"\ninterval = 0.2\n[alert]\ntime_wait_threshold = 2\nsustain = 1\n"
         if let socket { text += "[control]\nsocket = \"\(socket)\"\n" }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

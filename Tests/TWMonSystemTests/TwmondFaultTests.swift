@@ -14,6 +14,7 @@ struct TwmondFaultTests {
     static func writeConfiguration(_ path: String, procRoot: String, interval: String = "0.2", logLevel: String = "info") throws {
         try """
             [scan]
+            namespaces = "own"
             interval = \(interval)
             proc_root = "\(procRoot)"
             [alert]

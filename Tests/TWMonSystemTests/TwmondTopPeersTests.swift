@@ -30,7 +30,7 @@ struct TwmondTopPeersTests {
             try FileManager.default.createDirectory(atPath: root + "/net", withIntermediateDirectories: true)
             try Self.table().write(toFile: root + "/net/tcp", atomically: true, encoding: .utf8)
             let configuration = directory.file("twmond.toml")
-            try "[scan]\ninterval = 0.2\n[alert]\ntime_wait_threshold = 10\nsustain = 1\nrepeat = 0.5\ntop_peers = \(limit)\n"
+            try "[scan]\nnamespaces = \"own\"\ninterval = 0.2\n[alert]\ntime_wait_threshold = 10\nsustain = 1\nrepeat = 0.5\ntop_peers = \(limit)\n"
                 .write(toFile: configuration, atomically: true, encoding: .utf8)
             let daemon = try TwmondFaultyInputTests.Daemon(directory: directory, configuration: configuration, procRoot: root)
             let expected = (1...9).reversed().prefix(limit).map { "10.0.0.\($0)=\($0)" }.joined(separator: ", ")

@@ -15,6 +15,7 @@ printf 'sockets: used 40\nTCP: inuse 12 orphan 0 tw 3 alloc 14 mem 2\n' > "$work
 echo 262144 > "$work/proc/sys/net/ipv4/tcp_max_tw_buckets"
 cat > "$work/twmond.toml" <<TOML
 [scan]
+namespaces = "own"
 interval = 0.2
 proc_root = "$work/proc"
 [alert]

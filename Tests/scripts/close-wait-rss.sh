@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf '[scan]\ninterval = 0.5\n' >"$work/twmond.toml"
+printf '[scan]\nnamespaces = "own"\ninterval = 0.5\n' >"$work/twmond.toml"
 "$bin/twmond" --config "$work/twmond.toml" --socket "$work/control.sock" 2>"$work/twmond.log" &
 daemon=$!
 for _ in $(seq 200); do "$bin/twmonctl" status --socket "$work/control.sock" >/dev/null 2>&1 && break; sleep 0.05; done

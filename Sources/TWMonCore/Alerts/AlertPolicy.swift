@@ -62,6 +62,13 @@ public struct AlertPolicy: Sendable {
         tracked.compactMap { $0.key.kind == kind && $0.key.netns == netns && !$0.value.tracker.isIdle ? $0.key.subject : nil }.sorted()
     }
 
+    /// `busySubjects(of:in:)` of every namespace that has some, by namespace name.
+    func busySubjectsByNamespace(of kind: AlertKind) -> [String: [AlertSubject]] {
+        var subjects: [String: [AlertSubject]] = [:]
+        for (key, entry) in tracked where key.kind == kind && !entry.tracker.isIdle { subjects[key.netns, default: []].append(key.subject) }
+        return subjects.mapValues { $0.sorted() }
+    }
+
     /// Judges one scan of one namespace: the scan of twmond's own namespace alone, for a policy
     /// that watches only that one.
     public mutating func evaluate(_ scan: ScanFindings, now: Moment) -> [AlertAction] {

@@ -3,8 +3,9 @@ import TWMonCore
 import TWMonSystem
 
 /// One scan and what is judged from it, as one value owned by `MonitorEngine`: reads the
-/// namespace's counters, scans the socket table, ages the CLOSE_WAIT sockets, counts active
-/// closes, lets the alert policy judge, and returns the `ScanOutcome` the sinks consume. It
+/// namespace's counters, scans the socket table, reads the other network namespaces
+/// (`scan.namespaces = "all"`), ages the CLOSE_WAIT sockets, counts active closes, lets the
+/// alert policy judge every namespace, and returns the `ScanOutcome` the sinks consume. It
 /// reports nothing itself; it logs only when the reason for missing owners or counters changes.
 struct ScanStep {
     /// The socket table's scanner; replaced by a reload that changes the source or proc root.
@@ -18,6 +19,16 @@ struct ScanStep {
     private var scanCount = 0
     /// twmond's own namespace, as the latest scan named it.
     private var ownNamespace = NetworkNamespace.ownHost
+    /// The other namespaces, when watched: `scan.namespaces = "all"` with the real /proc.
+    private var otherNamespaces: OtherNamespaces?
+    /// CLOSE_WAIT ages and active closes of each other namespace, by name; a namespace that is
+    /// gone is dropped at the next scan.
+    private var others: [String: OtherNamespaceState] = [:]
+
+    struct OtherNamespaceState {
+        var closeWaitAges = CloseWaitAges()
+        var activeCloses = ActiveCloseCounter()
+    }
     /// Why server ports have no owner, as last logged (logged once when it appears or changes).
     private var loggedOwnersProblem: String?
     /// Whether a pass of the owner walk outlasting its budget has been logged (once, until a
@@ -28,6 +39,18 @@ struct ScanStep {
         self.scanner = scanner
         namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
         policy = AlertPolicy(configuration: configuration)
+        watchNamespaces(configuration)
+    }
+
+    /// Starts or stops reading the other namespaces as `configuration` says.
+    private mutating func watchNamespaces(_ configuration: Configuration) {
+        let all = configuration.scan.namespaces == .all && configuration.scan.procRoot == Scanner.realProcRoot
+        if all, otherNamespaces == nil { otherNamespaces = OtherNamespaces() }
+        if !all {
+            otherNamespaces = nil
+            others = [:]
+            ownNamespace = .ownHost
+        }
     }
 
     /// The configuration the step scans and judges by.
@@ -41,6 +64,7 @@ struct ScanStep {
             namespaceReader = NamespaceCountersReader(procRoot: configuration.scan.procRoot)
         }
         policy.configuration = configuration
+        watchNamespaces(configuration)
     }
 
     /// Scans once and judges the result. Sets `problems.counters` (logging when it starts or
@@ -63,15 +87,44 @@ struct ScanStep {
         logOwnerWalk(logger: logger)
         let byproducts = scan.byproducts
         let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+        let otherScans = readOtherNamespaces(now: moment, logger: logger)
         let actions = policy.evaluate([ScanFindings(
             table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers,
             netns: ownNamespace
-        )], now: moment)
+        )] + otherScans.findings, now: moment)
         return ScanOutcome(
             table: scan.table, counters: counters, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
             source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals,
-            ownNamespace: ownNamespace)
+            ownNamespace: ownNamespace, otherNamespaces: otherScans.scans)
+    }
+
+    /// Reads the other namespaces (none unless watched) and judges nothing: their findings
+    /// for the policy, their scans for the sinks. Names the own namespace as the pass found it.
+    private mutating func readOtherNamespaces(now moment: Moment, logger: Logger) -> (findings: [ScanFindings], scans: [NamespaceScan]) {
+        guard let otherNamespaces else { return ([], []) }
+        let pass = otherNamespaces.scan(watchingPeers: policy.portsNearAlertByNamespace, topPeers: configuration.alert.topPeers)
+        ownNamespace = pass.own
+        var findings: [ScanFindings] = []
+        var scans: [NamespaceScan] = []
+        var kept: [String: OtherNamespaceState] = [:]
+        for read in pass.others {
+            var state = others[read.netns.name] ?? OtherNamespaceState()
+            state.activeCloses.add(read.result)
+            let closeWait = state.closeWaitAges.update(read.result.byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+            kept[read.netns.name] = state
+            findings.append(ScanFindings(
+                table: read.result.table, counters: read.counters, closeWait: closeWait, peers: read.result.byproducts.topPeers, netns: read.netns))
+            scans.append(NamespaceScan(netns: read.netns, table: read.result.table, counters: read.counters,
+                                       activeCloses: state.activeCloses.totals, readAt: read.readAt))
+        }
+        others = kept
+        let figures = pass.figures
+        logger.debug("other namespaces", metadata: [
+            "discovered": "\(figures.discovered)", "read_in_full": "\(figures.readInFull)", "unchanged": "\(figures.unchanged)",
+            "empty": "\(figures.empty)", "unreadable": "\(figures.unreadable)", "duration_ms": "\(figures.duration.inMilliseconds)",
+        ])
+        return (findings, scans)
     }
 
     /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):

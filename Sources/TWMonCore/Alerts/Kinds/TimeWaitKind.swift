@@ -106,4 +106,9 @@ extension AlertPolicy {
     public func portsNearAlert(in netns: String) -> [UInt16] {
         busySubjects(of: .timeWait, in: netns).compactMap(\.port)
     }
+
+    /// `portsNearAlert` of every namespace that has some, by namespace name.
+    public var portsNearAlertByNamespace: [String: [UInt16]] {
+        busySubjectsByNamespace(of: .timeWait).mapValues { $0.compactMap(\.port) }
+    }
 }
