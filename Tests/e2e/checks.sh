@@ -298,6 +298,47 @@ assert p.get("unit") == "demo-web.service" and p["cgroup"].endswith("/demo-web.s
     DETAIL="systemd-run --unit=demo-web: raised TWMON_UNIT=$unit TWMON_CGROUP=$cgroup TWMON_CLOSE_RATE=$rate; MESSAGE '$message'; ports --json names it; cgroup2 mount in the container: $(findmnt -n -t cgroup2 -o TARGET | tr '\n' ' ')"
 }
 
+# 3c. A server in a network namespace of its own (a unit with PrivateNetwork=yes) that closes
+#     first: the hardened, unprivileged twmond sees it through /proc/PID/net, names the namespace
+#     after demo-private.service and raises the alert there; when the unit stops, the namespace
+#     is gone and the alert clears with that reason.
+check_private_namespace() {
+    local since; since=$(mark)
+    systemd-run --unit=demo-private -p PrivateNetwork=yes --quiet "$loadgen_bin" --listen 127.0.0.1 --port 8082 --time-wait 400 --hold ||
+        { DETAIL="systemd-run --unit=demo-private -p PrivateNetwork=yes failed"; return 1; }
+    local entry="" ports netns port unit message cleared="" reason
+    if wait_until 40 has_entry "$raised_id" TWMON_NETNS=demo-private.service; then
+        entry=$(journalctl -u twmond MESSAGE_ID=$raised_id TWMON_NETNS=demo-private.service -o json --no-pager | head -1)
+    fi
+    ports=$(twmonctl ports --json --netns demo-private.service 2>&1)
+    echo "$entry" >"$evidence/check3c-raised.json"
+    echo "$ports" >"$evidence/check3c-ports.json"
+    twmonctl ports --listening >"$evidence/check3c-ports.txt" 2>&1
+    journalctl -u twmond --since="$since" --no-pager >"$evidence/check3c-twmond.log"
+    [ -n "$entry" ] || { systemctl stop demo-private.service; DETAIL="no raised entry with TWMON_NETNS=demo-private.service within 40 s; StatusText '$(prop twmond.service StatusText)'; twmond log: $(tail -3 "$evidence/check3c-twmond.log" | tr '\n' ' ')"; return 1; }
+    netns=$(json_field TWMON_NETNS <<<"$entry") port=$(json_field TWMON_PORT <<<"$entry")
+    unit=$(json_field TWMON_UNIT <<<"$entry") message=$(json_field MESSAGE <<<"$entry")
+    [ "$netns" = demo-private.service ] && [ "$port" = 8082 ] && [ "$unit" = demo-private.service ] &&
+        [[ $message == "port 8082 in demo-private.service: "* ]] ||
+        { systemctl stop demo-private.service; DETAIL="raised entry: TWMON_NETNS='$netns' TWMON_PORT='$port' TWMON_UNIT='$unit' MESSAGE='$message'"; return 1; }
+    python3 -c 'import json, sys
+ports = {p["port"]: p for p in json.loads(sys.argv[1])["ports"]}
+p = ports[8082]
+assert p["netns"]["name"] == "demo-private.service" and p["netns"]["own"] is False, p
+assert p["netns"].get("unit") == "demo-private.service", p
+assert p["states"]["TIME_WAIT"] >= 200, p' "$ports" ||
+        { systemctl stop demo-private.service; DETAIL="twmonctl ports --json --netns demo-private.service: $ports"; return 1; }
+    systemctl stop demo-private.service
+    if wait_until 30 has_entry "$cleared_id" TWMON_NETNS=demo-private.service; then
+        cleared=$(journalctl -u twmond MESSAGE_ID=$cleared_id TWMON_NETNS=demo-private.service -o json --no-pager | head -1)
+    fi
+    echo "${cleared:-}" >"$evidence/check3c-cleared.json"
+    reason=$(json_field TWMON_CLEAR_REASON <<<"${cleared:-}")
+    [ "$reason" = namespace_gone ] ||
+        { DETAIL="after stopping demo-private.service: cleared entry '${cleared:-none}' (TWMON_CLEAR_REASON='$reason', expected namespace_gone)"; return 1; }
+    DETAIL="systemd-run -p PrivateNetwork=yes --unit=demo-private: raised in its own namespace, TWMON_NETNS=$netns TWMON_UNIT=$unit; MESSAGE '$message'; ports --json --netns names it; stopped: cleared with TWMON_CLEAR_REASON=$reason"
+}
+
 # 4. systemctl reload with a changed threshold takes effect; a broken file keeps the old one.
 check_reload() {
     local pid before after since
@@ -560,6 +601,7 @@ run_check 1-ready-notify check_ready
 run_check 2-socket-activation check_socket_activation
 run_check 3-alert-journal check_alert
 run_check 3b-owner-unit check_owner
+run_check 3c-private-namespace check_private_namespace
 run_check 4-reload check_reload
 run_check 5-watchdog check_watchdog
 run_check 6-clean-stop check_stop
