@@ -8,11 +8,6 @@ public struct PortListing: Sendable, Equatable {
         public var netns: NetworkNamespace
         /// The port's sockets.
         public var stats: PortStats
-
-        public init(netns: NetworkNamespace, stats: PortStats) {
-            self.netns = netns
-            self.stats = stats
-        }
     }
 
     /// One namespace's table, as a listing is made from.
