@@ -50,7 +50,7 @@ struct CheckCommand: ParsableCommand {
             let status = try connection.call(.getStatus, on: client).decode(MonitorStatus.self)
             let busiest = try connection.call(
                 .listPorts, parameters: [("listeningOnly", .bool(true)), ("limit", .integer(1))], on: client
-            ).decode(PortListing.self).ports.first
+            ).decode(PortListing.self).ports.first?.stats
             (state, output) = MonitoringCheck(warning: warning, critical: critical).evaluate(status, busiestServerPort: busiest)
         } catch let error as DaemonCallError {
             (state, output) = (.unknown, MonitoringCheck.unknown(error.description))

@@ -88,6 +88,12 @@ struct DaemonCallError: Error, CustomStringConvertible {
             "twmond is not running? \(underlying)"
         case .remote(let name, _) where name == VarlinkError.notReady.name:
             "twmond has not finished its first scan yet; try again after one scan interval"
+        case .remote(let name, let parameters) where name == VarlinkError.namespaceNotFound(netns: "").name:
+            if case .string(let netns)? = parameters["netns"] {
+                "no network namespace named '\(TerminalText.name(netns))' in twmond's latest scan"
+            } else {
+                "twmond answered with an error: \(underlying)"
+            }
         case .remote:
             "twmond answered with an error: \(underlying)"
         default:

@@ -12,6 +12,9 @@ struct PortSelection: ParsableArguments {
     @Option(help: ArgumentHelp("Show at most this many ports.", valueName: "N"))
     var limit: Int?
 
+    @Option(help: ArgumentHelp("Only ports of the network namespace of this name (host, docker-<id>, pod-<uid>, a unit, …).", valueName: "NAME"))
+    var netns: String?
+
     func validate() throws {
         if let state, TCPState(typedName: state) == nil {
             let names = TCPState.allCases.map(\.name).joined(separator: ", ")
@@ -22,4 +25,14 @@ struct PortSelection: ParsableArguments {
 
     /// The state asked for, validated.
     var tcpState: TCPState? { state.flatMap(TCPState.init(typedName:)) }
+
+    /// The ports of `namespaces` asked for (the scan's own; the daemon's reply is made the
+    /// same way by `ListPorts`).
+    func listing(of namespaces: [PortListing.NamespaceTable]) throws(CommandFailure) -> PortListing {
+        do {
+            return try PortListing(namespaces: namespaces, netns: netns, listeningOnly: listening, state: tcpState, limit: limit)
+        } catch {
+            throw CommandFailure(message: "no network namespace named '\(TerminalText.name(error.netns))'", exitCode: CommandFailure.runtimeExitCode)
+        }
+    }
 }

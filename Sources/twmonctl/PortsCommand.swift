@@ -8,7 +8,9 @@ struct PortsCommand: ParsableCommand {
         abstract: "Show sockets per local port from the running twmond's latest scan.",
         discussion: """
             Same table as 'twmonctl scan', without reading /proc: asks io.twmon.Monitor.ListPorts. \
-            Ports are sorted by TIME_WAIT, then by total sockets.
+            Ports of every network namespace twmond watches are sorted together by TIME_WAIT, \
+            then by total sockets; a NAMESPACE column names each one's namespace when more than \
+            one is listed, and --netns NAME keeps one.
             """
     )
 
@@ -24,6 +26,7 @@ struct PortsCommand: ParsableCommand {
         if selection.listening { parameters.append(("listeningOnly", .bool(true))) }
         if let state = selection.tcpState { parameters.append(("state", .string(state.name))) }
         if let limit = selection.limit { parameters.append(("limit", .integer(limit))) }
+        if let netns = selection.netns { parameters.append(("netns", .string(netns))) }
         try connection.show(.listPorts, parameters: parameters, json: json) { reply in
             try reply.decode(PortListing.self).text
         }

@@ -14,7 +14,7 @@ struct ScanCommand: ParsableCommand {
             """
     )
 
-    @Flag(help: "Print JSON: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N}; a server port has \"unit\" and \"cgroup\" when its owner is known.")
+    @Flag(help: "Print JSON as ListPorts replies: {\"ports\":[…],\"totals\":{…},\"malformed_rows\":N,…}; each port has \"netns\", a server port \"unit\" and \"cgroup\" when its owner is known.")
     var json = false
 
     @OptionGroup var selection: PortSelection
@@ -36,11 +36,15 @@ struct ScanCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")
         }
-        let ports = table.ranked(listeningOnly: selection.listening, state: selection.tcpState, limit: selection.limit)
+        // Only this namespace so far: the others join this list once twmonctl discovers them.
+        let namespaces = [PortListing.NamespaceTable(netns: .ownHost, table: table)]
+        let listing = try selection.listing(of: namespaces)
         if json {
-            FileDescriptorOutput.standardOutput.write(ScanReport.json(table, ports: ports) + "\n")
+            var writer = JSONWriter()
+            listing.write(into: &writer)
+            FileDescriptorOutput.standardOutput.write(writer.string + "\n")
         } else {
-            FileDescriptorOutput.standardOutput.writeForPeople(ScanReport.text(table, ports: ports))
+            FileDescriptorOutput.standardOutput.writeForPeople(listing.text)
         }
         if let ownersUnavailable {
             FileDescriptorOutput.standardError.writeForPeople("twmonctl: server ports have no owner: \(ownersUnavailable)\n")

@@ -22,7 +22,7 @@ private func fullInput() -> MetricsInput {
         alertsRaised: ["time_wait": 2, "close_wait": 1], alertKinds: ["time_wait", "tw_buckets"],
         scans: 2, scanFailures: 1, scanDurations: durations, lastScan: 1_764_445_000.5, version: "0.1.0", source: "netlink",
         twBucketsMax: 262_144, owners: [8080: "demo-api.service"], activeCloses: [8080: 123_456], twOverflowTotal: 800,
-        ephemeralPortsUsable: 28_232
+        ephemeralPortsUsable: 28_232, timeWait: 6_002
     )
 }
 
@@ -36,70 +36,76 @@ struct MetricsRendererTests {
     @Test func everyInputRendered() {
         let text = String(decoding: MetricsRenderer.render(fullInput()), as: UTF8.self)
         #expect(text == """
-            # HELP twmon_port_sockets Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports.
+            # HELP twmon_port_sockets Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports, per network namespace.
             # TYPE twmon_port_sockets gauge
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="established"} 3
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="syn_sent"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="syn_recv"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="fin_wait1"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="fin_wait2"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="time_wait"} 6000
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="close"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="close_wait"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="last_ack"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="listen"} 1
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="closing"} 0
-            twmon_port_sockets{port="8080",role="server",unit="demo-api.service",state="new_syn_recv"} 0
-            twmon_port_sockets{port="41000",role="client",state="established"} 2
-            twmon_port_sockets{port="41000",role="client",state="syn_sent"} 0
-            twmon_port_sockets{port="41000",role="client",state="syn_recv"} 0
-            twmon_port_sockets{port="41000",role="client",state="fin_wait1"} 0
-            twmon_port_sockets{port="41000",role="client",state="fin_wait2"} 0
-            twmon_port_sockets{port="41000",role="client",state="time_wait"} 0
-            twmon_port_sockets{port="41000",role="client",state="close"} 0
-            twmon_port_sockets{port="41000",role="client",state="close_wait"} 0
-            twmon_port_sockets{port="41000",role="client",state="last_ack"} 0
-            twmon_port_sockets{port="41000",role="client",state="listen"} 0
-            twmon_port_sockets{port="41000",role="client",state="closing"} 0
-            twmon_port_sockets{port="41000",role="client",state="new_syn_recv"} 0
-            # HELP twmon_server_ports_omitted Idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) left out of the per-port metrics: more than metrics.max_idle_server_ports.
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="established"} 3
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="syn_sent"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="syn_recv"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="fin_wait1"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="fin_wait2"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="time_wait"} 6000
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="close"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="close_wait"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="last_ack"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="listen"} 1
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="closing"} 0
+            twmon_port_sockets{netns="host",port="8080",role="server",unit="demo-api.service",state="new_syn_recv"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="established"} 2
+            twmon_port_sockets{netns="host",port="41000",role="client",state="syn_sent"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="syn_recv"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="fin_wait1"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="fin_wait2"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="time_wait"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="close"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="close_wait"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="last_ack"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="listen"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="closing"} 0
+            twmon_port_sockets{netns="host",port="41000",role="client",state="new_syn_recv"} 0
+            # HELP twmon_server_ports_omitted Idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) of all namespaces left out of the per-port metrics: more than metrics.max_idle_server_ports.
             # TYPE twmon_server_ports_omitted gauge
             twmon_server_ports_omitted 0
-            # HELP twmon_sockets TCP sockets of the network namespace per state.
+            # HELP twmon_namespaces Network namespaces watched, twmond's own included.
+            # TYPE twmon_namespaces gauge
+            twmon_namespaces 1
+            # HELP twmon_sockets TCP sockets of a network namespace per state.
             # TYPE twmon_sockets gauge
-            twmon_sockets{state="established"} 5
-            twmon_sockets{state="syn_sent"} 0
-            twmon_sockets{state="syn_recv"} 0
-            twmon_sockets{state="fin_wait1"} 0
-            twmon_sockets{state="fin_wait2"} 0
-            twmon_sockets{state="time_wait"} 6000
-            twmon_sockets{state="close"} 0
-            twmon_sockets{state="close_wait"} 1
-            twmon_sockets{state="last_ack"} 0
-            twmon_sockets{state="listen"} 1
-            twmon_sockets{state="closing"} 0
-            twmon_sockets{state="new_syn_recv"} 0
-            # HELP twmon_port_active_closes_total Connections a server port closed first since twmond started: each new TIME_WAIT socket counted (approximately) once.
+            twmon_sockets{netns="host",state="established"} 5
+            twmon_sockets{netns="host",state="syn_sent"} 0
+            twmon_sockets{netns="host",state="syn_recv"} 0
+            twmon_sockets{netns="host",state="fin_wait1"} 0
+            twmon_sockets{netns="host",state="fin_wait2"} 0
+            twmon_sockets{netns="host",state="time_wait"} 6000
+            twmon_sockets{netns="host",state="close"} 0
+            twmon_sockets{netns="host",state="close_wait"} 1
+            twmon_sockets{netns="host",state="last_ack"} 0
+            twmon_sockets{netns="host",state="listen"} 1
+            twmon_sockets{netns="host",state="closing"} 0
+            twmon_sockets{netns="host",state="new_syn_recv"} 0
+            # HELP twmon_port_active_closes_total Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once.
             # TYPE twmon_port_active_closes_total counter
-            twmon_port_active_closes_total{port="8080",unit="demo-api.service"} 123456
-            # HELP twmon_alert_active Alerts twmond has active now, per kind and port: 1 for a port or the namespace; for ephemeral_ports, the destinations in alert.
+            twmon_port_active_closes_total{netns="host",port="8080",unit="demo-api.service"} 123456
+            # HELP twmon_alert_active Alerts twmond has active now, per kind, namespace and port: 1 for a port or a namespace; for ephemeral_ports, the destinations in alert.
             # TYPE twmon_alert_active gauge
-            twmon_alert_active{kind="time_wait",port="8080",unit="demo-api.service"} 1
-            twmon_alert_active{kind="tw_buckets"} 1
+            twmon_alert_active{kind="time_wait",netns="host",port="8080",unit="demo-api.service"} 1
+            twmon_alert_active{kind="tw_buckets",netns="host"} 1
             # HELP twmon_alerts_raised_total Alerts raised since twmond started, per kind.
             # TYPE twmon_alerts_raised_total counter
             twmon_alerts_raised_total{kind="close_wait"} 1
             twmon_alerts_raised_total{kind="time_wait"} 2
             twmon_alerts_raised_total{kind="tw_buckets"} 0
-            # HELP twmon_tw_buckets_max net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.
+            # HELP twmon_tw_buckets TIME_WAIT sockets of a network namespace (tw in its /proc/net/sockstat).
+            # TYPE twmon_tw_buckets gauge
+            twmon_tw_buckets{netns="host"} 6002
+            # HELP twmon_tw_buckets_max net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most (known for twmond's own namespace only).
             # TYPE twmon_tw_buckets_max gauge
-            twmon_tw_buckets_max 262144
-            # HELP twmon_tw_overflow_total TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).
+            twmon_tw_buckets_max{netns="host"} 262144
+            # HELP twmon_tw_overflow_total TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow), per network namespace.
             # TYPE twmon_tw_overflow_total counter
-            twmon_tw_overflow_total 800
-            # HELP twmon_ephemeral_ports_usable Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).
+            twmon_tw_overflow_total{netns="host"} 800
+            # HELP twmon_ephemeral_ports_usable Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports) in twmond's own namespace.
             # TYPE twmon_ephemeral_ports_usable gauge
-            twmon_ephemeral_ports_usable 28232
+            twmon_ephemeral_ports_usable{netns="host"} 28232
             # HELP twmon_scans_total Scans of the socket table that succeeded since twmond started.
             # TYPE twmon_scans_total counter
             twmon_scans_total 2
@@ -134,7 +140,7 @@ struct MetricsRendererTests {
 
     @Test func inputsNotGivenLeaveTheirFamiliesOut() {
         let text = String(decoding: MetricsRenderer.render(MetricsInput(table: sampleTable(), source: "proc")), as: UTF8.self)
-        for absent in ["twmon_port_active_closes_total", "twmon_tw_buckets_max", "twmon_tw_overflow_total",
+        for absent in ["twmon_port_active_closes_total", "twmon_tw_buckets", "twmon_tw_overflow_total",
                        "twmon_ephemeral_ports_usable", "twmon_last_scan_timestamp_seconds", "unit="] {
             #expect(!text.contains(absent), "\(absent)")
         }
@@ -162,30 +168,30 @@ struct MetricsRendererTests {
         input.clientPorts = 0
         #expect(input.exportedPorts.client.isEmpty)
         let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
-        #expect(samples("twmon_port_sockets", in: text).allSatisfy { $0.hasPrefix("twmon_port_sockets{port=\"443\",role=\"server\",") })
+        #expect(samples("twmon_port_sockets", in: text).allSatisfy { $0.hasPrefix("twmon_port_sockets{netns=\"host\",port=\"443\",role=\"server\",") })
     }
 
     @Test func labelValuesAreEscaped() {
         var input = MetricsInput(table: sampleTable(), source: "proc")
-        input.owners = [8080: "odd\"unit\\name\nhere.service"]
+        input.own.owners = [8080: "odd\"unit\\name\nhere.service"]
         let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
         #expect(samples("twmon_port_sockets", in: text).first
-            == #"twmon_port_sockets{port="8080",role="server",unit="odd\"unit\\name\nhere.service",state="established"} 3"#)
+            == #"twmon_port_sockets{netns="host",port="8080",role="server",unit="odd\"unit\\name\nhere.service",state="established"} 3"#)
     }
 
     @Test func seriesCountFollowsTheReadmeFormula() {
-        // 12 × (S + C) + 12 + S + A + K + 14 + 9 single-sample families.
+        // 12 × (S + C) + 14 N + S + A + K + 14 + 9 single-sample families, N = 1.
         var ports: [PortStats] = (1...40).map { PortStats(port: UInt16($0), ipv4: StateCounts([.listen: 1])) }
         ports += (1_000...1_100).map { PortStats(port: UInt16($0), ipv4: StateCounts([.established: 1])) }
         var input = fullInput()
-        input.table = PortTable(ports: ports)
+        input.own.table = PortTable(ports: ports)
         input.clientPorts = 10
-        input.activeCloses = [:]
+        input.own.activeCloses = [:]
         input.scanInterval = 5
         let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
         let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
         let (s, c, a, k) = (40, 10, 2, 3)
-        #expect(series == 12 * (s + c) + 12 + s + a + k + 14 + 9)
+        #expect(series == 12 * (s + c) + 14 + s + a + k + 14 + 9)
     }
 
     /// A local user who opens 20 000 listeners adds at most `max_idle_server_ports` ports of
@@ -234,10 +240,80 @@ struct MetricsRendererTests {
         ]
         let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
         #expect(samples("twmon_alert_active", in: text) == [
-            #"twmon_alert_active{kind="close_wait",port="8080"} 1"#,
-            #"twmon_alert_active{kind="ephemeral_ports"} 2"#,
-            #"twmon_alert_active{kind="time_wait",port="8080"} 1"#,
+            #"twmon_alert_active{kind="close_wait",netns="host",port="8080"} 1"#,
+            #"twmon_alert_active{kind="ephemeral_ports",netns="host"} 2"#,
+            #"twmon_alert_active{kind="time_wait",netns="host",port="8080"} 1"#,
         ])
+    }
+
+    /// Every per-port and namespace-wide series of another namespace carries its name; each
+    /// family keeps one HELP and TYPE, its samples of every namespace after them.
+    @Test func otherNamespacesShareEachFamily() {
+        var input = fullInput()
+        input.others = [MetricsInput.Namespace(
+            name: "docker-3f2a9c1b7d0e", table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 40]))]),
+            owners: [8080: "docker-3f2a9c1b7d0e.scope"], activeCloses: [8080: 90], timeWait: 41, twOverflowTotal: 0
+        )]
+        input.activeAlerts.append(.init(kind: "time_wait", port: 8080, netns: "docker-3f2a9c1b7d0e"))
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        for family in ["twmon_port_sockets", "twmon_sockets", "twmon_port_active_closes_total", "twmon_alert_active", "twmon_tw_buckets", "twmon_tw_overflow_total"] {
+            #expect(text.split(separator: "\n").filter { $0 == "# TYPE \(family) gauge" || $0 == "# TYPE \(family) counter" }.count == 1, "\(family)")
+        }
+        let other = #"netns="docker-3f2a9c1b7d0e""#
+        #expect(samples("twmon_port_sockets", in: text).filter { $0.contains(other) }.count == 12)
+        #expect(samples("twmon_port_sockets", in: text).contains(
+            #"twmon_port_sockets{netns="docker-3f2a9c1b7d0e",port="8080",role="server",unit="docker-3f2a9c1b7d0e.scope",state="time_wait"} 40"#))
+        #expect(samples("twmon_sockets", in: text).filter { $0.contains(other) }.count == 12)
+        #expect(samples("twmon_port_active_closes_total", in: text) == [
+            #"twmon_port_active_closes_total{netns="host",port="8080",unit="demo-api.service"} 123456"#,
+            #"twmon_port_active_closes_total{netns="docker-3f2a9c1b7d0e",port="8080",unit="docker-3f2a9c1b7d0e.scope"} 90"#,
+        ])
+        #expect(samples("twmon_alert_active", in: text) == [
+            #"twmon_alert_active{kind="time_wait",netns="docker-3f2a9c1b7d0e",port="8080",unit="docker-3f2a9c1b7d0e.scope"} 1"#,
+            #"twmon_alert_active{kind="time_wait",netns="host",port="8080",unit="demo-api.service"} 1"#,
+            #"twmon_alert_active{kind="tw_buckets",netns="host"} 1"#,
+        ])
+        #expect(samples("twmon_tw_buckets", in: text) == [#"twmon_tw_buckets{netns="host"} 6002"#, #"twmon_tw_buckets{netns="docker-3f2a9c1b7d0e"} 41"#])
+        #expect(samples("twmon_tw_overflow_total", in: text) == [#"twmon_tw_overflow_total{netns="host"} 800"#, #"twmon_tw_overflow_total{netns="docker-3f2a9c1b7d0e"} 0"#])
+        // The limit is known for the own namespace only.
+        #expect(samples("twmon_tw_buckets_max", in: text) == [#"twmon_tw_buckets_max{netns="host"} 262144"#])
+        #expect(samples("twmon_namespaces", in: text) == ["twmon_namespaces 2"])
+    }
+
+    /// The own namespace's name labels its series (twmond inside a container names its own).
+    @Test func theOwnNamespaceIsLabelledByItsName() {
+        let input = MetricsInput(table: sampleTable(), source: "proc", netns: "pod-1234")
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        #expect(samples("twmon_port_sockets", in: text).allSatisfy { $0.hasPrefix(#"twmon_port_sockets{netns="pod-1234","#) })
+    }
+
+    /// A local user can make thousands of namespaces, each with listeners: the idle-port budget
+    /// is shared by all of them (the own namespace's idle ports first), the busiest client
+    /// ports are chosen among all, an idle namespace adds no series, and every busy port stays.
+    @Test func manyNamespacesStayBounded() {
+        let own = (1...5).map { PortStats(port: UInt16($0), ipv4: StateCounts([.listen: 1])) }
+        var input = MetricsInput(table: PortTable(ports: own), clientPorts: 3, maxIdleServerPorts: 20, source: "proc")
+        input.others = (0..<2_000).map { index in
+            var ports = (1_000..<1_010).map { PortStats(port: UInt16($0), ipv4: StateCounts([.listen: 1])) }
+            ports.append(PortStats(port: 40_000, ipv4: StateCounts([.established: index % 7])))
+            if index == 1_500 { ports.append(PortStats(port: 9_000, ipv4: StateCounts([.listen: 1, .timeWait: 3]))) }
+            return MetricsInput.Namespace(name: "ns-\(index)", table: PortTable(ports: ports), activeCloses: [:], timeWait: index == 1_500 ? 3 : 0)
+        }
+        let exported = input.exportedPorts
+        // The own namespace's 5 idle ports, then 15 of the first other namespaces', then the busy one.
+        #expect(exported.server.count == 21)
+        #expect(exported.server.prefix(5).allSatisfy { $0.namespace == 0 })
+        #expect(exported.server.last == MetricsInput.ExportedPort(namespace: 1_501, stats: input.others[1_500].table.ports.last!))
+        #expect(exported.omittedServerPorts == 2_000 * 10 - 15)
+        #expect(exported.client.count == 3)
+        #expect(exported.client.allSatisfy { $0.stats.total == 6 })
+        // Own, the two with idle ports shown, the busy one and those of the three client ports.
+        #expect(exported.namespaces.count <= 1 + 2 + 1 + 3)
+        let text = String(decoding: MetricsRenderer.render(input), as: UTF8.self)
+        let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+        #expect(series <= 13 * 21 + 12 * 3 + 14 * 7 + 5 + 14 + 9)
+        #expect(samples("twmon_namespaces", in: text) == ["twmon_namespaces 2001"])
+        #expect(samples("twmon_server_ports_omitted", in: text) == ["twmon_server_ports_omitted 19985"])
     }
 
     @Test func histogramCountsEachScanInTheFirstBucketThatHoldsIt() {

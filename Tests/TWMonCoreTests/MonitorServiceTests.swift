@@ -18,10 +18,10 @@ struct MonitorServiceTests {
     private static let alert443 = #"{"kind":"time_wait","port":443,"netns":{"own":true,"name":"host"},"time_wait":6000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":6100,"since":"2025-11-24T22:03:20Z","since_unix":1764021800.0,"established":2,"closes_per_second":{"10s":0.0,"60s":0.0}}"#
     private static let alert8080 = #"{"kind":"time_wait","port":8080,"netns":{"own":true,"name":"host"},"time_wait":12000,"threshold":5000,"clear_below":4000,"clear_ratio":0.8,"sustain":3,"peak":12500,"since":"2025-11-24T21:33:20Z","since_unix":1764020000.0,"established":4,"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
     private static let namespaceAlert = #"{"kind":"tw_buckets","netns":{"own":true,"name":"host"},"time_wait":210000,"threshold":209716,"clear_below":167773,"clear_ratio":0.8,"sustain":3,"peak":210000,"since":"2025-11-24T22:56:40Z","since_unix":1764025000.0,"max_tw_buckets":262144,"ratio":0.8}"#
-    private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service"}"#
-    private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
-    private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
-    private static let port22 = #"{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0}}"#
+    private static let port8080 = #"{"port":8080,"listening":true,"states":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv4":{"ESTABLISHED":4,"TIME_WAIT":12000,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":100.0,"60s":100.0},"unit":"nginx.service","cgroup":"/system.slice/nginx.service","netns":{"own":true,"name":"host"}}"#
+    private static let port443 = #"{"port":443,"listening":true,"states":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"ipv4":{},"ipv6":{"ESTABLISHED":2,"TIME_WAIT":6000,"CLOSE_WAIT":1,"LISTEN":1},"closes_per_second":{"10s":0.0,"60s":0.0},"netns":{"own":true,"name":"host"}}"#
+    private static let port40000 = #"{"port":40000,"listening":false,"states":{"TIME_WAIT":3},"ipv4":{"TIME_WAIT":3},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0},"netns":{"own":true,"name":"host"}}"#
+    private static let port22 = #"{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0},"netns":{"own":true,"name":"host"}}"#
     private static let wholeNamespace = #""totals":{"ESTABLISHED":7,"TIME_WAIT":18003,"CLOSE_WAIT":1,"LISTEN":3},"malformed_rows":1,"port_count":4,"server_ports":3"#
 
     @Test func getInfo() {
@@ -74,6 +74,69 @@ struct MonitorServiceTests {
             == #"{"parameters":{"ports":[],\#(Self.wholeNamespace)}}"#)
     }
 
+    /// A snapshot with two more namespaces: a container with a busier 8080 and a pod.
+    private static func snapshotWithNamespaces() -> MonitorSnapshot {
+        var snapshot = MonitorSnapshotFixture.snapshot()
+        let docker = NetworkNamespace(
+            name: "docker-3f2a9c1b7d0e", own: false, owner: CgroupOwnerParser.owner(cgroupPath: "/system.slice/docker-\(CgroupOwnerParserTests.id).scope"), key: 4026532300)
+        snapshot.otherNamespaces = [
+            NamespaceScan(netns: docker, table: PortTable(ports: [PortStats(port: 8080, ipv4: StateCounts([.listen: 1, .timeWait: 20_000]))]), counters: nil, readAt: 0),
+            NamespaceScan(netns: NetworkNamespace(name: "pod-1", own: false), table: PortTable(ports: [PortStats(port: 22, ipv4: StateCounts([.established: 1, .listen: 1]))], malformedRows: 2),
+                          counters: nil, readAt: 0),
+        ]
+        return snapshot
+    }
+
+    /// The ports of every namespace ranked together, each with its namespace; the counts are
+    /// of all of them. A port of the same number and figures in two namespaces: own first.
+    @Test func listPortsOfEveryNamespace() throws {
+        let text = try #require(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":true}}"#, snapshot: Self.snapshotWithNamespaces()))
+        let listing = try #require(try JSONValue.parse(Array(text.utf8))["parameters"]).decode(PortListing.self)
+        #expect(listing.ports.map { "\($0.netns.name):\($0.stats.port)" } == ["docker-3f2a9c1b7d0e:8080", "host:8080", "host:443", "host:22", "pod-1:22"])
+        #expect(listing.ports[0].netns.owner?.container?.runtime == "docker")
+        #expect(listing.ports[0].netns.own == false && listing.ports[1].netns.own)
+        #expect((listing.portCount, listing.serverPorts, listing.malformedRows) == (6, 5, 3))
+        #expect(listing.totals[.timeWait] == 18_003 + 20_000)
+        #expect(text.contains(#""netns":{"own":false,"name":"docker-3f2a9c1b7d0e","unit":"docker-"#))
+    }
+
+    /// `netns` keeps one namespace, its counts alone; a name no namespace has is an error, not
+    /// an empty list that would read as a namespace without sockets.
+    @Test func listPortsOfOneNamespace() {
+        let snapshot = Self.snapshotWithNamespaces()
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"netns":"host"}}"#, snapshot: snapshot)
+            == #"{"parameters":{"ports":[\#(Self.port8080),\#(Self.port443),\#(Self.port40000),\#(Self.port22)],\#(Self.wholeNamespace)}}"#)
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"netns":"pod-1"}}"#, snapshot: snapshot)
+            == #"{"parameters":{"ports":[{"port":22,"listening":true,"states":{"ESTABLISHED":1,"LISTEN":1},"ipv4":{"ESTABLISHED":1,"LISTEN":1},"ipv6":{},"closes_per_second":{"10s":0.0,"60s":0.0},"netns":{"own":false,"name":"pod-1"}}],"totals":{"ESTABLISHED":1,"LISTEN":1},"malformed_rows":2,"port_count":1,"server_ports":1}}"#)
+        #expect(reply(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"netns":"docker-gone"}}"#, snapshot: snapshot)
+            == #"{"error":"io.twmon.Monitor.NamespaceNotFound","parameters":{"netns":"docker-gone"}}"#)
+        guard case .call(let call) = MonitorService.parse(Array(#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"netns":"pod-1"}}"#.utf8)) else {
+            Issue.record("not a call")
+            return
+        }
+        #expect(MonitorService.sharedReplyKey(for: call, now: 0) == .ports(PortQuery(netns: "pod-1")))
+    }
+
+    /// The table for people: a NAMESPACE column only when the ports shown are in more than one.
+    @Test func namespaceColumnOnlyWithSeveralNamespaces() throws {
+        let snapshot = Self.snapshotWithNamespaces()
+        let all = try PortListing(snapshot: snapshot, listeningOnly: true)
+        #expect(all.text == """
+            NAMESPACE            PORT  ROLE    OWNER                TIME_WAIT  CLOSES/S 10s    60s  TOTAL  STATES
+            docker-3f2a9c1b7d0e  8080  server  docker 3f2a9c1b7d0e      20000           0.0    0.0  20001  TIME_WAIT=20000 LISTEN=1
+            host                 8080  server  nginx.service            12000         100.0  100.0  12005  ESTABLISHED=4 TIME_WAIT=12000 LISTEN=1
+            host                 443   server  -                         6000           0.0    0.0   6004  ESTABLISHED=2 TIME_WAIT=6000 CLOSE_WAIT=1 LISTEN=1
+            host                 22    server  -                            0           0.0    0.0      2  ESTABLISHED=1 LISTEN=1
+            pod-1                22    server  -                            0           0.0    0.0      2  ESTABLISHED=1 LISTEN=1
+            5 of 6 ports shown (5 server); 38017 sockets: ESTABLISHED=8 TIME_WAIT=38003 CLOSE_WAIT=1 LISTEN=5; 3 malformed rows
+
+            """)
+        let one = try PortListing(snapshot: snapshot, netns: "host")
+        #expect(one.text.hasPrefix("PORT  "))
+        #expect(one.text == PortListing(table: snapshot.table).text)
+        #expect(throws: PortListing.NamespaceNotFound(netns: "nope")) { try PortListing(snapshot: snapshot, netns: "nope") }
+    }
+
     @Test func listAlerts() {
         #expect(reply(#"{"method":"io.twmon.Monitor.ListAlerts"}"#) == """
             {"parameters":{"alerts":[\(Self.alert443),\(Self.alert8080)],"history":[\
@@ -111,6 +174,7 @@ struct MonitorServiceTests {
         (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"limit":"3"}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"limit"}}"#),
         (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"listeningOnly":1}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"listeningOnly"}}"#),
         (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":6}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"state"}}"#),
+        (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"netns":1}}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"netns"}}"#),
         (#"{"method":"io.twmon.Monitor.ListPorts","parameters":{"state":"BOGUS"}}"#,
          #"{"error":"io.twmon.Monitor.InvalidState","parameters":{"state":"BOGUS","expected":["ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING","NEW_SYN_RECV"]}}"#),
         (#"{"method":5}"#, #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"method"}}"#),

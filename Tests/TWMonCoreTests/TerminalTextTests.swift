@@ -116,7 +116,7 @@ struct TerminalTextTests {
         var json = JSONWriter()
         PortListing(table: snapshot.table).write(into: &json)
         let reread = try JSONValue.parse(Array(json.string.utf8)).decode(PortListing.self)
-        #expect(reread.ports.first { $0.port == 8080 }?.owner == owner)
+        #expect(reread.ports.first { $0.stats.port == 8080 }?.stats.owner == owner)
     }
 
     /// A 255-byte unit does not widen every row of `twmonctl ports`.
@@ -124,7 +124,7 @@ struct TerminalTextTests {
         let unit = String(repeating: "u", count: 247) + ".service"
         var stats = PortStats(port: 8080)
         stats.owner = CgroupOwnerParser.owner(cgroupPath: "/system.slice/" + unit)
-        let text = ScanReport.text(ports: [stats], summary: "")
+        let text = ScanReport.text(ports: [PortListing.Entry(netns: .ownHost, stats: stats)], summary: "")
         let widest = text.split(separator: "\n").map(\.count).max() ?? 0
         #expect(widest < TerminalText.nameLimit + 60)
         #expect(text.contains(String(repeating: "u", count: TerminalText.nameLimit - 1) + "…"))

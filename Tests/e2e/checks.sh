@@ -472,7 +472,8 @@ check_sandbox() {
         local scans; scans=$(status_json scan_count)
         wait_until 10 eval '(( $(status_json scan_count) >= scans + 2 ))'
         ss -tanH >"$evidence/check7-ss.txt"
-        twmonctl ports --json >"$evidence/check7-ports.json"
+        # ss sees this namespace only; the ListPorts counts cover every namespace listed.
+        twmonctl ports --json --netns host >"$evidence/check7-ports.json"
         verdict=$(python3 - "$evidence/check7-ss.txt" "$evidence/check7-ports.json" <<'EOF'
 import collections, json, sys
 names = {"ESTAB": "ESTABLISHED", "TIME-WAIT": "TIME_WAIT", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_RECV",

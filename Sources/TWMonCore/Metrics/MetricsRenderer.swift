@@ -1,14 +1,18 @@
 /// Renders twmond's Prometheus exposition from a `MetricsInput`: the same bytes are served at
 /// `GET /metrics` and written to the textfile for node_exporter. Pure: values in, bytes out.
 ///
-/// Series, with S exported server ports (`MetricsInput.ExportedPorts`: the busy ones and at
-/// most `metrics.max_idle_server_ports` idle ones) and C = `metrics.client_ports`: 12 × (S + C) of
+/// Series, with S exported server ports and C exported client ports over all namespaces
+/// (`MetricsInput.ExportedPorts`: the busy server ports, at most `metrics.max_idle_server_ports`
+/// idle ones and `metrics.client_ports` client ports in all) and N namespaces with figures (the
+/// own one, and each other one with an exported port, TIME_WAIT or an alert): 12 × (S + C) of
 /// `twmon_port_sockets` (every state of every exported port, zeros included, so a series does
-/// not vanish when a count drops to 0), 12 of `twmon_sockets`, S of
-/// `twmon_port_active_closes_total`, one per active alert, one per alert kind, 14 for the scan
-/// histogram and a handful of single gauges and counters. Linear in the table: one pass, no
-/// copy of the buffer per sample. No label takes a remote address or
-/// any other value a client chooses.
+/// not vanish when a count drops to 0), 12 × N of `twmon_sockets`, N each of
+/// `twmon_tw_buckets` and `twmon_tw_overflow_total`, S of `twmon_port_active_closes_total`,
+/// one per active alert, one per alert kind, 14 for the scan histogram and a handful of single
+/// gauges and counters. Every series about ports or a namespace carries `netns`, the
+/// namespace's name. Linear in the tables: one pass, no copy of the buffer per sample, each
+/// family written once (its HELP and TYPE, then its samples of every namespace). No label takes
+/// a remote address or any other value a client chooses.
 public enum MetricsRenderer {
     /// The media type of the exposition.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -22,18 +26,20 @@ public enum MetricsRenderer {
     /// `input.exportedPorts` (for a caller that needs the selection too: one pass, not two).
     public static func render(_ input: MetricsInput, ports exported: MetricsInput.ExportedPorts) -> [UInt8] {
         let server = exported.server, client = exported.client
-        var writer = PrometheusTextWriter(reservingCapacity: 2_048 + 1_200 * (server.count + client.count))
+        let namespaces = input.namespaces
+        var writer = PrometheusTextWriter(reservingCapacity: 2_048 + 1_200 * (server.count + client.count) + 600 * exported.namespaces.count)
 
         writer.family(
             "twmon_port_sockets", type: "gauge",
-            help: "Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports."
+            help: "Sockets on a local TCP port per state: every server port (one with a LISTEN socket) and the busiest client ports, per network namespace."
         )
         for (ports, role) in [(server, "server"), (client, "client")] {
-            for stats in ports {
-                let states = stats.states
-                let unit = role == "server" ? input.owners[stats.port] : nil
+            for exportedPort in ports {
+                let stats = exportedPort.stats, namespace = namespaces[exportedPort.namespace]
+                let unit = role == "server" ? namespace.owners[stats.port] : nil
                 for state in TCPState.allCases {
-                    writer.sample("twmon_port_sockets", value: states[state]) { labels in
+                    writer.sample("twmon_port_sockets", value: stats.states[state]) { labels in
+                        labels.label("netns", namespace.name)
                         labels.label("port", Int(stats.port))
                         labels.label("role", role)
                         if let unit { labels.label("unit", unit) }
@@ -44,42 +50,54 @@ public enum MetricsRenderer {
         }
         writer.single(
             "twmon_server_ports_omitted", type: "gauge",
-            help: "Idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) left out of the per-port metrics: more than metrics.max_idle_server_ports.",
+            help: "Idle server ports (no TIME_WAIT, no CLOSE_WAIT, no alert) of all namespaces left out of the per-port metrics: more than metrics.max_idle_server_ports.",
             exported.omittedServerPorts)
+        writer.single("twmon_namespaces", type: "gauge", help: "Network namespaces watched, twmond's own included.", namespaces.count)
 
-        writer.family("twmon_sockets", type: "gauge", help: "TCP sockets of the network namespace per state.")
-        let totals = input.table.totals
-        for state in TCPState.allCases {
-            writer.sample("twmon_sockets", value: totals[state]) { $0.label("state", state.metricName) }
+        writer.family("twmon_sockets", type: "gauge", help: "TCP sockets of a network namespace per state.")
+        for position in exported.namespaces {
+            let namespace = namespaces[position], totals = namespace.table.totals
+            for state in TCPState.allCases {
+                writer.sample("twmon_sockets", value: totals[state]) { labels in
+                    labels.label("netns", namespace.name)
+                    labels.label("state", state.metricName)
+                }
+            }
         }
 
-        if let closes = input.activeCloses {
+        if namespaces.contains(where: { $0.activeCloses != nil }) {
             writer.family(
                 "twmon_port_active_closes_total", type: "counter",
-                help: "Connections a server port closed first since twmond started: each new TIME_WAIT socket counted (approximately) once."
+                help: "Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once."
             )
-            for stats in server {
-                writer.sample("twmon_port_active_closes_total", value: closes[stats.port] ?? 0) { labels in
-                    labels.label("port", Int(stats.port))
-                    if let unit = input.owners[stats.port] { labels.label("unit", unit) }
+            for exportedPort in server {
+                let namespace = namespaces[exportedPort.namespace]
+                guard let closes = namespace.activeCloses else { continue }
+                writer.sample("twmon_port_active_closes_total", value: closes[exportedPort.port] ?? 0) { labels in
+                    labels.label("netns", namespace.name)
+                    labels.label("port", Int(exportedPort.port))
+                    if let unit = namespace.owners[exportedPort.port] { labels.label("unit", unit) }
                 }
             }
         }
 
         writer.family(
             "twmon_alert_active", type: "gauge",
-            help: "Alerts twmond has active now, per kind and port: 1 for a port or the namespace; for ephemeral_ports, the destinations in alert."
+            help: "Alerts twmond has active now, per kind, namespace and port: 1 for a port or a namespace; for ephemeral_ports, the destinations in alert."
         )
-        // One series per (kind, port): ephemeral_ports alerts are about destinations, whose
-        // addresses are no label, so they share one series that counts them.
+        // One series per (kind, namespace, port): ephemeral_ports alerts are about
+        // destinations, whose addresses are no label, so they share one series that counts them.
+        var owners: [String: [UInt16: String]] = [:]
+        for namespace in namespaces { owners[namespace.name] = owners[namespace.name] ?? namespace.owners }
         var active: [ActiveAlertKey: Int] = [:]
-        for alert in input.activeAlerts { active[ActiveAlertKey(kind: alert.kind, port: alert.port), default: 0] += 1 }
-        for (alert, count) in active.sorted(by: { ($0.key.kind, $0.key.port ?? 0) < ($1.key.kind, $1.key.port ?? 0) }) {
+        for alert in input.activeAlerts { active[ActiveAlertKey(kind: alert.kind, netns: alert.netns, port: alert.port), default: 0] += 1 }
+        for (alert, count) in active.sorted(by: { ($0.key.kind, $0.key.netns, $0.key.port ?? 0) < ($1.key.kind, $1.key.netns, $1.key.port ?? 0) }) {
             writer.sample("twmon_alert_active", value: count) { labels in
                 labels.label("kind", alert.kind)
+                labels.label("netns", alert.netns)
                 if let port = alert.port {
                     labels.label("port", Int(port))
-                    if let unit = input.owners[port] { labels.label("unit", unit) }
+                    if let unit = owners[alert.netns]?[port] { labels.label("unit", unit) }
                 }
             }
         }
@@ -89,14 +107,21 @@ public enum MetricsRenderer {
             writer.sample("twmon_alerts_raised_total", value: input.alertsRaised[kind] ?? 0) { $0.label("kind", kind) }
         }
 
+        let ownName = input.own.name
+        perNamespace(
+            "twmon_tw_buckets", type: "gauge", help: "TIME_WAIT sockets of a network namespace (tw in its /proc/net/sockstat).",
+            exported.namespaces, of: namespaces, into: &writer, \.timeWait)
         if let maximum = input.twBucketsMax {
-            writer.single("twmon_tw_buckets_max", type: "gauge", help: "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most.", maximum)
+            writer.family("twmon_tw_buckets_max", type: "gauge", help: "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the namespace holds at most (known for twmond's own namespace only).")
+            writer.sample("twmon_tw_buckets_max", value: maximum) { $0.label("netns", ownName) }
         }
-        if let overflow = input.twOverflowTotal {
-            writer.single("twmon_tw_overflow_total", type: "counter", help: "TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow).", overflow)
-        }
+        perNamespace(
+            "twmon_tw_overflow_total", type: "counter",
+            help: "TIME_WAIT sockets the kernel dropped because tcp_max_tw_buckets was full (TcpExtTCPTimeWaitOverflow), per network namespace.",
+            exported.namespaces, of: namespaces, into: &writer, \.twOverflowTotal)
         if let usable = input.ephemeralPortsUsable {
-            writer.single("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports).", usable)
+            writer.family("twmon_ephemeral_ports_usable", type: "gauge", help: "Local ports the kernel may choose for outgoing connections (ip_local_port_range less ip_local_reserved_ports) in twmond's own namespace.")
+            writer.sample("twmon_ephemeral_ports_usable", value: usable) { $0.label("netns", ownName) }
         }
 
         if let interval = input.scanInterval {
@@ -123,6 +148,22 @@ public enum MetricsRenderer {
         return writer.bytes
     }
 
+    /// A family of one sample per namespace at `positions` that has `value` (none when no
+    /// namespace has it), labelled `netns`.
+    private static func perNamespace(
+        _ name: String, type: String, help: String, _ positions: [Int], of namespaces: [MetricsInput.Namespace],
+        into writer: inout PrometheusTextWriter, _ value: (MetricsInput.Namespace) -> Int?
+    ) {
+        var familyWritten = false
+        for position in positions {
+            let namespace = namespaces[position]
+            guard let figure = value(namespace) else { continue }
+            if !familyWritten { writer.family(name, type: type, help: help) }
+            familyWritten = true
+            writer.sample(name, value: figure) { $0.label("netns", namespace.name) }
+        }
+    }
+
     /// A bucket bound as the `le` label writes it: `0.001`, `1.0` (Prometheus' own clients
     /// write whole bounds with `.0`, so `le` values match across exporters).
     static func boundText(_ bound: Double) -> String {
@@ -138,5 +179,6 @@ extension TCPState {
 /// `twmon_alert_active`'s labels.
 private struct ActiveAlertKey: Hashable {
     var kind: String
+    var netns: String
     var port: UInt16?
 }

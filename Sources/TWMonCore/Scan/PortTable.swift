@@ -37,12 +37,18 @@ public struct PortTable: Sendable, Equatable {
         var selected = ports.filter { stats in
             (!listeningOnly || stats.listening) && (state.map { stats.states[$0] > 0 } ?? true)
         }
-        selected.sort { lhs, rhs in
-            if lhs.timeWait != rhs.timeWait { return lhs.timeWait > rhs.timeWait }
-            if lhs.total != rhs.total { return lhs.total > rhs.total }
-            return lhs.port < rhs.port
-        }
+        selected.sort(by: PortStats.ranksBefore)
         if let limit, selected.count > limit { selected.removeSubrange(limit...) }
         return selected
+    }
+}
+
+extension PortStats {
+    /// The order of `PortTable.ranked`: most TIME_WAIT first, then most sockets, then lowest
+    /// port.
+    public static func ranksBefore(_ lhs: PortStats, _ rhs: PortStats) -> Bool {
+        if lhs.timeWait != rhs.timeWait { return lhs.timeWait > rhs.timeWait }
+        if lhs.total != rhs.total { return lhs.total > rhs.total }
+        return lhs.port < rhs.port
     }
 }

@@ -60,9 +60,8 @@ public enum MonitorService {
         case .listAlerts:
             return call.parameters.isEmpty ? .alerts : nil
         case .listPorts:
-            guard (try? expectOnly(["listeningOnly", "state", "limit"], in: call)) != nil,
-                  let (listeningOnly, state, limit) = try? portSelection(call) else { return nil }
-            return .ports(listeningOnly: listeningOnly, state: state, limit: limit)
+            guard (try? expectOnly(PortQuery.parameters, in: call)) != nil, let selection = try? PortQuery(call) else { return nil }
+            return .ports(selection)
         case .getInfo, .getInterfaceDescription, nil:
             return nil
         }
@@ -94,10 +93,17 @@ public enum MonitorService {
                 try expectOnly([], in: call)
                 MonitorStatus(snapshot: try ready(snapshot), now: now).write(into: &json)
             case .listPorts:
-                try expectOnly(["listeningOnly", "state", "limit"], in: call)
-                let (listeningOnly, state, limit) = try portSelection(call)
-                PortListing(table: try ready(snapshot).table, listeningOnly: listeningOnly, state: state, limit: limit)
-                    .write(into: &json)
+                try expectOnly(PortQuery.parameters, in: call)
+                let selection = try PortQuery(call)
+                let snapshot = try ready(snapshot)
+                do throws(PortListing.NamespaceNotFound) {
+                    try PortListing(
+                        snapshot: snapshot, netns: selection.netns, listeningOnly: selection.listeningOnly, state: selection.state,
+                        limit: selection.limit
+                    ).write(into: &json)
+                } catch {
+                    throw .namespaceNotFound(netns: error.netns)
+                }
             case .listAlerts:
                 try expectOnly([], in: call)
                 AlertListing(snapshot: try ready(snapshot)).write(into: &json)
@@ -155,15 +161,36 @@ public enum MonitorService {
         guard let snapshot else { throw .notReady }
         return snapshot
     }
+}
 
-    private static func portSelection(_ call: VarlinkCall) throws(VarlinkError) -> (Bool, TCPState?, Int?) {
-        var listeningOnly = false
+/// The parameters of a `ListPorts` call, validated: which ports, of which namespace.
+public struct PortQuery: Sendable, Hashable {
+    /// The parameters `ListPorts` declares.
+    static let parameters: Set<String> = ["listeningOnly", "state", "limit", "netns"]
+
+    /// Only server ports.
+    public var listeningOnly = false
+    /// Only ports with a socket in this state.
+    public var state: TCPState?
+    /// At most this many ports.
+    public var limit: Int?
+    /// Only the namespace of this name.
+    public var netns: String?
+
+    public init(listeningOnly: Bool = false, state: TCPState? = nil, limit: Int? = nil, netns: String? = nil) {
+        self.listeningOnly = listeningOnly
+        self.state = state
+        self.limit = limit
+        self.netns = netns
+    }
+
+    /// Reads the parameters of `call`.
+    init(_ call: VarlinkCall) throws(VarlinkError) {
         switch call.parameter("listeningOnly") {
         case nil: break
         case .bool(let flag)?: listeningOnly = flag
         default: throw .invalidParameter(parameter: "listeningOnly")
         }
-        var state: TCPState?
         switch call.parameter("state") {
         case nil: break
         case .string(let name)?:
@@ -171,12 +198,15 @@ public enum MonitorService {
             state = named
         default: throw .invalidParameter(parameter: "state")
         }
-        var limit: Int?
         switch call.parameter("limit") {
         case nil: break
         case .integer(let count)? where count >= 0: limit = count
         default: throw .invalidParameter(parameter: "limit")
         }
-        return (listeningOnly, state, limit)
+        switch call.parameter("netns") {
+        case nil: break
+        case .string(let name)?: netns = name
+        default: throw .invalidParameter(parameter: "netns")
+        }
     }
 }

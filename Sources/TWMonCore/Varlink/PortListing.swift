@@ -1,31 +1,96 @@
-/// The reply of `io.twmon.Monitor.ListPorts`: selected ports of the latest scan, in the shape
-/// of `twmonctl scan --json`, with counts that describe the whole namespace.
+/// The reply of `io.twmon.Monitor.ListPorts`, and what `twmonctl scan` shows: the selected
+/// ports of every namespace listed (or of the one asked for), ranked together, with counts that
+/// describe all the namespaces listed.
 public struct PortListing: Sendable, Equatable {
-    /// The selected ports, most TIME_WAIT first.
-    public var ports: [PortStats]
-    /// Sockets per state in the whole namespace.
+    /// One listed port and the network namespace it is in.
+    public struct Entry: Sendable, Equatable {
+        /// The namespace.
+        public var netns: NetworkNamespace
+        /// The port's sockets.
+        public var stats: PortStats
+    }
+
+    /// One namespace's table, as a listing is made from.
+    public struct NamespaceTable: Sendable {
+        public var netns: NetworkNamespace
+        public var table: PortTable
+
+        public init(netns: NetworkNamespace, table: PortTable) {
+            self.netns = netns
+            self.table = table
+        }
+    }
+
+    /// `netns` names no namespace of the scan.
+    public struct NamespaceNotFound: Error, Sendable, Equatable {
+        /// The name asked for.
+        public var netns: String
+    }
+
+    /// The selected ports, most TIME_WAIT first (then most sockets, lowest port, and the
+    /// namespaces' order: own first, then by name).
+    public var ports: [Entry]
+    /// Sockets per state in the namespaces listed.
     public var totals: StateCounts
-    /// Rows of the kernel's table that could not be read.
+    /// Rows of the kernel's tables that could not be read.
     public var malformedRows: Int
-    /// Local ports with at least one socket.
+    /// Local ports with at least one socket, counted once per namespace.
     public var portCount: Int
-    /// Ports with a LISTEN socket.
+    /// Ports with a LISTEN socket, counted once per namespace.
     public var serverPorts: Int
 
-    /// Selects ports of `table` as `PortTable.ranked` does.
-    public init(table: PortTable, listeningOnly: Bool = false, state: TCPState? = nil, limit: Int? = nil) {
-        ports = table.ranked(listeningOnly: listeningOnly, state: state, limit: limit)
-        totals = table.totals
-        malformedRows = table.malformedRows
-        portCount = table.ports.count
-        serverPorts = table.ports.count(where: \.listening)
+    /// Selects ports of `namespaces` (of the one named `netns` when given) as
+    /// `PortTable.ranked` does, all ranked together; the counts are those of the namespaces
+    /// selected. Throws when no namespace is named `netns`.
+    public init(
+        namespaces: [NamespaceTable], netns: String? = nil, listeningOnly: Bool = false, state: TCPState? = nil, limit: Int? = nil
+    ) throws(NamespaceNotFound) {
+        let selected = netns.map { name in namespaces.filter { $0.netns.name == name } } ?? namespaces
+        if let netns, selected.isEmpty { throw NamespaceNotFound(netns: netns) }
+        self.init(selected: selected, listeningOnly: listeningOnly, state: state, limit: limit)
+    }
+
+    /// Selects ports of one namespace's `table`.
+    public init(table: PortTable, netns: NetworkNamespace = .ownHost, listeningOnly: Bool = false, state: TCPState? = nil, limit: Int? = nil) {
+        self.init(selected: [NamespaceTable(netns: netns, table: table)], listeningOnly: listeningOnly, state: state, limit: limit)
+    }
+
+    private init(selected: [NamespaceTable], listeningOnly: Bool, state: TCPState?, limit: Int?) {
+        ports = []
+        totals = StateCounts()
+        (malformedRows, portCount, serverPorts) = (0, 0, 0)
+        var order: [NetworkNamespace: Int] = [:]
+        for (position, namespace) in selected.enumerated() {
+            let table = namespace.table
+            order[namespace.netns] = order[namespace.netns] ?? position
+            for stats in table.ports where (!listeningOnly || stats.listening) && (state.map { stats.states[$0] > 0 } ?? true) {
+                ports.append(Entry(netns: namespace.netns, stats: stats))
+            }
+            totals += table.totals
+            malformedRows += table.malformedRows
+            portCount += table.ports.count
+            serverPorts += table.ports.count(where: \.listening)
+        }
+        ports.sort { lhs, rhs in
+            if PortStats.ranksBefore(lhs.stats, rhs.stats) { return true }
+            if PortStats.ranksBefore(rhs.stats, lhs.stats) { return false }
+            return order[lhs.netns, default: 0] < order[rhs.netns, default: 0]
+        }
+        if let limit, ports.count > limit { ports.removeSubrange(limit...) }
+    }
+
+    /// Selects ports of every namespace of `snapshot`: its own, then the others.
+    public init(
+        snapshot: MonitorSnapshot, netns: String? = nil, listeningOnly: Bool = false, state: TCPState? = nil, limit: Int? = nil
+    ) throws(NamespaceNotFound) {
+        try self.init(namespaces: snapshot.namespaceTables, netns: netns, listeningOnly: listeningOnly, state: state, limit: limit)
     }
 
     /// Writes the reply's parameters object.
     public func write(into json: inout JSONWriter) {
         json.beginObject()
         json.array("ports") { json in
-            for stats in ports { ScanReport.writePort(stats, into: &json) }
+            for entry in ports { ScanReport.writePort(entry.stats, netns: entry.netns, into: &json) }
         }
         json.key("totals"); ScanReport.writeStates(totals, into: &json)
         json.member("malformed_rows", malformedRows)
@@ -34,10 +99,24 @@ public struct PortListing: Sendable, Equatable {
         json.endObject()
     }
 
-    /// The table for people, as `twmonctl scan` prints it.
+    /// The table for people, as `twmonctl ports` and `twmonctl scan` print it: with a
+    /// NAMESPACE column when the ports shown are in more than one namespace.
     public var text: String {
         ScanReport.text(ports: ports, summary: ScanReport.summary(
             totals: totals, portCount: portCount, serverPorts: serverPorts, malformedRows: malformedRows, shown: ports.count
         ))
+    }
+}
+
+extension MonitorSnapshot {
+    /// Its own namespace's table, then the other namespaces' (as `ListPorts` lists them).
+    public var namespaceTables: [PortListing.NamespaceTable] {
+        [PortListing.NamespaceTable(netns: ownNamespace, table: table)]
+            + otherNamespaces.map { PortListing.NamespaceTable(netns: $0.netns, table: $0.table) }
+    }
+
+    /// Local ports with sockets in all its namespaces: the most a `ListPorts` reply lists.
+    public var listablePortCount: Int {
+        otherNamespaces.reduce(table.ports.count) { $0 + $1.table.ports.count }
     }
 }

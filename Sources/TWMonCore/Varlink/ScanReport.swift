@@ -1,4 +1,5 @@
-/// Renders a `PortTable` for `twmonctl scan`: JSON for scripts, an aligned table for people.
+/// Renders ports for `twmonctl scan` and `ports` (`PortListing`): JSON for scripts, an aligned
+/// table for people.
 public enum ScanReport {
     /// Writes `{"STATE":count,…}` with only non-zero states, in kernel order.
     public static func writeStates(_ counts: StateCounts, into json: inout JSONWriter) {
@@ -8,9 +9,10 @@ public enum ScanReport {
     }
 
     /// Writes one port as `{"port":…,"listening":…,"states":{…},"ipv4":{…},"ipv6":{…},
-    /// "closes_per_second":{"10s":…,"60s":…}}`, with `"unit"`, `"cgroup"` and `"container"`
-    /// when the port's owner is known and names them.
-    public static func writePort(_ stats: PortStats, into json: inout JSONWriter) {
+    /// "closes_per_second":{"10s":…,"60s":…},"netns":{…}}`, with `"unit"`, `"cgroup"` and
+    /// `"container"` when the port's owner is known and names them; `"netns"` is the Varlink
+    /// `Netns` of the namespace the port is in (`NetworkNamespace.write(into:)`).
+    public static func writePort(_ stats: PortStats, netns: NetworkNamespace, into json: inout JSONWriter) {
         json.beginObject()
         json.member("port", Int(stats.port))
         json.member("listening", stats.listening)
@@ -19,6 +21,7 @@ public enum ScanReport {
         json.key("ipv6"); writeStates(stats.ipv6, into: &json)
         json.key("closes_per_second"); writeCloseRates(stats.recentCloses, into: &json)
         if let owner = stats.owner { writeOwner(owner, into: &json) }
+        json.key("netns"); netns.write(into: &json)
         json.endObject()
     }
 
@@ -44,38 +47,30 @@ public enum ScanReport {
         }
     }
 
-    /// `{"ports":[…],"totals":{…},"malformed_rows":N}` for the selected ports; totals are the
-    /// whole namespace's, whatever the selection.
-    public static func json(_ table: PortTable, ports: [PortStats]) -> String {
-        var json = JSONWriter()
-        json.beginObject()
-        json.array("ports") { json in
-            for stats in ports { writePort(stats, into: &json) }
-        }
-        json.key("totals"); writeStates(table.totals, into: &json)
-        json.member("malformed_rows", table.malformedRows)
-        json.endObject()
-        return json.string
-    }
-
-    /// The human-readable table: one row per port, its role and its non-zero states, then a
-    /// summary line.
-    public static func text(_ table: PortTable, ports: [PortStats]) -> String {
-        text(ports: ports, summary: summary(table, shown: ports.count))
-    }
-
-    /// The rows of `ports`, then `summary` as the last line.
-    public static func text(ports: [PortStats], summary: String) -> String {
-        var lines: [[String]] = [["PORT", "ROLE", "OWNER", "TIME_WAIT", "CLOSES/S 10s", "60s", "TOTAL", "STATES"]]
-        for stats in ports {
+    /// The human-readable table: one row per port, its role, owner (a listener's, else its
+    /// namespace's) and non-zero states, then
+    /// `summary` as the last line; a NAMESPACE column first when the ports are in more than one
+    /// namespace. Names are escaped for a terminal.
+    public static func text(ports: [PortListing.Entry], summary: String) -> String {
+        let namespaces = ports.first.map { first in ports.contains { $0.netns != first.netns } } ?? false
+        var header = ["PORT", "ROLE", "OWNER", "TIME_WAIT", "CLOSES/S 10s", "60s", "TOTAL", "STATES"]
+        if namespaces { header.insert("NAMESPACE", at: 0) }
+        let firstNumber = header.firstIndex(of: "TIME_WAIT") ?? header.count
+        var lines = [header]
+        for entry in ports {
+            let stats = entry.stats
+            // A listener in another namespace without an owner of its own is its namespace's.
+            let owner = stats.owner ?? (stats.listening ? entry.netns.owner : nil)
             let states = stats.states.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
-            lines.append([
-                String(stats.port), stats.listening ? "server" : "client", stats.owner?.shownName ?? "-",
+            var line = [
+                String(stats.port), stats.listening ? "server" : "client", owner?.shownName ?? "-",
                 String(stats.timeWait), rateText(stats.recentCloses.perSecond10), rateText(stats.recentCloses.perSecond60),
                 String(stats.total), states,
-            ])
+            ]
+            if namespaces { line.insert(TerminalText.name(entry.netns.name), at: 0) }
+            lines.append(line)
         }
-        var widths = [Int](repeating: 0, count: lines[0].count)
+        var widths = [Int](repeating: 0, count: header.count)
         for line in lines { for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) } }
         var output = ""
         for line in lines {
@@ -83,7 +78,7 @@ public enum ScanReport {
             for (index, cell) in line.enumerated() {
                 if index == line.count - 1 {
                     row += cell
-                } else if index >= 3 {
+                } else if index >= firstNumber {
                     row += String(repeating: " ", count: widths[index] - cell.count) + cell + "  "
                 } else {
                     row += cell + String(repeating: " ", count: widths[index] - cell.count) + "  "
@@ -101,15 +96,8 @@ public enum ScanReport {
         DecimalText.fixed(perSecond.isFinite && perSecond >= 0 && perSecond < 1e12 ? perSecond : 0, decimals: 1) ?? "0.0"
     }
 
-    /// `42 ports shown of 57 (3 server); 130211 sockets: TIME_WAIT=120000 ESTABLISHED=…; 0 malformed rows`
-    public static func summary(_ table: PortTable, shown: Int) -> String {
-        summary(
-            totals: table.totals, portCount: table.ports.count, serverPorts: table.ports.count(where: \.listening),
-            malformedRows: table.malformedRows, shown: shown
-        )
-    }
-
-    /// The summary line from the namespace's counts (what a `ListPorts` reply carries).
+    /// The summary line from the listing's counts (what a `ListPorts` reply carries), e.g.
+    /// `42 of 57 ports shown (3 server); 130211 sockets: TIME_WAIT=120000 …; 0 malformed rows`.
     public static func summary(totals: StateCounts, portCount: Int, serverPorts: Int, malformedRows: Int, shown: Int) -> String {
         let states = totals.nonZero.map { "\($0.state.name)=\($0.count)" }.joined(separator: " ")
         var line = "\(shown) of \(portCount) ports shown (\(serverPorts) server); "

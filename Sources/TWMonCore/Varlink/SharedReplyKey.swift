@@ -4,7 +4,7 @@ public enum SharedReplyKey: Sendable, Hashable {
     /// `GetStatus` within the whole second `second` of the wall clock.
     case status(second: Int64)
     /// `ListPorts` with these (validated) parameters.
-    case ports(listeningOnly: Bool, state: TCPState?, limit: Int?)
+    case ports(PortQuery)
     /// `ListAlerts`.
     case alerts
 }
@@ -13,10 +13,10 @@ extension SharedReplyKey {
     /// Replies listing more ports than this are encoded off the event loops.
     public static let largeReplyPorts = 1_000
 
-    /// Whether the reply may be large enough (many ports of a table of `portCount`) that
-    /// encoding it should not hold up the connections served beside it.
+    /// Whether the reply may be large enough (many ports of tables of `portCount` ports in
+    /// all) that encoding it should not hold up the connections served beside it.
     public func mayBeLarge(portCount: Int) -> Bool {
-        guard case .ports(_, _, let limit) = self else { return false }
-        return min(limit ?? Int.max, portCount) > Self.largeReplyPorts
+        guard case .ports(let selection) = self else { return false }
+        return min(selection.limit ?? Int.max, portCount) > Self.largeReplyPorts
     }
 }

@@ -10,6 +10,8 @@ public enum VarlinkError: Error, Sendable, Equatable {
     case notReady
     /// `io.twmon.Monitor.InvalidState`: `state` names no TCP state.
     case invalidState(state: String)
+    /// `io.twmon.Monitor.NamespaceNotFound`: no namespace of the latest scan is named `netns`.
+    case namespaceNotFound(netns: String)
 
     /// The error's qualified name, as sent in `"error"`.
     public var name: String {
@@ -19,6 +21,7 @@ public enum VarlinkError: Error, Sendable, Equatable {
         case .invalidParameter: "org.varlink.service.InvalidParameter"
         case .notReady: "io.twmon.Monitor.NotReady"
         case .invalidState: "io.twmon.Monitor.InvalidState"
+        case .namespaceNotFound: "io.twmon.Monitor.NamespaceNotFound"
         }
     }
 
@@ -30,6 +33,7 @@ public enum VarlinkError: Error, Sendable, Equatable {
         case .methodNotFound(let method): json.member("method", method)
         case .invalidParameter(let parameter): json.member("parameter", parameter)
         case .notReady: break
+        case .namespaceNotFound(let netns): json.member("netns", netns)
         case .invalidState(let state):
             json.member("state", state)
             json.array("expected") { json in

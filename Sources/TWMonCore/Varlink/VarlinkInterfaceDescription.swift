@@ -96,6 +96,22 @@ public enum VarlinkInterfaceDescription {
           pod_uid: ?string
         )
 
+        # A network namespace: twmond's own, or another one it watches
+        # (scan.namespaces = "all").
+        type Netns (
+          # True for twmond's own namespace.
+          own: bool,
+          # How twmon names it: host (the namespace of PID 1), pod-<uid>,
+          # docker-<id>, a unit (demo-private.service) or the cgroup path of its
+          # processes; unique among the namespaces of one scan.
+          name: string,
+          # The cgroup of its processes read as an owner, when known (not for the
+          # host's): as in Port.
+          unit: ?string,
+          cgroup: ?string,
+          container: ?Container
+        )
+
         \(alertTypes)
 
         # The sockets on one local port, as `twmonctl scan --json` shows them.
@@ -118,7 +134,9 @@ public enum VarlinkInterfaceDescription {
           # That cgroup's path below the cgroup2 mount (/system.slice/nginx.service).
           cgroup: ?string,
           # The container, when the cgroup is a container's scope.
-          container: ?Container
+          container: ?Container,
+          # The network namespace the port is in.
+          netns: Netns
         )
 
         # What twmond saw at its latest scan.
@@ -158,13 +176,17 @@ public enum VarlinkInterfaceDescription {
           problem: ?string
         )
 
-        # The per-port table of the latest scan, most TIME_WAIT first (then most
-        # sockets, then lowest port). listeningOnly keeps server ports, state keeps
-        # ports with a socket in that state (a kernel state name such as TIME_WAIT,
-        # spelt exactly: time_wait is InvalidState),
-        # limit keeps the first ports. totals, port_count and server_ports always
-        # describe the whole namespace.
-        method ListPorts(listeningOnly: ?bool, state: ?string, limit: ?int) -> (
+        # The per-port tables of the latest scan, the ports of every namespace ranked
+        # together: most TIME_WAIT first (then most sockets, then lowest port, then
+        # twmond's own namespace before the others, by name). netns keeps the
+        # namespace of that name (Netns.name; NamespaceNotFound when there is none),
+        # listeningOnly keeps server ports, state keeps ports with a socket in that
+        # state (a kernel state name such as TIME_WAIT, spelt exactly: time_wait is
+        # InvalidState), limit keeps the first ports. totals, malformed_rows,
+        # port_count and server_ports always describe the namespaces listed as a
+        # whole: all of them, or the one netns names; a port number open in two
+        # namespaces counts twice.
+        method ListPorts(listeningOnly: ?bool, state: ?string, limit: ?int, netns: ?string) -> (
           ports: []Port,
           totals: [string]int,
           malformed_rows: int,
@@ -184,6 +206,10 @@ public enum VarlinkInterfaceDescription {
 
         # The state parameter names no TCP state; expected lists the names.
         error InvalidState (state: string, expected: []string)
+
+        # The netns parameter names no namespace of the latest scan (the NAMESPACE
+        # column of twmonctl ports shows the names).
+        error NamespaceNotFound (netns: string)
 
         """
 }

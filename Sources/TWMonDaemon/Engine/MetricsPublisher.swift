@@ -58,15 +58,17 @@ public final class MetricsPublisher: ScanOutcomeSink {
                 state.raised[action.alert.kind.rawValue, default: 0] += 1
             }
             var input = state.input ?? MetricsInput(table: outcome.table, source: outcome.source)
-            input.table = outcome.table
+            input.own = MetricsInput.Namespace(
+                name: outcome.ownNamespace.name, table: outcome.table, owners: MetricsInput.owners(of: outcome.table),
+                activeCloses: outcome.activeCloses, timeWait: outcome.counters?.timeWait?.timeWait,
+                twOverflowTotal: outcome.counters?.timeWaitEvents?.overflow
+            )
+            input.others = outcome.otherNamespaces.map(MetricsInput.Namespace.init)
             input.source = outcome.source
             input.lastScan = outcome.scannedAt
             input.activeAlerts = outcome.alerts.map(MetricsInput.ActiveAlert.init)
             input.twBucketsMax = outcome.counters?.timeWait?.maxBuckets
-            input.twOverflowTotal = outcome.counters?.timeWaitEvents?.overflow
             input.ephemeralPortsUsable = outcome.counters?.ephemeralPorts?.usable
-            input.owners = MetricsInput.owners(of: outcome.table)
-            input.activeCloses = outcome.activeCloses
             return input
         }
     }

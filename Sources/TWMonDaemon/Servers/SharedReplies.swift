@@ -53,7 +53,7 @@ final class SharedReplies: Sendable {
     func answer(_ call: VarlinkCall, now: Double, on eventLoop: any EventLoop) -> Answer {
         let (snapshot, generation) = store.current
         guard let key = MonitorService.sharedReplyKey(for: call, now: now),
-              key.mayBeLarge(portCount: snapshot?.table.ports.count ?? 0) else {
+              key.mayBeLarge(portCount: snapshot?.listablePortCount ?? 0) else {
             return .ready(reply(to: call, now: now))
         }
         let future = cache.withLock { cache -> EventLoopFuture<Reply>? in

@@ -9,10 +9,19 @@ extension PortListing: Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        ports = try container.decode([PortStats].self, forKey: .ports)
+        ports = try container.decode([Entry].self, forKey: .ports)
         totals = try container.decode(StateCounts.self, forKey: .totals)
         malformedRows = try container.decode(Int.self, forKey: .malformedRows)
         portCount = try container.decode(Int.self, forKey: .portCount)
         serverPorts = try container.decode(Int.self, forKey: .serverPorts)
+    }
+}
+
+/// Reads a Varlink `Port` with its namespace; a port without `"netns"` (from a twmond older
+/// than namespaces) is in the host's.
+extension PortListing.Entry: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let members = try decoder.container(keyedBy: WireKey.self)
+        self.init(netns: try members.decodeIfPresent(NetworkNamespace.self, forKey: "netns") ?? .ownHost, stats: try PortStats(from: decoder))
     }
 }
