@@ -73,9 +73,7 @@ extension KeyedDecodingContainer<WireKey> {
     /// The `"netns"` object `NetworkNamespace.write(into:)` writes; twmond's own host
     /// namespace when absent (a reply of a twmond that watched only its own).
     func netns() throws -> NetworkNamespace {
-        guard contains("netns") else { return .ownHost }
-        let members = try nestedContainer(keyedBy: WireKey.self, forKey: "netns")
-        return NetworkNamespace(name: try members.decode(String.self, forKey: "name"), own: try members.decode(Bool.self, forKey: "own"), owner: try members.owner())
+        try decodeIfPresent(NetworkNamespace.self, forKey: "netns") ?? .ownHost
     }
 
     /// `"closes_per_second":{"10s":…,"60s":…}`; nil when absent.
