@@ -103,7 +103,9 @@ struct OtherNamespacesTests {
             #expect(dockerKey != podKey)
             let namespaces = OtherNamespaces()
 
-            let first = namespaces.scan(watchingPeers: ["docker-\(fixture.dockerID.prefix(12))": [8080]], topPeers: 3)
+            // The same ports watched at every scan: other ports to watch are a reason to read again.
+            let watching = ["docker-\(fixture.dockerID.prefix(12))": [UInt16(8080)]]
+            let first = namespaces.scan(watchingPeers: watching, topPeers: 3)
             #expect(first.own.own)
             #expect(first.own.name == NetworkNamespace.hostName, "the tests run in the host's namespace")
             let docker = try #require(first.others.first { $0.netns.key == dockerKey })
@@ -125,8 +127,25 @@ struct OtherNamespacesTests {
             #expect(first.figures.discovered >= 2 && first.figures.readInFull >= 2)
             #expect(!first.others.contains { $0.netns.own })
 
+            // A namespace without any TCP socket: empty, exact, never read in full.
+            let quiet = try TestNetworkNamespace()
+            defer { quiet.close() }
+            // Short: SIGTERM does not end a `sleep` started by the tests, `close()` waits for it.
+            let sleeper = try quiet.start(["sleep", "3"])
+            var quietKey: UInt64?
+            for _ in 0..<100 where quietKey == nil {
+                // Until `ip netns exec` has entered the namespace and become `sleep`.
+                if let key = try? Self.key(of: sleeper.processIdentifier), key != (try Self.key(of: getpid())) { quietKey = key }
+                usleep(10_000)
+            }
+            let emptyScan = namespaces.scan(watchingPeers: watching, topPeers: 3)
+            let empty = try #require(emptyScan.others.first { $0.netns.key == quietKey })
+            #expect(empty.activity.isEmpty && !empty.readInFull)
+            #expect(empty.result.table.ports.isEmpty)
+            #expect(emptyScan.figures.empty >= 1)
+
             // Nothing moved: both tables kept, not read again.
-            let second = namespaces.scan(watchingPeers: ["docker-\(fixture.dockerID.prefix(12))": [8080]], topPeers: 3)
+            let second = namespaces.scan(watchingPeers: watching, topPeers: 3)
             let dockerKept = try #require(second.others.first { $0.netns.key == dockerKey })
             let podKept = try #require(second.others.first { $0.netns.key == podKey })
             #expect(!dockerKept.readInFull && !podKept.readInFull)
@@ -137,7 +156,7 @@ struct OtherNamespacesTests {
 
             // New traffic in one: only that one is read again, and sees its new closes.
             try fixture.docker.check([TestEnvironment.executable("twmon-loadgen"), "--listen", "127.0.0.1", "--port", "8081", "--time-wait", "5"])
-            let third = namespaces.scan()
+            let third = namespaces.scan(watchingPeers: watching, topPeers: 3)
             let dockerRead = try #require(third.others.first { $0.netns.key == dockerKey })
             let podStill = try #require(third.others.first { $0.netns.key == podKey })
             #expect(dockerRead.readInFull)
@@ -154,6 +173,13 @@ struct OtherNamespacesTests {
             #expect(!namespaces.tracks(key: podKey))
             #expect(namespaces.tracks(key: dockerKey))
         }
+    }
+
+    @Test func aCapturedProcRootHasOnlyTheOwnNamespace() {
+        let scan = OtherNamespaces(procRoot: "/nonexistent/proc").scan()
+        #expect(scan.own == .ownHost)
+        #expect(scan.others.isEmpty)
+        #expect(scan.figures.discovered == 0)
     }
 
     @Test func anUnprivilegedUserSeesTheSame() throws {

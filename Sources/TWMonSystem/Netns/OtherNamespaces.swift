@@ -14,7 +14,9 @@ import TWMonCore
 ///    lowest PID, which is read again only when that PID changes. The host's namespace is PID
 ///    1's; when PID 1 cannot be seen (hidepid), twmond's own is taken for the host's.
 /// 3. **Reading**, for each namespace but the own: its `sockstat` and `snmp`
-///    (`NamespaceActivity`, microseconds). No TCP socket: an empty table, exact, no full read.
+///    (`NamespaceActivity`, microseconds), through files kept open from scan to scan
+///    (`NamespaceActivityFiles`: they hold the namespace until the first scan that finds no
+///    process in it, which closes them; with no descriptor left they are read by path). No TCP socket: an empty table, exact, no full read.
 ///    Activity equal to that of its last full read (and the same watched ports): the last
 ///    table is kept, without `newActiveCloses`. Otherwise its `tcp` and `tcp6` are read in full
 ///    by a `Scanner` kept for the namespace (a walk of the host's whole established hash, about
@@ -42,6 +44,8 @@ public final class OtherNamespaces {
         /// The PID whose cgroup named it, and that cgroup path.
         var namingPID: Int32 = -1
         var cgroupPath: String?
+        /// Its sockstat and snmp, kept open (nil until opened, or when no descriptor was left).
+        var files: NamespaceActivityFiles?
         /// Reads its table; made at its first full read.
         var scanner: Scanner?
         var source: ProcNetSource?
@@ -56,7 +60,12 @@ public final class OtherNamespaces {
     }
 
     private var tracked: [UInt64: Tracked] = [:]
+    /// Reads sockstat, netstat and cgroup files; `snmpReader` holds snmp while sockstat is parsed.
     private let reader = ProcFileReader(initialCapacity: 16 * 1024)
+    private let snmpReader = ProcFileReader(initialCapacity: 4 * 1024)
+    /// What kept-open sockstat and snmp files are read into.
+    private let sockstatBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * 1024, alignment: 16)
+    private let snmpBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     /// `PID/net/tcp` as a C string, written in place for each `fstatat`.
     private let pathBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 32)
 
@@ -64,7 +73,11 @@ public final class OtherNamespaces {
         self.procRoot = procRoot
     }
 
-    deinit { pathBuffer.deallocate() }
+    deinit {
+        pathBuffer.deallocate()
+        sockstatBuffer.deallocate()
+        snmpBuffer.deallocate()
+    }
 
     /// The namespaces whose state is kept: those of the last scan, own included.
     public var trackedCount: Int { tracked.count }
@@ -146,7 +159,7 @@ public final class OtherNamespaces {
             let base = "\(procRoot)/\(pid)/net/"
             let activity: NamespaceActivity
             do throws(ReadFailure) {
-                activity = try self.activity(base)
+                activity = try self.activity(base, state: state)
             } catch .vanished {
                 continue
             } catch {
@@ -190,17 +203,44 @@ public final class OtherNamespaces {
         return nil
     }
 
-    /// The activity read from `base` (`/proc/PID/net/`).
-    private func activity(_ base: String) throws(ReadFailure) -> NamespaceActivity {
-        let sockstat: String, snmp: String
+    /// The activity of the namespace: through its kept-open files, opened through `base`
+    /// (`/proc/PID/net/`) when it has none; read by path when no descriptor is left (EMFILE).
+    private func activity(_ base: String, state: Tracked) throws(ReadFailure) -> NamespaceActivity {
+        if state.files == nil {
+            do {
+                state.files = try NamespaceActivityFiles(base: base)
+            } catch .system(let error) where error.errno == EMFILE || error.errno == ENFILE {
+                return try activity(base)
+            } catch {
+                throw Self.isVanished(error) ? .vanished : .broken
+            }
+        }
         do {
-            sockstat = try smallFile(base + "sockstat")
-            snmp = try smallFile(base + "snmp")
+            return try state.files!.read(sockstatBuffer: sockstatBuffer, snmpBuffer: snmpBuffer)
+        } catch {
+            state.files = nil
+            throw .broken
+        }
+    }
+
+    /// The activity read by path from `base` (`/proc/PID/net/`), parsed from the bytes as read.
+    private func activity(_ base: String) throws(ReadFailure) -> NamespaceActivity {
+        let sockstatPath = base + "sockstat", snmpPath = base + "snmp"
+        do {
+            guard try reader.read(path: sockstatPath, limit: Self.smallFileLimit),
+                  try snmpReader.read(path: snmpPath, limit: Self.smallFileLimit)
+            else { throw ReadFailure.vanished }
+        } catch let failure as ReadFailure {
+            throw failure
         } catch {
             throw Self.isVanished(error) ? .vanished : .broken
         }
         do {
-            return try NamespaceActivity.parse(sockstat: sockstat, snmp: snmp, sockstatSource: base + "sockstat", snmpSource: base + "snmp")
+            return try reader.withBytes { sockstat in
+                try snmpReader.withBytes { snmp in
+                    try NamespaceActivity.parse(sockstat: sockstat, snmp: snmp, sockstatSource: sockstatPath, snmpSource: snmpPath)
+                }
+            }
         } catch {
             throw .broken
         }
@@ -274,19 +314,21 @@ public final class OtherNamespaces {
         return (pids, hostKey)
     }
 
-    /// Writes `PID/net/tcp` and its terminating zero into `pathBuffer`.
+    /// Writes `PID/net/tcp` and its terminating zero into `pathBuffer` (no allocation: this
+    /// runs once per process of the host at every scan).
     private func writeStatPath(_ pid: Int32) {
-        var digits: [CChar] = []
-        var rest = pid
-        repeat {
-            digits.append(CChar(UInt8(ascii: "0") + UInt8(rest % 10)))
+        var length = 1
+        var rest = pid / 10
+        while rest > 0 {
+            length += 1
             rest /= 10
-        } while rest > 0
-        var offset = 0
-        for digit in digits.reversed() {
-            pathBuffer[offset] = digit
-            offset += 1
         }
+        rest = pid
+        for offset in stride(from: length - 1, through: 0, by: -1) {
+            pathBuffer[offset] = CChar(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        var offset = length
         for byte in "/net/tcp".utf8 {
             pathBuffer[offset] = CChar(byte)
             offset += 1
