@@ -50,6 +50,24 @@ struct SizeResult {
     }
 }
 
+/// `scan.namespaces = "all"` against `"own"` beside some idle namespaces.
+struct NamespaceCostResult {
+    var timeWait: Int
+    var idleNamespaces: Int
+    /// `name value` lines of `twmon-bench namespace-cost`.
+    var figures: [String: Double] = [:]
+
+    /// CPU per interval of the own scan, of own + every other namespace, and of the other
+    /// namespaces' pass alone (seconds, medians).
+    var own: Double { figures["own_cpu"] ?? .nan }
+    var all: Double { figures["all_cpu"] ?? .nan }
+    var others: Double { figures["others_cpu"] ?? .nan }
+    /// What "all" adds to "own", in per cent: the other namespaces' pass, measured on its own
+    /// inside "all", against "own" (the difference of the two medians is noisier than the
+    /// pass itself). The target is at most 10 at 100 idle namespaces.
+    var addedPercent: Double { others / own * 100 }
+}
+
 /// twmond's memory after its scans.
 struct MemoryResult {
     var scans = 0
@@ -93,6 +111,7 @@ struct BenchReport {
     var memoryScans: Int
     var sizes: [SizeResult] = []
     var idle: [IdleResult] = []
+    var namespaces: [NamespaceCostResult] = []
 
     /// The rows of the table, in order, with their labels.
     static let rows: [(MeasureCommand.Method, String)] = [
@@ -184,6 +203,24 @@ struct BenchReport {
         }
         if let first = idle.first {
             text += "  (\(grouped(first.socketsElsewhere)) sockets in other namespaces meanwhile)\n"
+        }
+        text += namespaceTable()
+        return text
+    }
+
+    /// `scan.namespaces = "all"` against `"own"`, per interval, as the README shows it.
+    func namespaceTable() -> String {
+        guard !namespaces.isEmpty else { return "" }
+        var text = "\nscan.namespaces, CPU ms per interval beside \(grouped(namespaces[0].timeWait)) TIME_WAIT (own read by netlink); target: 100 idle namespaces add ≤ 10 %\n"
+        let header = pad("idle namespaces", 16) + pad("own", 9, right: true) + pad("all", 9, right: true) + pad("others", 9, right: true)
+            + pad("added", 9, right: true) + pad("found", 7, right: true) + pad("read", 6, right: true) + pad("kept", 6, right: true) + pad("empty", 7, right: true)
+        text += header + "\n" + String(repeating: "-", count: header.count) + "\n"
+        for result in namespaces {
+            let figure = { (name: String) in format(result.figures[name] ?? .nan, decimals: 0) }
+            text += pad(String(result.idleNamespaces), 16) + pad(format(result.own * 1e3), 9, right: true) + pad(format(result.all * 1e3), 9, right: true)
+                + pad(format(result.others * 1e3), 9, right: true) + pad(format(result.addedPercent, decimals: 1) + " %", 9, right: true)
+                + pad(figure("discovered"), 7, right: true) + pad(figure("read_in_full"), 6, right: true)
+                + pad(figure("unchanged"), 6, right: true) + pad(figure("empty"), 7, right: true) + "\n"
         }
         return text
     }
@@ -286,6 +323,21 @@ struct BenchReport {
                         json.member("time_wait_mean", memory.timeWaitMean ?? -1)
                         json.member("cpu_ms_per_scan", (memory.cpuPerScan ?? .nan) * 1e3)
                     }
+                }
+                json.endObject()
+            }
+        }
+        json.array("namespaces") { json in
+            for result in namespaces {
+                json.beginObject()
+                json.member("time_wait", result.timeWait)
+                json.member("idle_namespaces", result.idleNamespaces)
+                json.member("own_cpu_ms", result.own * 1e3)
+                json.member("all_cpu_ms", result.all * 1e3)
+                json.member("others_cpu_ms", result.others * 1e3)
+                json.member("added_percent", result.addedPercent)
+                for key in ["discovered", "read_in_full", "unchanged", "empty", "unreadable"] {
+                    json.member(key, result.figures[key] ?? .nan)
                 }
                 json.endObject()
             }

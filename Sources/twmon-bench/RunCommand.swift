@@ -34,6 +34,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("peer-seconds"), help: "How long twmond (both sources), collectd and node_exporter are measured side by side at each size; 0 skips.")
     var peerSeconds = 30.0
 
+    @Option(name: .customLong("idle-namespaces"), help: "Counts of idle namespaces (one listener each) beside the largest size's TIME_WAIT, at which the cost of scan.namespaces = \"all\" against \"own\" is measured (comma-separated; none skips).")
+    var idleNamespaces = "0,10,100"
+
     @Option(name: .customLong("bin-dir"), help: "Where twmond and twmon-loadgen are.")
     var binDirectory = ".build/release"
 
@@ -41,6 +44,7 @@ struct RunCommand: ParsableCommand {
     var output = "bench-results/bench.json"
 
     func validate() throws {
+        if parsedIdleNamespaces == nil { throw ValidationError("--idle-namespaces must be counts from 0 to 1000 separated by commas, or none") }
         if parsedSizes == nil { throw ValidationError("--sizes must be positive numbers separated by commas") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if serverPorts < 0 || serverPorts > 60_000 { throw ValidationError("--server-ports must be 0...60000") }
@@ -51,6 +55,13 @@ struct RunCommand: ParsableCommand {
         let values = sizes.split(separator: ",").map { Int($0.filter { $0 != "_" && $0 != " " }) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         return values.map { $0! }
+    }
+
+    private var parsedIdleNamespaces: [Int]? {
+        guard idleNamespaces != "none" else { return [] }
+        let values = idleNamespaces.split(separator: ",").map { Int($0.filter { $0 != " " }) }
+        guard !values.isEmpty, values.allSatisfy({ (0...1_000).contains($0 ?? -1) }) else { return nil }
+        return values.map { $0! }.sorted()
     }
 
     func run() throws {
@@ -83,6 +94,10 @@ struct RunCommand: ParsableCommand {
             log("\(size) TIME_WAIT and \(serverPorts) idle listeners: creating sockets")
             report.sizes.append(try measure(size: size, listeners: serverPorts, name: "\(prefix)-\(size)-listeners", tools: tools, workspace: workspace))
         }
+        if let size = parsedSizes!.max(), !parsedIdleNamespaces!.isEmpty {
+            log("\(size) TIME_WAIT beside \(parsedIdleNamespaces!.map(String.init).joined(separator: ", ")) idle namespaces: scan.namespaces all against own")
+            report.namespaces = try measureNamespaces(size: size, counts: parsedIdleNamespaces!, prefix: prefix, tools: tools)
+        }
         report.machine.loadAfter = Machine.loadAverage()
 
         print(report.table(), terminator: "")
@@ -96,14 +111,9 @@ struct RunCommand: ParsableCommand {
     private func measure(size: Int, listeners: Int = 0, name: String, tools: Tools, workspace: Workspace) throws -> SizeResult {
         let namespace = try ScratchNamespace.forBenchmark(name: name, maxTimeWait: max(4 * size, 262_144))
         defer { namespace.close() }
-        // Client addresses with 50 000 ports each, never reusing a 4-tuple (with one address the
-        // kernel's own port choice would, and recycle TIME_WAIT sockets of the server).
-        let addresses = size / 40_000 + 2
-        func load(_ timeWait: Int, port: Int) -> [String] {
-            ["--listen", "127.0.0.1", "--port", String(port), "--time-wait", String(timeWait), "--source-addresses", String(addresses)]
-        }
+        let load = Self.load(size: size)
         let loadStarted = monotonicNow()
-        let firstLoad = try namespace.startLoad([tools.loadgen] + load(size, port: 8080) + ["--established", String(established)]).process
+        let firstLoad = try namespace.startLoad([tools.loadgen] + load(size, 8080) + ["--established", String(established)]).process
         // On ::1, so they take no IPv4 port the TIME_WAIT load's clients bind on 127.0.0.x; in
         // processes of at most 10 000 listeners each: one process may not hold more
         // descriptors than the open-files hard limit (20 000 on these machines).
@@ -138,6 +148,46 @@ struct RunCommand: ParsableCommand {
             result.memory = try daemonMemory(namespace: namespace, size: size, tools: tools, workspace: workspace, keeper: keeper)
         }
         return result
+    }
+
+    /// The load generator's arguments for `timeWait` server-side TIME_WAIT on `port`, in a
+    /// namespace that will hold about `size`: client addresses with 50 000 ports each, never
+    /// reusing a 4-tuple (with one address the kernel's own port choice would, and recycle
+    /// TIME_WAIT sockets of the server).
+    static func load(size: Int) -> (_ timeWait: Int, _ port: Int) -> [String] {
+        let addresses = size / 40_000 + 2
+        return { timeWait, port in
+            ["--listen", "127.0.0.1", "--port", String(port), "--time-wait", String(timeWait), "--source-addresses", String(addresses)]
+        }
+    }
+
+    /// The cost of `scan.namespaces = "all"` against `"own"` (`twmon-bench namespace-cost`,
+    /// run in a namespace with `size` TIME_WAIT) beside each of `counts` idle namespaces, each a
+    /// process with one listener in a namespace of its own. The busy namespace stands for the
+    /// own one (twmond's, read by netlink); the idle ones are added between the counts.
+    private func measureNamespaces(size: Int, counts: [Int], prefix: String, tools: Tools) throws -> [NamespaceCostResult] {
+        let busy = try ScratchNamespace.forBenchmark(name: "\(prefix)-\(size)-busy", maxTimeWait: max(4 * size, 262_144))
+        defer { busy.close() }
+        _ = try busy.startLoad([tools.loadgen] + Self.load(size: size)(size, 8080) + ["--established", String(established)])
+        var idle: [ScratchNamespace] = []
+        defer { idle.forEach { $0.close() } }
+        var results: [NamespaceCostResult] = []
+        for count in counts {
+            while idle.count < count {
+                let namespace = try ScratchNamespace.forBenchmark(name: "\(prefix)-idle-ns-\(idle.count)", maxTimeWait: 4_096)
+                idle.append(namespace)
+                _ = try namespace.startLoad([tools.loadgen, "--listen", "127.0.0.1", "--port", "8080"])
+            }
+            log("\(size) TIME_WAIT, \(count) idle namespaces: measuring (\(runs) runs)")
+            let lines = try busy.check([tools.bench, "namespace-cost", "--runs", String(runs)]).standardOutput
+            var result = NamespaceCostResult(timeWait: size, idleNamespaces: count)
+            for line in lines.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let value = Double(parts[1]) { result.figures[String(parts[0])] = value }
+            }
+            results.append(result)
+        }
+        return results
     }
 
     /// Runs the real twmond until it has scanned `memoryScans` times and reads its memory, while

@@ -3,14 +3,16 @@ import TWMonCore
 /// Reads `ROOT/net/tcp` and `ROOT/net/tcp6` (ROOT is normally `/proc`).
 public final class ProcNetSource: SocketTableSource {
     public let name = "proc"
-    /// The directory standing for /proc.
-    public let procRoot: String
-    /// Reads each table in 1 MiB pieces, parsed as they arrive: memory stays the same whatever
-    /// the number of sockets.
-    private let reader = ProcFileReader(initialCapacity: 1 << 20)
+    /// The directory standing for /proc; `/proc/PID` reads the network namespace of PID (which
+    /// `OtherNamespaces` changes when that process is gone, keeping the buffer).
+    public var procRoot: String
+    /// Reads each table in pieces of `bufferCapacity` (1 MiB by default), parsed as they arrive:
+    /// memory stays the same whatever the number of sockets.
+    private let reader: ProcFileReader
 
-    public init(procRoot: String = "/proc") {
+    public init(procRoot: String = "/proc", bufferCapacity: Int = 1 << 20) {
         self.procRoot = procRoot
+        reader = ProcFileReader(initialCapacity: bufferCapacity)
     }
 
     public func collect(into builder: inout PortTableBuilder) throws(ScanError) {
