@@ -35,9 +35,11 @@ public struct NetworkNamespace: Sendable, Hashable, Comparable, CustomStringConv
 
     public var description: String { name }
 
-    /// How a MESSAGE says where something is, after a port or before a figure: `docker
-    /// 3f2a9c1b7d0e`, `demo-private.service`, the name for anything else (escaped for people).
+    /// How a MESSAGE says where something is, after a port or before a figure: `pod
+    /// 5d1e7c3a-…` (every container of a pod shares its namespace), `docker 3f2a9c1b7d0e`,
+    /// `demo-private.service`, the name for anything else (escaped for people).
     public var shownName: String {
+        if let pod = owner?.container?.podUID { return "pod " + TerminalText.name(pod, limit: 36) }
         if let owner, owner.alertName != nil { return owner.shownName }
         return TerminalText.name(name)
     }
