@@ -98,6 +98,11 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@if [ "$$(id -u)" = 0 ] || [ "$(CI)" = true ]; then \
+	    Tests/scripts/netns-churn-rss.sh $(DEBUG_BIN); \
+	else \
+	    echo "skipping the namespace churn check (makes 10 000 network namespaces): needs root; run 'sudo Tests/scripts/netns-churn-rss.sh'"; \
+	fi
 	$(MAKE) --no-print-directory promtool
 	$(MAKE) --no-print-directory fuzz
 	@if [ "$$(id -u)" = 0 ] || [ "$(CI)" = true ]; then \

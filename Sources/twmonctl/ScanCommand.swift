@@ -25,6 +25,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Where to read sockets from: auto (netlink where it works, else /proc), proc or netlink.")
     var source: ScanSourceKind = .auto
 
+    @Option(help: ArgumentHelp("Which network namespaces to scan: all (this one and every other a process lives in, through /proc/PID/net) or own.", valueName: "all|own"))
+    var namespaces: NamespaceMode = .all
+
     func run() throws {
         let table: PortTable
         let ownersUnavailable: String?
@@ -36,9 +39,13 @@ struct ScanCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("scan failed: \(error)")
         }
-        // Only this namespace so far: the others join this list once twmonctl discovers them.
-        let namespaces = [PortListing.NamespaceTable(netns: .ownHost, table: table)]
-        let listing = try selection.listing(of: namespaces)
+        var tables = [PortListing.NamespaceTable(netns: .ownHost, table: table)]
+        if namespaces == .all, procRoot == Scanner.realProcRoot {
+            let others = OtherNamespaces(procRoot: procRoot).scan()
+            tables[0].netns = others.own
+            tables += others.others.map { PortListing.NamespaceTable(netns: $0.netns, table: $0.result.table) }
+        }
+        let listing = try selection.listing(of: tables)
         if json {
             var writer = JSONWriter()
             listing.write(into: &writer)
@@ -56,3 +63,4 @@ struct ScanCommand: ParsableCommand {
 }
 
 extension ScanSourceKind: ExpressibleByArgument {}
+extension NamespaceMode: ExpressibleByArgument {}

@@ -113,7 +113,7 @@ struct OtherNamespacesDaemonTests {
             // The Docker namespace's last process ends: its alert clears as gone.
             dockerServer.stop()
             var cleared: JSONValue?
-            let clearDeadline = ContinuousClock.now + .seconds(20)
+            let clearDeadline = ContinuousClock.now + .seconds(60)
             while cleared == nil, ContinuousClock.now < clearDeadline {
                 cleared = try Self.alerts(socket).history.last {
                     Self.netnsName($0) == dockerName && (try? $0.string("event")) == "cleared"
@@ -125,59 +125,7 @@ struct OtherNamespacesDaemonTests {
             #expect(try Self.alerts(socket).active.contains { Self.netnsName($0) == podName })
         }
     }
-    /// VmRSS of `pid`, in KiB.
-    static func residentKiB(_ pid: Int32) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
-    }
 
-    /// 10 000 namespaces that live 0.3 s each, every one with a listener that closed 3
-    /// connections first (an alert at threshold 2), seen by a twmond scanning every 0.1 s: its
-    /// memory after the last 8 000 is what it was after the first 2 000, and nothing is left
-    /// active of them.
-    @Test func churnOfTenThousandNamespacesLeavesMemoryFlat() async throws {
-        try await OwnThread.run {
-            let own = try ScratchNamespace()
-            defer { own.close() }
-            let directory = try TemporaryDirectory()
-            let config = directory.file("twmond.toml")
-            try """
-                [scan]
-                interval = 0.1
-                namespaces = "all"
-                [alert]
-                time_wait_threshold = 2
-                sustain = 1
-                repeat = 0
-                [log]
-                level = "warning"
-                """.write(toFile: config, atomically: true, encoding: .utf8)
-            let socket = directory.file("control.sock")
-            let daemon = try Started(["/bin/sh", "-c", "exec \"$0\" \"$@\" 2>/dev/null",
-                                      TestEnvironment.executable("twmond"), "--config", config, "--socket", socket], in: own, cgroup: nil)
-            defer { daemon.stop() }
-            _ = try TwmondControlSocketTests.waitForStatus(socket, timeout: .seconds(30))
-            let churn = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/netns-churn.py").path
-            let warmUp = try ChildProcess.run(["python3", churn, "2000", "50", "0.3", "3"])
-            try #require(warmUp.status == 0, "\(warmUp.standardOutput) \(warmUp.standardError)")
-            let before = try Self.residentKiB(daemon.process.processIdentifier)
-            let churned = try ChildProcess.run(["python3", churn, "8000", "50", "0.3", "3"])
-            try #require(churned.status == 0, "\(churned.standardOutput) \(churned.standardError)")
-            usleep(500_000)
-            let after = try Self.residentKiB(daemon.process.processIdentifier)
-            let status = try VarlinkClient(path: socket).call("io.twmon.Monitor.GetStatus")
-            let scans = try status.int("scan_count")
-            print("netns churn: VmRSS \(before) KiB after 2 000 namespaces, \(after) KiB after 10 000; \(scans) scans")
-            #expect(after - before < 4_096, "VmRSS grew from \(before) to \(after) KiB over 8 000 namespaces")
-            let raised = try Self.alerts(socket).history.count { (try? $0.string("event")) == "raised" }
-            #expect(raised > 0, "no namespace of the churn raised its alert: the test saw none of them")
-            // The churn's namespaces are all gone, and so are their alerts: what is still active
-            // belongs to the few namespaces other suites hold open meanwhile.
-            let active = try Self.alerts(socket).active
-            #expect(active.count < 50, "\(active.count) alerts still active after the churn ended")
-        }
-    }
 }
 
 private extension String {

@@ -27,7 +27,7 @@ import TWMonSystem
         })
         let readiness = ReadinessGate(requiring: [.firstScan, .controlSocket], notifier: notifier)
         let engine = try MonitorEngine(
-            configuration: Configuration(), source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false),
+            configuration: .ownNamespaceOnly, source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false, namespaces: .own),
             journal: DiscardingJournal(), notifier: notifier, store: SnapshotStore(), readiness: readiness,
             logger: Logger(label: "test"), makeScanner: { _, _ in Scanner(source: EmptySource()) }
         )

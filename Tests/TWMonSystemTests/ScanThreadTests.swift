@@ -89,7 +89,7 @@ struct ScanThreadTests {
     func theScanThreadEndsWithItsEngine() async throws {
         let source = ThreadNotingSource()
         var engine: MonitorEngine? = try MonitorEngine(
-            configuration: Configuration(), source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false),
+            configuration: .ownNamespaceOnly, source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false, namespaces: .own),
             journal: DiscardingJournal(), notifier: SystemdNotifier(), store: SnapshotStore(),
             readiness: ReadinessGate(requiring: [.firstScan], notifier: SystemdNotifier()), logger: Logger(label: "test"),
             makeScanner: { _, _ in Scanner(source: source) }
@@ -112,7 +112,7 @@ struct ScanThreadTests {
     static func scenario(source: BlockingSource) async throws -> Figures {
         let engines = try (0..<Self.engines).map { _ in
             try MonitorEngine(
-                configuration: Configuration(), source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false),
+                configuration: .ownNamespaceOnly, source: ConfigurationSource(path: "/nonexistent/twmond.toml", required: false, namespaces: .own),
                 journal: DiscardingJournal(), notifier: SystemdNotifier(), store: SnapshotStore(),
                 readiness: ReadinessGate(requiring: [.firstScan], notifier: SystemdNotifier()), logger: Logger(label: "test"),
                 makeScanner: { _, _ in Scanner(source: source) }

@@ -4,7 +4,8 @@
 /// of the cgroup of its lowest PID: a Kubernetes pod is `pod-<uid>` (all containers of a pod
 /// share its namespace), a container `<runtime>-<first 12 hex digits of its id>`
 /// (`docker-3f2a9c1b7d0e`), a systemd unit its name (`demo-private.service`), anything else the
-/// cgroup path; a namespace whose cgroup could not be read is `netns-<key>`. Namespaces that
+/// cgroup path; a namespace whose cgroup could not be read, or is the root cgroup (which
+/// names nobody), is `netns-<key>`. Namespaces that
 /// would share a name all get `#<key>` appended, so names are unique within one scan (and a
 /// namespace keeps its name from scan to scan while its lowest PID stays).
 public enum NamespaceNaming {
@@ -33,10 +34,11 @@ public enum NamespaceNaming {
     public static func name(_ candidates: [Candidate]) -> [NetworkNamespace] {
         let named = candidates.map { candidate -> NetworkNamespace in
             if candidate.isHost { return NetworkNamespace(name: NetworkNamespace.hostName, own: candidate.isOwn, key: candidate.key) }
-            guard let path = candidate.cgroupPath else {
+            let owner = candidate.cgroupPath.map(CgroupOwnerParser.owner(cgroupPath:))
+            // The root cgroup (every process of a host without systemd) names nobody.
+            guard let owner, owner.alertName != nil else {
                 return NetworkNamespace(name: "netns-\(candidate.key)", own: candidate.isOwn, key: candidate.key)
             }
-            let owner = CgroupOwnerParser.owner(cgroupPath: path)
             return NetworkNamespace(name: baseName(of: owner), own: candidate.isOwn, owner: owner, key: candidate.key)
         }
         var uses: [String: Int] = [:]

@@ -19,7 +19,7 @@ import TWMonCore
 ///    process in it, which closes them; with no descriptor left they are read by path). No TCP socket: an empty table, exact, no full read.
 ///    Activity equal to that of its last full read (and the same watched ports): the last
 ///    table is kept, without `newActiveCloses`. Otherwise its `tcp` and `tcp6` are read in full
-///    by a `Scanner` kept for the namespace (a walk of the host's whole established hash, about
+///    by the one `Scanner` all namespaces share (a walk of the host's whole established hash, about
 ///    3 ms even for an almost empty namespace). Its `netstat` is read whenever its activity
 ///    moved. A PID gone between discovery and reading gives way to the next candidate; a
 ///    namespace none of whose candidates can be read is left out and counted `unreadable`.
@@ -46,9 +46,8 @@ public final class OtherNamespaces {
         var cgroupPath: String?
         /// Its sockstat and snmp, kept open (nil until opened, or when no descriptor was left).
         var files: NamespaceActivityFiles?
-        /// Reads its table; made at its first full read.
-        var scanner: Scanner?
-        var source: ProcNetSource?
+        /// When its last full read started (for the new closes of the next one).
+        var lastScanStarted: ContinuousClock.Instant?
         /// The activity and watched ports its `lastResult` was read at, and when.
         var lastActivity: NamespaceActivity?
         var lastWatched: [UInt16] = []
@@ -60,6 +59,10 @@ public final class OtherNamespaces {
     }
 
     private var tracked: [UInt64: Tracked] = [:]
+    /// Reads every namespace's table in turn: one buffer and one builder for all of them, so
+    /// what a namespace costs between scans is its last table, not a reader's buffers.
+    private let source = ProcNetSource(procRoot: "", bufferCapacity: OtherNamespaces.tableBufferCapacity)
+    private lazy var scanner = Scanner(source: source)
     /// Reads sockstat, netstat and cgroup files; `snmpReader` holds snmp while sockstat is parsed.
     private let reader = ProcFileReader(initialCapacity: 16 * 1024)
     private let snmpReader = ProcFileReader(initialCapacity: 4 * 1024)
@@ -178,11 +181,8 @@ public final class OtherNamespaces {
                 kept.byproducts.newActiveCloses = [:]
                 return OtherNamespaceRead(netns: netns, result: kept, counters: counters, activity: activity, readInFull: false, readAt: state.lastReadAt)
             }
-            let source = state.source ?? ProcNetSource(procRoot: "", bufferCapacity: Self.tableBufferCapacity)
-            let scanner = state.scanner ?? Scanner(source: source)
-            state.source = source
-            state.scanner = scanner
             source.procRoot = "\(procRoot)/\(pid)"
+            scanner.previousScan = state.lastScanStarted
             let readAt = WallClock.now()
             var scanned: ScanResult
             do {
@@ -194,6 +194,7 @@ public final class OtherNamespaces {
             for index in scanned.table.ports.indices where scanned.table.ports[index].listening {
                 scanned.table.ports[index].owner = netns.owner
             }
+            state.lastScanStarted = scanner.previousScan
             state.lastActivity = activity
             state.lastWatched = watched
             state.lastResult = scanned

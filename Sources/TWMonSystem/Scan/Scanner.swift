@@ -11,8 +11,10 @@ public final class Scanner {
     /// Finds the owners of server ports; nil for a captured proc root (its ports are not this
     /// host's).
     public let owners: ListenerOwners?
-    /// When the last scan that counted new closes started.
-    private var previousScan: ContinuousClock.Instant?
+    /// When the last scan that counted new closes started: its TIME_WAIT sockets younger than
+    /// the time since are the new ones. A scanner shared by several tables (`OtherNamespaces`)
+    /// sets it to the start of the previous read of the table it reads next.
+    public var previousScan: ContinuousClock.Instant?
 
     public init(source: any SocketTableSource, owners: ListenerOwners? = nil) {
         self.source = source
