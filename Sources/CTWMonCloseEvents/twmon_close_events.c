@@ -123,8 +123,8 @@ int twmon_close_events_read_namespaces(const struct twmon_close_events *events, 
 
 int twmon_close_events_add_listener(const struct twmon_close_events *events, uint32_t netns_inum, uint16_t port) {
     struct twmon_closer_key key = {.netns_inum = netns_inum, .port = port, .side = TWMON_SIDE_LOCAL};
-    int64_t one = 1;
-    if (bpf_map_update_elem(events->listeners_fd, &key, &one, BPF_NOEXIST) == 0 || errno == EEXIST) return 0;
+    uint8_t present = 1;
+    if (bpf_map_update_elem(events->listeners_fd, &key, &present, BPF_NOEXIST) == 0 || errno == EEXIST) return 0;
     return -errno;
 }
 

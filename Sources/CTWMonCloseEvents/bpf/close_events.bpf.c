@@ -25,12 +25,12 @@
 //                                                  again: the close was counted at → FIN_WAIT1);
 //   LAST_ACK → CLOSE                               the normal end of a passive close;
 //   SYN_SENT → CLOSE                               a failed connect: ignored.
-// → LISTEN and LISTEN → CLOSE keep `listeners`, the namespace's server ports, which decide the
-// key of a connection's transitions: its local port when that port listens (or was bound
-// explicitly), else the remote port it connects to. (Accepted sockets carry no mark of their
-// own: sk_userlocks' SOCK_BINDPORT_LOCK is not inherited from the listener.) Listeners made
-// before the program was loaded are unknown until user space adds them (the daemon adds the
-// server ports its table walk found).
+// → LISTEN, LISTEN → SYN_RECV and LISTEN → CLOSE keep `listeners`, the namespace's server ports,
+// which decide the key of a connection's transitions: its local port when that port listens (or
+// was bound explicitly), else the remote port it connects to. (Accepted sockets carry no mark of
+// their own: sk_userlocks' SOCK_BINDPORT_LOCK is not inherited from the listener.) A listener
+// made before the program was loaded is learnt from its next accepted connection; user space
+// may add it sooner (the daemon adds the server ports its table walk found).
 
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -113,7 +113,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, TWMON_MAX_LISTENERS);
     __type(key, struct twmon_closer_key);
-    __type(value, __s64);  // LISTEN sockets on the port (several with SO_REUSEPORT)
+    __type(value, __u8);  // 1: the port listens
 } listeners SEC(".maps");
 
 struct {
@@ -210,14 +210,19 @@ static __always_inline void sample_closer(struct twmon_closer_key *key) {
     bpf_get_current_comm(slot->comm, sizeof slot->comm);
 }
 
-// A LISTEN socket appeared (+1) or went (-1) on `key`; the entry goes with the last one.
-static __always_inline void note_listener(struct twmon_closer_key *key, __s64 change) {
-    __s64 *listening = bpf_map_lookup_elem(&listeners, key);
-    if (listening) {
-        if (__sync_fetch_and_add(listening, change) + change <= 0) bpf_map_delete_elem(&listeners, key);
-    } else if (change > 0 && bpf_map_update_elem(&listeners, key, &change, BPF_NOEXIST) != 0
-               && !bpf_map_lookup_elem(&listeners, key)) {
-        stat_add(TWMON_STAT_LISTENERS_FULL);
+// `listeners` is a set: a port is added when a socket starts listening on it, and again by
+// every connection it accepts (LISTEN → SYN_RECV is the accepted socket's first event, with the
+// listener's port: this also finds listeners made before the program was loaded, and those that
+// listen() without bind(), whose port is still 0 at their → LISTEN event); it is removed when a
+// LISTEN socket on it closes (with SO_REUSEPORT another one may still listen: its next accepted
+// connection adds the port back).
+static __always_inline void note_listener(struct twmon_closer_key *key, int listening) {
+    if (!listening) {
+        bpf_map_delete_elem(&listeners, key);
+    } else if (key->port && !bpf_map_lookup_elem(&listeners, key)) {
+        __u8 present = 1;
+        if (bpf_map_update_elem(&listeners, key, &present, BPF_NOEXIST) != 0 && !bpf_map_lookup_elem(&listeners, key))
+            stat_add(TWMON_STAT_LISTENERS_FULL);
     }
 }
 
@@ -231,9 +236,7 @@ int BPF_PROG(twmon_inet_sock_set_state, struct sock___twmon *sk, int oldstate, i
                                    || oldstate == FIN_WAIT1 || oldstate == CLOSE_WAIT)) field = 1;
     else if (newstate == CLOSE_WAIT) field = 2;
     else if (newstate == LAST_ACK && oldstate == CLOSE_WAIT) field = 3;
-    // (An accepted socket starts as a clone of its listener: LISTEN → SYN_RECV is its first
-    // event, not the listener's.)
-    else if (newstate == LISTEN || (oldstate == LISTEN && newstate == CLOSE)) field = 4;
+    else if (newstate == LISTEN || oldstate == LISTEN) field = 4;  // see note_listener
     else return 0;
 
     struct net___twmon *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
@@ -242,7 +245,7 @@ int BPF_PROG(twmon_inet_sock_set_state, struct sock___twmon *sk, int oldstate, i
     struct twmon_closer_key local = {.netns_inum = inum, .port = bpf_ntohs(BPF_CORE_READ(inet, inet_sport))};
     note_namespace(net, inum);
     if (field == 4) {
-        note_listener(&local, newstate == LISTEN ? 1 : -1);
+        note_listener(&local, newstate != CLOSE);
         return 0;
     }
     struct twmon_count_key key = {

@@ -120,15 +120,15 @@ public struct CloseEventCounts: Sendable, Equatable {
         self.init(statistics: read.statistics)
         for record in read.counts {
             guard let key = checkedKey(record.namespaceInode, record.port, record.side) else { continue }
-            var port = ports[key] ?? PortCloseEvents()
-            guard let sum = port.counts.adding(record.counts) else {
+            // Changed in place: a copy of the port would copy its cgroup table at every record.
+            guard let sum = (ports[key]?.counts ?? .zero).adding(record.counts) else {
                 rejections.append(.countOverflow(key))
                 continue
             }
-            port.counts = sum
+            ports[key, default: PortCloseEvents()].counts = sum
             // One entry per cgroup in the map; the sum above bounds any re-read of the same one.
-            port.countsByCgroup[record.cgroupID] = port.countsByCgroup[record.cgroupID]?.adding(record.counts) ?? record.counts
-            ports[key] = port
+            ports[key, default: PortCloseEvents()].countsByCgroup[record.cgroupID, default: .zero] =
+                ports[key]?.countsByCgroup[record.cgroupID]?.adding(record.counts) ?? record.counts
         }
         for record in read.closers {
             guard let key = checkedKey(record.namespaceInode, record.port, record.side) else { continue }

@@ -135,11 +135,11 @@ public final class CloseEventSource {
         return read
     }
 
-    /// Tells the program that `ports` listen in the namespace `namespaceInode`, for listeners
-    /// made before `open()`: their connections' transitions are then counted under the port
-    /// (side `.local`) instead of under their clients' ports. The program learns every listener
-    /// made later by itself, and forgets one when its last LISTEN socket closes. Cheap for ports
-    /// it knows (one failed insert each): call it with the server ports of every scan.
+    /// Tells the program that `ports` listen in the namespace `namespaceInode`. The program
+    /// learns a listener by itself when it is made or accepts a connection, so this only matters
+    /// for connections accepted before `open()` by a listener that has accepted none since: they
+    /// are then counted under their port (side `.local`) instead of under their clients' ports.
+    /// Cheap for ports it knows (one failed insert each): twmond can pass the server ports of a scan.
     public func noteListeningPorts(_ ports: some Sequence<UInt16>, namespaceInode: UInt32) throws(CloseEventSourceError) {
         guard let handle else { return }
         for port in ports {
