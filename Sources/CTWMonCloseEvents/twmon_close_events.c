@@ -84,41 +84,47 @@ void twmon_close_events_close(struct twmon_close_events *events) {
 
 int twmon_close_events_cpus(const struct twmon_close_events *events) { return events->cpus; }
 
-// The whole map through BPF_MAP_LOOKUP_BATCH: a hash map is read bucket by bucket, `batch` is
-// the kernel's cursor (a bucket index for hash maps). ENOENT marks the end.
-static int read_batched(int fd, void *keys, size_t key_size, void *values, size_t value_size, uint32_t capacity) {
-    uint32_t cursor = 0, read = 0;
-    int first = 1;
-    while (read < capacity) {
+// A map through BPF_MAP_LOOKUP_BATCH, as much as fits: a hash map is read bucket by bucket and
+// `batch->cursor` is the kernel's bucket index. The kernel returns whole buckets only: a bucket
+// that does not fit the room left ends this call (ENOSPC when nothing fit), and the next call
+// goes on from it. ENOENT marks the end of the map.
+static int read_batched(int fd, void *keys, size_t key_size, void *values, size_t value_size, uint32_t capacity,
+                        struct twmon_batch *batch) {
+    uint32_t read = 0;
+    while (read < capacity && !batch->finished) {
         uint32_t count = capacity - read;
         uint32_t next = 0;
-        int result = bpf_map_lookup_batch(fd, first ? NULL : &cursor, &next, (char *)keys + read * key_size,
+        int result = bpf_map_lookup_batch(fd, batch->started ? &batch->cursor : NULL, &next, (char *)keys + read * key_size,
                                           (char *)values + read * value_size, &count, NULL);
         int error = result ? errno : 0;
         read += count;
-        if (error == ENOENT) break;
+        if (error == ENOENT) { batch->finished = 1; break; }
+        if (error == ENOSPC && read > 0) break;
         if (error) return -error;
-        cursor = next;
-        first = 0;
+        if (count == 0) break;  // the next bucket does not fit the room left
+        batch->cursor = next;
+        batch->started = 1;
     }
     return (int)read;
 }
 
 int twmon_close_events_read_counts(const struct twmon_close_events *events, struct twmon_count_key *keys,
                                    struct twmon_counts *values, uint32_t capacity) {
-    return read_batched(events->counts_fd, keys, sizeof *keys, values, sizeof *values, capacity);
+    struct twmon_batch batch = {0};
+    return read_batched(events->counts_fd, keys, sizeof *keys, values, sizeof *values, capacity, &batch);
 }
 
 int twmon_close_events_read_closers(const struct twmon_close_events *events, struct twmon_closer_key *keys,
-                                    struct twmon_closers *values, uint32_t capacity) {
+                                    struct twmon_closers *values, uint32_t capacity, struct twmon_batch *batch) {
     // A per-CPU value is copied as one value per possible CPU, each rounded up to 8 bytes
     // (struct twmon_closers is a multiple of 8).
-    return read_batched(events->closers_fd, keys, sizeof *keys, values, sizeof *values * (size_t)events->cpus, capacity);
+    return read_batched(events->closers_fd, keys, sizeof *keys, values, sizeof *values * (size_t)events->cpus, capacity, batch);
 }
 
 int twmon_close_events_read_namespaces(const struct twmon_close_events *events, uint32_t *inums,
                                        struct twmon_namespace *values, uint32_t capacity) {
-    return read_batched(events->namespaces_fd, inums, sizeof *inums, values, sizeof *values, capacity);
+    struct twmon_batch batch = {0};
+    return read_batched(events->namespaces_fd, inums, sizeof *inums, values, sizeof *values, capacity, &batch);
 }
 
 int twmon_close_events_add_listener(const struct twmon_close_events *events, uint32_t netns_inum, uint16_t port) {

@@ -37,15 +37,28 @@ void twmon_close_events_close(struct twmon_close_events *events);
 /// The number of CPUs the per-CPU maps hold a value for (the kernel's possible CPUs).
 int twmon_close_events_cpus(const struct twmon_close_events *events);
 
-/// Copies up to `capacity` entries of `counts` into `keys`/`values` (batched look-ups: one
-/// system call per few hundred entries). Returns how many, or a negative errno.
+/// Copies the `counts` map, up to `capacity` entries, into `keys`/`values` (batched look-ups:
+/// one system call per few hundred entries; a capacity of TWMON_MAX_COUNT_KEYS holds it all).
+/// Returns how many, or a negative errno.
 int twmon_close_events_read_counts(const struct twmon_close_events *events, struct twmon_count_key *keys,
                                    struct twmon_counts *values, uint32_t capacity);
 
-/// Copies up to `capacity` entries of `closers`: `values` holds `capacity` × cpus samples,
-/// entry i's CPU c at index i × cpus + c. Returns how many, or a negative errno.
+/// Where a read of a map in pieces stands: zero it before the first piece.
+struct twmon_batch {
+    /// The kernel's position (a bucket index for hash maps).
+    uint32_t cursor;
+    /// 1 once a piece was read (the cursor is valid).
+    uint8_t started;
+    /// 1 once the whole map was read.
+    uint8_t finished;
+};
+
+/// Copies the next piece of `closers`, up to `capacity` entries: `values` holds `capacity` ×
+/// cpus samples, entry i's CPU c at index i × cpus + c. Call again with the same `batch` until
+/// `batch->finished` (a per-CPU map of 1 024 entries would need a buffer of 160 KiB per CPU at
+/// once). Returns how many, or a negative errno.
 int twmon_close_events_read_closers(const struct twmon_close_events *events, struct twmon_closer_key *keys,
-                                    struct twmon_closers *values, uint32_t capacity);
+                                    struct twmon_closers *values, uint32_t capacity, struct twmon_batch *batch);
 
 /// Copies up to `capacity` entries of `namespaces`. Returns how many, or a negative errno.
 int twmon_close_events_read_namespaces(const struct twmon_close_events *events, uint32_t *inums,

@@ -138,13 +138,17 @@ public struct CloseEventCounts: Sendable, Equatable {
         }
         for record in read.namespaces where record.namespaceInode != 0 && record.procTCPInode != 0 {
             procTCPInodes[record.namespaceInode] = UInt64(record.procTCPInode)
+            namespaceInodes[UInt64(record.procTCPInode)] = record.namespaceInode
         }
     }
 
     /// The namespace inode whose /proc/PID/net/tcp has inode `procTCPInode`, if the source saw it.
     public func namespaceInode(procTCPInode: UInt64) -> UInt32? {
-        procTCPInodes.first { $0.value == procTCPInode }?.key
+        namespaceInodes[procTCPInode]
     }
+
+    /// `procTCPInodes` the other way round.
+    private var namespaceInodes: [UInt64: UInt32] = [:]
 
     private mutating func checkedKey(_ namespaceInode: UInt32, _ port: UInt16, _ side: UInt8) -> CloseEventPort? {
         guard namespaceInode != 0, port != 0, let side = CloseEventPort.Side(rawValue: side) else {

@@ -18,7 +18,8 @@ public final class CloseEventSource {
 
     private var handle: OpaquePointer?
     private let cpus: Int
-    // Buffers the maps are copied into, sized once for the maps' limits.
+    // Buffers the maps are copied into, sized once: for the maps' limits, except the per-CPU
+    // closer samples, read in pieces of `closerPiece` ports.
     private var countKeys: [twmon_count_key]
     private var countValues: [twmon_counts]
     private var closerKeys: [twmon_closer_key]
@@ -26,13 +27,16 @@ public final class CloseEventSource {
     private var namespaceKeys: [UInt32]
     private var namespaceValues: [twmon_namespace]
 
+    /// Ports whose closer samples are copied per system call.
+    private static let closerPiece = 64
+
     private init(handle: OpaquePointer) {
         self.handle = handle
         cpus = Int(twmon_close_events_cpus(handle))
         countKeys = Array(repeating: twmon_count_key(), count: Int(TWMON_MAX_COUNT_KEYS))
         countValues = Array(repeating: twmon_counts(), count: Int(TWMON_MAX_COUNT_KEYS))
-        closerKeys = Array(repeating: twmon_closer_key(), count: Int(TWMON_MAX_CLOSER_KEYS))
-        closerValues = Array(repeating: twmon_closers(), count: Int(TWMON_MAX_CLOSER_KEYS) * cpus)
+        closerKeys = Array(repeating: twmon_closer_key(), count: Self.closerPiece)
+        closerValues = Array(repeating: twmon_closers(), count: Self.closerPiece * cpus)
         namespaceKeys = Array(repeating: 0, count: Int(TWMON_MAX_NAMESPACES))
         namespaceValues = Array(repeating: twmon_namespace(), count: Int(TWMON_MAX_NAMESPACES))
     }
@@ -104,19 +108,23 @@ public final class CloseEventSource {
                 counts: CloseCounts(activeCloses: value.active_closes, resets: value.resets,
                                     passiveCloses: value.passive_closes, closeWaitEnds: value.close_wait_ends))
         }
-        let closers = twmon_close_events_read_closers(handle, &closerKeys, &closerValues, UInt32(closerKeys.count))
-        guard closers >= 0 else { throw .readFailed(map: "closers", errno: -closers) }
-        read.closers = (0..<Int(closers)).map { index in
-            let key = closerKeys[index]
-            let slots = closerValues[index * cpus..<(index + 1) * cpus].flatMap { sample in
-                withUnsafeBytes(of: sample.slots) { raw in
-                    raw.bindMemory(to: twmon_closer_slot.self).map { slot in
-                        CloserSlotRecord(pid: slot.tgid, closes: slot.closes, error: slot.error,
-                                         comm: withUnsafeBytes(of: slot.comm) { Array($0) })
+        var batch = twmon_batch()
+        while batch.finished == 0 {
+            let closers = twmon_close_events_read_closers(handle, &closerKeys, &closerValues, UInt32(closerKeys.count), &batch)
+            guard closers >= 0 else { throw .readFailed(map: "closers", errno: -closers) }
+            if closers == 0, batch.finished == 0 { throw .readFailed(map: "closers", errno: ENOSPC) }
+            read.closers += (0..<Int(closers)).map { index in
+                let key = closerKeys[index]
+                let slots = closerValues[index * cpus..<(index + 1) * cpus].flatMap { sample in
+                    withUnsafeBytes(of: sample.slots) { raw in
+                        raw.bindMemory(to: twmon_closer_slot.self).map { slot in
+                            CloserSlotRecord(pid: slot.tgid, closes: slot.closes, error: slot.error,
+                                             comm: withUnsafeBytes(of: slot.comm) { Array($0) })
+                        }
                     }
                 }
+                return CloserRecord(namespaceInode: key.netns_inum, port: key.port, side: key.side, slots: slots)
             }
-            return CloserRecord(namespaceInode: key.netns_inum, port: key.port, side: key.side, slots: slots)
         }
         let namespaces = twmon_close_events_read_namespaces(handle, &namespaceKeys, &namespaceValues, UInt32(namespaceKeys.count))
         guard namespaces >= 0 else { throw .readFailed(map: "namespaces", errno: -namespaces) }
