@@ -26,9 +26,10 @@
 //   LAST_ACK → CLOSE                               the normal end of a passive close;
 //   SYN_SENT → CLOSE                               a failed connect: ignored.
 // → LISTEN, LISTEN → SYN_RECV and LISTEN → CLOSE keep `listeners`, the namespace's server ports,
-// which decide the key of a connection's transitions: its local port when that port listens (or
-// was bound explicitly), else the remote port it connects to. (Accepted sockets carry no mark of
-// their own: sk_userlocks' SOCK_BINDPORT_LOCK is not inherited from the listener.) A listener
+// which decide the key of a connection's transitions: its local port when that port listens,
+// else the remote port it connects to, also for a client that bind()s its port (a load
+// generator binding thousands of source ports would otherwise fill the map). Accepted sockets
+// carry no mark of their own (sk_userlocks' SOCK_BINDPORT_LOCK is not inherited). A listener
 // made before the program was loaded is learnt from its next accepted connection; user space
 // may add it sooner (the daemon adds the server ports its table walk found).
 
@@ -48,8 +49,6 @@ enum {
     LAST_ACK, LISTEN, CLOSING,
 };
 #define PROTOCOL_TCP 6
-// sk_userlocks: bind() was given a port (include/net/sock.h).
-#define SOCK_BINDPORT_LOCK 8
 // Longest path from the root of /proc/net's rbtree: an rbtree of n nodes is at most
 // 2·log2(n+1) deep, so 32 levels hold far more entries than a namespace's /proc/net has.
 #define PROC_TREE_DEPTH 32
@@ -84,7 +83,6 @@ struct sock___twmon {
     struct sock_common___twmon __sk_common;
     struct sock_cgroup_data___twmon sk_cgrp_data;
     __u16 sk_protocol;
-    __u8 sk_userlocks;  // a 4-bit field before 5.x kernels: read with BPF_CORE_READ_BITFIELD_PROBED
 } __attribute__((preserve_access_index));
 struct inet_sock___twmon { __be16 inet_sport; } __attribute__((preserve_access_index));
 
@@ -254,7 +252,7 @@ int BPF_PROG(twmon_inet_sock_set_state, struct sock___twmon *sk, int oldstate, i
         .side = TWMON_SIDE_LOCAL,
         .cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id),
     };
-    if (!bpf_map_lookup_elem(&listeners, &local) && !(BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK)) {
+    if (!bpf_map_lookup_elem(&listeners, &local)) {
         key.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
         key.side = TWMON_SIDE_REMOTE;
     }

@@ -22,11 +22,10 @@
 /// Which port of a connection a key names (`side` in the keys below).
 enum twmon_side {
     /// The socket's local port (the tracepoint's `sport`): a port with a LISTEN socket in the
-    /// namespace (in `listeners`), or one the application bind()s explicitly.
+    /// namespace (in `listeners`): a server port.
     TWMON_SIDE_LOCAL = 0,
-    /// Any other socket, an outgoing connection from a kernel-chosen ephemeral port: counted
-    /// under the remote port it connects to (`dport`), so that clients make one entry per
-    /// service they use, not one per connection.
+    /// Any other socket, an outgoing connection: counted under the remote port it connects to
+    /// (`dport`), so that clients make one entry per service they use, not one per connection.
     TWMON_SIDE_REMOTE = 1,
 };
 

@@ -2,11 +2,11 @@
 public struct CloseEventPort: Hashable, Comparable, Sendable {
     /// Which end of the connections the port is.
     public enum Side: UInt8, Sendable, Comparable {
-        /// The sockets' own port, chosen by the application (bind()): a listener's port and the
-        /// connections it accepted. This is what twmond's server ports are.
+        /// The sockets' own port, which has a LISTEN socket in the namespace: a listener's port and
+        /// the connections it accepted. This is what twmond's server ports are.
         case local = 0
-        /// The port outgoing connections (from kernel-chosen ephemeral ports) connect to: one
-        /// figure per service this namespace is a client of.
+        /// The port outgoing connections connect to: one figure per service this namespace is a
+        /// client of.
         case remote = 1
 
         public static func < (left: Side, right: Side) -> Bool { left.rawValue < right.rawValue }
