@@ -19,13 +19,18 @@ final class TestNetworkNamespace: @unchecked Sendable {
         }
     }
 
+    // Suites make namespaces in parallel: the counter is taken under a lock, or two get one name.
     private nonisolated(unsafe) static var counter = 0
+    private static let counterLock = NSLock()
     let name: String
     private var background: [Process] = []
 
     init() throws {
-        Self.counter += 1
-        name = "twmon-test-\(getpid())-\(Self.counter)"
+        let number = Self.counterLock.withLock {
+            Self.counter += 1
+            return Self.counter
+        }
+        name = "twmon-test-\(getpid())-\(number)"
         try Self.check(["ip", "netns", "add", name])
         try Self.check(["ip", "-n", name, "link", "set", "lo", "up"])
     }
