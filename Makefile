@@ -23,7 +23,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xli
 RELEASE_BIN   = .build/release
 DEBUG_BIN     = .build/debug
 MAN_DIR       = .build/man
-APT_PACKAGES  = libsystemd-dev pkg-config
+APT_PACKAGES  = libsystemd-dev pkg-config libbpf-dev
 DEB_PACKAGES  = debhelper dpkg-dev fakeroot lintian
 # The monitors make bench measures twmond against, in the same namespace and run.
 BENCH_PACKAGES = collectd-core prometheus-node-exporter
@@ -42,14 +42,15 @@ RUN_SOCKET   ?= $(if $(filter 0,$(shell id -u)),/run/twmond.sock,$(or $(XDG_RUNT
 
 all: build
 
-# The C library and headers the build links against (libsystemd through pkg-config).
+# The C libraries and headers the build links against (libsystemd through pkg-config; libbpf
+# for the close-event source, whose BPF program the Swift toolchain's clang compiles).
 deps:
-	@if ! pkg-config --exists libsystemd 2>/dev/null; then \
+	@if ! pkg-config --exists libsystemd libbpf 2>/dev/null; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	        echo "Installing $(APT_PACKAGES) ..."; \
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	    else \
-	        echo "twmon needs libsystemd and pkg-config to build. Install them with:"; \
+	        echo "twmon needs libsystemd, libbpf and pkg-config to build. Install them with:"; \
 	        echo "    sudo apt-get install -y $(APT_PACKAGES)"; \
 	        exit 1; \
 	    fi; \
@@ -160,6 +161,7 @@ install-files:
 	install -d $(DESTDIR)$(DOCDIR)/examples/prometheus $(DESTDIR)$(DOCDIR)/examples/twmond.service.d
 	install -m 0644 contrib/prometheus/twmon.rules.yml $(DESTDIR)$(DOCDIR)/examples/prometheus/
 	install -m 0644 contrib/systemd/twmond.service.d/node-exporter-textfile.conf $(DESTDIR)$(DOCDIR)/examples/twmond.service.d/
+	install -m 0644 systemd/twmond.service.d/ebpf.conf $(DESTDIR)$(DOCDIR)/examples/twmond.service.d/
 	sed 's|/usr/share/doc/twmon/|$(DOCDIR)/|g' systemd/twmond.catalog > $(DESTDIR)$(CATALOGDIR)/twmond.catalog
 	chmod 0644 $(DESTDIR)$(CATALOGDIR)/twmond.catalog
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md

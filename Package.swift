@@ -25,6 +25,15 @@ let package = Package(
         ),
         // The kernel's sock_diag netlink headers and a walker over received dump buffers.
         .target(name: "CTWMonNetlink"),
+        // The close-event BPF program (bpf/, compiled by the TWMonBPFObject plugin, not by this
+        // target) and its libbpf loader. libbpf is Debian's shared libbpf1 (README, "Close events").
+        .target(
+            name: "CTWMonCloseEvents",
+            exclude: ["bpf"],
+            linkerSettings: [.linkedLibrary("bpf")]
+        ),
+        // Builds the BPF object from source during `swift build` and embeds it in TWMonSystem.
+        .plugin(name: "TWMonBPFObject", capability: .buildTool()),
         // The pure core: parsing, aggregation, alert policy, configuration, encoding. No I/O.
         .target(
             name: "TWMonCore",
@@ -39,8 +48,10 @@ let package = Package(
                 "TWMonCore",
                 "CSystemd",
                 "CTWMonNetlink",
+                "CTWMonCloseEvents",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["TWMonBPFObject"]
         ),
         // The daemon's services: poll loop, reload, control socket, shared snapshot.
         .target(
@@ -124,7 +135,7 @@ let package = Package(
 )
 
 // Each file imports what it uses: a module's members are visible only where it is imported.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
     target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
 }
 

@@ -112,6 +112,7 @@ struct BenchReport {
     var sizes: [SizeResult] = []
     var idle: [IdleResult] = []
     var namespaces: [NamespaceCostResult] = []
+    var events: EventsResult?
 
     /// The rows of the table, in order, with their labels.
     static let rows: [(MeasureCommand.Method, String)] = [
@@ -205,7 +206,7 @@ struct BenchReport {
             text += "  (\(grouped(first.socketsElsewhere)) sockets in other namespaces meanwhile)\n"
         }
         text += namespaceTable()
-        return text
+        return text + eventsText()
     }
 
     /// `scan.namespaces = "all"` against `"own"`, per interval, as the README shows it.
@@ -221,6 +222,21 @@ struct BenchReport {
                 + pad(format(result.others * 1e3), 9, right: true) + pad(format(result.addedPercent, decimals: 1) + " %", 9, right: true)
                 + pad(figure("discovered"), 7, right: true) + pad(figure("read_in_full"), 6, right: true)
                 + pad(figure("unchanged"), 6, right: true) + pad(figure("empty"), 7, right: true) + "\n"
+        }
+        return text
+    }
+
+    /// The close-event stage, and one read against one netlink walk at the largest size.
+    private func eventsText() -> String {
+        guard let events else { return "" }
+        var text = "close events (eBPF), \(grouped(events.rate)) closes/s for \(format(events.seconds, decimals: 0)) s: "
+            + "kernel \(format(events.nanosecondsPerEvent, decimals: 0)) ns per TCP state change (\(grouped(Int(clamping: events.runCount))) runs); "
+            + "\(grouped(Int(clamping: events.activeCloses))) active closes counted, \(events.lost) lost\n"
+            + "  one read (copy + check + tally, \(events.ports) ports): \(format(events.read.cpu * 1e3, decimals: 3)) ms CPU, "
+            + "\(format(events.read.wall * 1e3, decimals: 3)) ms wall (during the load: \(format(events.readDuringLoad.cpu * 1e3, decimals: 3)) ms CPU)\n"
+        if let walk = sizes.filter({ $0.listeners == 0 }).max(by: { $0.timeWait < $1.timeWait }), let netlink = walk.cost(.netlink) {
+            text += "  one netlink scan at \(grouped(walk.timeWait)) TIME_WAIT: \(format(netlink.cpu * 1e3)) ms CPU; "
+                + "a read costs \(format(100 * events.read.cpu / netlink.cpu, decimals: 3)) % of it\n"
         }
         return text
     }
@@ -340,6 +356,22 @@ struct BenchReport {
                     json.member(key, result.figures[key] ?? .nan)
                 }
                 json.endObject()
+            }
+        }
+        if let events {
+            json.object("close_events") { json in
+                json.member("closes_per_second", events.rate)
+                json.member("seconds", events.seconds)
+                json.member("program_runs", Int(clamping: events.runCount))
+                json.member("program_run_time_ns", Int(clamping: events.runTimeNanoseconds))
+                json.member("ns_per_event", events.nanosecondsPerEvent)
+                json.member("active_closes", Int(clamping: events.activeCloses))
+                json.member("lost", Int(clamping: events.lost))
+                json.member("ports", events.ports)
+                json.member("read_cpu_ms", events.read.cpu * 1e3)
+                json.member("read_wall_ms", events.read.wall * 1e3)
+                json.member("read_during_load_cpu_ms", events.readDuringLoad.cpu * 1e3)
+                json.member("read_during_load_wall_ms", events.readDuringLoad.wall * 1e3)
             }
         }
         json.array("daemon_cpu") { json in

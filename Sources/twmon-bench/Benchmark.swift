@@ -7,7 +7,7 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twmon-bench",
         abstract: "Benchmark twmon's scans against the /proc floor in private network namespaces.",
-        subcommands: [RunCommand.self, MeasureCommand.self, ParseCommand.self, NamespacesCommand.self, NamespaceCostCommand.self],
+        subcommands: [RunCommand.self, MeasureCommand.self, ParseCommand.self, NamespacesCommand.self, NamespaceCostCommand.self, EventsCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

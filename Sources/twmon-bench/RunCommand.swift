@@ -37,6 +37,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("idle-namespaces"), help: "Counts of idle namespaces (one listener each) beside the largest size's TIME_WAIT, at which the cost of scan.namespaces = \"all\" against \"own\" is measured (comma-separated; none skips).")
     var idleNamespaces = "0,10,100"
 
+    @Option(name: .customLong("events-seconds"), help: "How long a port closes --events-rate connections per second while the eBPF close-event source's kernel time per event and read cost are measured; 0 skips.")
+    var eventsSeconds = 10.0
+
+    @Option(name: .customLong("events-rate"), help: "Closes per second during the close-event stage.")
+    var eventsRate = 2_000
+
     @Option(name: .customLong("bin-dir"), help: "Where twmond and twmon-loadgen are.")
     var binDirectory = ".build/release"
 
@@ -48,7 +54,7 @@ struct RunCommand: ParsableCommand {
         if parsedSizes == nil { throw ValidationError("--sizes must be positive numbers separated by commas") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if serverPorts < 0 || serverPorts > 60_000 { throw ValidationError("--server-ports must be 0...60000") }
-        if established < 0 || memoryScans < 0 || cpuSeconds < 0 || peerSeconds < 0 { throw ValidationError("counts must not be negative") }
+        if established < 0 || memoryScans < 0 || cpuSeconds < 0 || peerSeconds < 0 || eventsSeconds < 0 || eventsRate < 1 { throw ValidationError("counts must not be negative") }
     }
 
     private var parsedSizes: [Int]? {
@@ -83,6 +89,10 @@ struct RunCommand: ParsableCommand {
             }
             defer { runs.forEach { $0.close() } }
             report.idle = try IdleDaemonRun.measure(runs, for: cpuSeconds)
+        }
+        if eventsSeconds > 0 {
+            log("close events (eBPF): \(eventsRate) closes/s for \(Int(eventsSeconds)) s, kernel time per event and one read")
+            report.events = try EventsStage.measure(rate: eventsRate, seconds: eventsSeconds, tools: tools, name: "\(prefix)-events")
         }
         for size in parsedSizes! {
             log("\(size) TIME_WAIT: creating sockets")

@@ -9,6 +9,7 @@ import Glibc
 /// - `--client-time-wait N`: the client closes first (TIME_WAIT on the clients' ports, normal);
 /// - `--established N`: connections kept open (ESTABLISHED on both ends);
 /// - `--close-wait N`: the client closed, the server has not (CLOSE_WAIT on the server port);
+/// - `--resets N`: the server aborts with `SO_LINGER` 0 (a RST, no TIME_WAIT anywhere);
 /// - `--listeners N`: N more listening sockets on the listen address, on ports the kernel
 ///   chooses, that nobody connects to (idle server ports, as a local user can open by the
 ///   thousand);
@@ -48,6 +49,9 @@ struct LoadGenerator: ParsableCommand {
     @Option(name: .customLong("close-wait"), help: "Connections closed by the client only.")
     var closeWait = 0
 
+    @Option(help: "Connections the server aborts (SO_LINGER 0: it sends a RST, no TIME_WAIT).")
+    var resets = 0
+
     @Option(help: "Idle listening sockets to open besides the loaded one, on ports the kernel chooses.")
     var listeners = 0
 
@@ -65,7 +69,8 @@ struct LoadGenerator: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--time-wait", timeWait), ("--client-time-wait", clientTimeWait),
-                              ("--established", established), ("--close-wait", closeWait), ("--listeners", listeners)] where value < 0 {
+                              ("--established", established), ("--close-wait", closeWait), ("--resets", resets),
+                              ("--listeners", listeners)] where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
         if closeRate < 0 || closeRate > 100_000 { throw ValidationError("--close-rate must be 0...100000") }
@@ -115,6 +120,12 @@ struct LoadGenerator: ParsableCommand {
             server.awaitEndOfStream()
             server.close()
         }
+        for _ in 0..<resets {
+            let (client, server) = try pair()
+            server.abort()
+            client.awaitEndOfStream()
+            client.close()
+        }
         for _ in 0..<established {
             let (client, server) = try pair()
             held += [client, server]
@@ -125,7 +136,7 @@ struct LoadGenerator: ParsableCommand {
             client.close()
             closeWaitHeld.append(server)
         }
-        let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait),"listeners":\#(listeners)}"#
+        let report = #"{"port":\#(boundPort),"time_wait":\#(timeWait),"client_time_wait":\#(clientTimeWait),"established":\#(established),"close_wait":\#(closeWait),"resets":\#(resets),"listeners":\#(listeners),"pid":\#(getpid())}"#
         let announcement = Array((report + "\nready\n").utf8)
         _ = announcement.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         if closeRate > 0 {

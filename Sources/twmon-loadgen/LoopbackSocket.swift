@@ -118,4 +118,11 @@ struct LoopbackSocket {
     }
 
     func close() { _ = Glibc.close(descriptor) }
+
+    /// Closes with `SO_LINGER` 0: the kernel sends a RST and frees the socket at once.
+    func abort() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
 }
