@@ -25,8 +25,8 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Where to read sockets from: auto (netlink where it works, else /proc), proc or netlink.")
     var source: ScanSourceKind = .auto
 
-    @Option(help: ArgumentHelp("Which network namespaces to scan: all (this one and every other a process lives in, through /proc/PID/net) or own.", valueName: "all|own"))
-    var namespaces: NamespaceMode = .all
+    @Option(help: ArgumentHelp("Which network namespaces to scan: own (the one twmonctl runs in) or all (also every other a process lives in, through /proc/PID/net, as twmond reads them).", valueName: "own|all"))
+    var namespaces: NamespaceMode = .own
 
     func run() throws {
         let table: PortTable

@@ -4,10 +4,41 @@
 public struct PortListing: Sendable, Equatable {
     /// One listed port and the network namespace it is in.
     public struct Entry: Sendable, Equatable {
-        /// The namespace.
-        public var netns: NetworkNamespace
+        /// The namespace, shared by every entry of it: a listing of 50 000 ports holds one
+        /// reference each, not 50 000 copies of the namespace's names.
+        private let namespace: ListedNamespace
         /// The port's sockets.
         public var stats: PortStats
+
+        /// The namespace.
+        public var netns: NetworkNamespace { namespace.netns }
+
+        public init(netns: NetworkNamespace, stats: PortStats) {
+            self.init(ListedNamespace(netns, position: 0), stats: stats)
+        }
+
+        fileprivate init(_ namespace: ListedNamespace, stats: PortStats) {
+            self.namespace = namespace
+            self.stats = stats
+        }
+
+        /// Its namespace's position among those listed (own first, then by name).
+        fileprivate var position: Int { namespace.position }
+
+        public static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.stats == rhs.stats && lhs.netns == rhs.netns
+        }
+    }
+
+    /// A namespace as its entries share it.
+    fileprivate final class ListedNamespace: Sendable {
+        let netns: NetworkNamespace
+        let position: Int
+
+        init(_ netns: NetworkNamespace, position: Int) {
+            self.netns = netns
+            self.position = position
+        }
     }
 
     /// One namespace's table, as a listing is made from.
@@ -59,12 +90,11 @@ public struct PortListing: Sendable, Equatable {
         ports = []
         totals = StateCounts()
         (malformedRows, portCount, serverPorts) = (0, 0, 0)
-        var order: [NetworkNamespace: Int] = [:]
         for (position, namespace) in selected.enumerated() {
             let table = namespace.table
-            order[namespace.netns] = order[namespace.netns] ?? position
+            let listed = ListedNamespace(namespace.netns, position: position)
             for stats in table.ports where (!listeningOnly || stats.listening) && (state.map { stats.states[$0] > 0 } ?? true) {
-                ports.append(Entry(netns: namespace.netns, stats: stats))
+                ports.append(Entry(listed, stats: stats))
             }
             totals += table.totals
             malformedRows += table.malformedRows
@@ -74,7 +104,7 @@ public struct PortListing: Sendable, Equatable {
         ports.sort { lhs, rhs in
             if PortStats.ranksBefore(lhs.stats, rhs.stats) { return true }
             if PortStats.ranksBefore(rhs.stats, lhs.stats) { return false }
-            return order[lhs.netns, default: 0] < order[rhs.netns, default: 0]
+            return lhs.position < rhs.position
         }
         if let limit, ports.count > limit { ports.removeSubrange(limit...) }
     }
