@@ -6,8 +6,9 @@ import TWMonSystem
 import TWMonTestSupport
 
 /// twmond with `[events] source = "ebpf"` against the real kernel: as root it counts a server's
-/// 5 000 first closes exactly and names the closing process; without CAP_BPF and CAP_PERFMON it
-/// says once why events are off and goes on scanning.
+/// 5 000 first closes exactly and names the closing process, and so does an unprivileged twmond
+/// holding only CAP_BPF and CAP_PERFMON; without them it says once why events are off and goes on
+/// scanning.
 @Suite(.serialized, .enabled(if: CloseEventTestGate.runs, CloseEventTestGate.skipReason))
 struct CloseEventsDaemonTests {
     typealias Started = ListenerOwnerTests.Started
@@ -24,6 +25,8 @@ struct CloseEventsDaemonTests {
             sustain = 1
             [events]
             source = "ebpf"
+            [metrics]
+            textfile = "\(directory.file("twmond.prom"))"
             """.write(toFile: config, atomically: true, encoding: .utf8)
         chmod(config, 0o644)
         let socket = directory.file("control.sock")
@@ -34,11 +37,15 @@ struct CloseEventsDaemonTests {
         return (daemon, socket)
     }
 
-    @Test func aServerClosingFirstIsCountedExactlyAndNamed() throws {
+    /// 5 000 connections the server closes first on 8080 while twmond (with `privileges`) runs:
+    /// ListPorts and the alert name the load generator as top closer with exactly 5 000 closes,
+    /// `twmon_port_active_closes_total` is 5 000, the alert's entry names it.
+    private func checkExactCloses(privileges: [String]) throws {
         let namespace = try ScratchNamespace()
         defer { namespace.close() }
         let directory = try TemporaryDirectory()
-        let (daemon, socket) = try startDaemon(in: namespace, directory: directory, privileges: [])
+        chmod(directory.path, 0o777)
+        let (daemon, socket) = try startDaemon(in: namespace, directory: directory, privileges: privileges)
         defer { daemon.stop() }
         let server = try Started([TestEnvironment.executable("twmon-loadgen"), "--port", "8080", "--time-wait", "5000", "--hold"], in: namespace, cgroup: nil)
         defer { server.stop() }
@@ -46,11 +53,14 @@ struct CloseEventsDaemonTests {
         let pid = Int(server.process.processIdentifier)
 
         var port: JSONValue?
+        var metric: Double?
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let ports = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListPorts").array("ports")
             port = ports.first { (try? $0.int("port")) == 8080 }
-            if let port, (try? port.array("closers").first?.int("closes")) == 5_000 { break }
+            let exposition = ExpositionSamples((try? String(contentsOfFile: directory.file("twmond.prom"), encoding: .utf8)) ?? "")
+            metric = exposition.named("twmon_port_active_closes_total").first { $0.labels["port"] == "8080" }?.value
+            if let port, (try? port.array("closers").first?.int("closes")) == 5_000, metric == 5_000 { break }
             usleep(200_000)
         }
         let found = try #require(port, "port 8080 not listed")
@@ -59,14 +69,30 @@ struct CloseEventsDaemonTests {
         #expect(try closer.int("pid") == pid)
         #expect(try closer.string("comm") == "twmon-loadgen")
         #expect(try closer.int("closes") == 5_000)
+        #expect(metric == 5_000)
 
         let alerts = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListAlerts").array("alerts")
         let alert = try #require(alerts.first { (try? $0.int("port")) == 8080 }, "no alert on 8080: \(alerts)")
         #expect(try alert.string("closes_source") == "ebpf")
         #expect(try alert.array("closers").first?.int("pid") == pid)
+        // The alert's entry, echoed to stderr (no journald stream), names the closer.
         let log = try String(contentsOfFile: directory.file("stderr"), encoding: .utf8)
+        let raised = log.split(separator: "\n").first { $0.contains("sockets in TIME_WAIT") } ?? ""
+        #expect(raised.contains("closed by twmon-loadgen[\(pid)]"), "\(log)")
+        #expect(raised.contains("TWMON_CLOSER_COMM=twmon-loadgen") && raised.contains("TWMON_CLOSER_PID=\(pid)"), "\(log)")
         #expect(!log.contains("close events are off"), "\(log)")
         #expect(daemon.process.isRunning)
+    }
+
+    @Test func aServerClosingFirstIsCountedExactlyAndNamed() throws {
+        try checkExactCloses(privileges: [])
+    }
+
+    @Test func asAnUnprivilegedUserWithOnlyCapBPFAndCapPerfmon() throws {
+        try checkExactCloses(privileges: [
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon",
+        ])
     }
 
     @Test func withoutTheCapabilitiesEventsAreOffOnceAndScansGoOn() throws {
