@@ -124,6 +124,17 @@ struct ConfigurationTests {
         #expect(try ConfigurationParser.parse(text) == customConfiguration())
     }
 
+    @Test func eventsSourceIsNoneOrEBPF() throws {
+        #expect(Configuration().events.source == EventSourceKind.none)
+        #expect(try ConfigurationParser.parse("[events]\nsource = \"ebpf\"\n").events.source == .ebpf)
+        #expect(try ConfigurationParser.parse("[events]\nsource = \"none\"\n").events.source == EventSourceKind.none)
+        #expect(throws: ConfigurationError.self) { try ConfigurationParser.parse("[events]\nsource = \"bpf\"\n") }
+        #expect(throws: ConfigurationError.self) { try ConfigurationParser.parse("[events]\nsources = \"ebpf\"\n") }
+        var ebpf = Configuration()
+        ebpf.events.source = .ebpf
+        #expect(try ConfigurationParser.parse(ConfigurationRenderer.toml(ebpf)) == ebpf)
+    }
+
     @Test func partialFileKeepsDefaultsForMissingKeys() throws {
         var expected = Configuration()
         expected.alert.sustain = 1
@@ -596,6 +607,9 @@ struct ConfigurationTests {
 
             [tw_overflow]
             enabled = true
+
+            [events]
+            source = "none"
 
             [control]
             socket = "/run/twmond.sock"

@@ -82,7 +82,7 @@ struct MetricsRendererTests {
             twmon_sockets{netns="host",state="listen"} 1
             twmon_sockets{netns="host",state="closing"} 0
             twmon_sockets{netns="host",state="new_syn_recv"} 0
-            # HELP twmon_port_active_closes_total Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once.
+            # HELP twmon_port_active_closes_total Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once, or every close counted exactly since the close-event source was opened ([events] source = "ebpf").
             # TYPE twmon_port_active_closes_total counter
             twmon_port_active_closes_total{netns="host",port="8080",unit="demo-api.service"} 123456
             # HELP twmon_alert_active Alerts twmond has active now, per kind, namespace and port: 1 for a port or a namespace; for ephemeral_ports, the destinations in alert.

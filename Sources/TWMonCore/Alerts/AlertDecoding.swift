@@ -76,11 +76,17 @@ extension KeyedDecodingContainer<WireKey> {
         try decodeIfPresent(NetworkNamespace.self, forKey: "netns") ?? .ownHost
     }
 
-    /// `"closes_per_second":{"10s":…,"60s":…}`; nil when absent.
+    /// `"closes_per_second":{"10s":…,"60s":…}` with `"closes_source"`; nil when absent.
     func recentCloses() throws -> RecentCloses? {
         guard contains("closes_per_second") else { return nil }
         let rates = try nestedContainer(keyedBy: WireKey.self, forKey: "closes_per_second")
-        return RecentCloses(perSecond10: try rates.decode(Double.self, forKey: "10s"), perSecond60: try rates.decode(Double.self, forKey: "60s"))
+        return RecentCloses(perSecond10: try rates.decode(Double.self, forKey: "10s"), perSecond60: try rates.decode(Double.self, forKey: "60s"),
+                            source: try decodeIfPresent(CloseRateSource.self, forKey: "closes_source") ?? .timers)
+    }
+
+    /// `"closers":[…]`; empty when absent.
+    func closers() throws -> [Closer] {
+        try decodeIfPresent([Closer].self, forKey: "closers") ?? []
     }
 }
 

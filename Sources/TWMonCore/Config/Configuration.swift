@@ -109,6 +109,13 @@ public struct Configuration: Sendable, Equatable {
         public init() {}
     }
 
+    /// Exact close events (`[events]`).
+    public struct Events: Sendable, Equatable {
+        /// Where they come from: none (the table walk's timer estimate) or the eBPF program.
+        public var source: EventSourceKind = .none
+        public init() {}
+    }
+
     /// Logging.
     public struct Log: Sendable, Equatable {
         /// Lowest level logged: trace, debug, info, notice, warning, error, critical.
@@ -121,6 +128,7 @@ public struct Configuration: Sendable, Equatable {
     public var closeWait = CloseWait()
     public var ephemeralPorts = EphemeralPorts()
     public var twOverflow = TimeWaitOverflow()
+    public var events = Events()
     /// Per-port overrides, keyed by port; they apply in every namespace.
     public var ports: [UInt16: PortOverride] = [:]
     /// Overrides for the ports of the namespaces whose name matches a pattern

@@ -69,6 +69,13 @@ public enum ConfigurationParser {
         reader.section(root, "tw_overflow") { reader, table in
             reader.bool(table, "tw_overflow.enabled") { configuration.twOverflow.enabled = $0 }
         }
+        reader.section(root, "events") { reader, table in
+            reader.string(table, "events.source") { value in
+                guard let source = EventSourceKind(rawValue: value) else { return "must be one of \(EventSourceKind.spelled)" }
+                configuration.events.source = source
+                return nil
+            }
+        }
         if let ports = reader.take(root, "ports") {
             if let table = ports.table {
                 for key in table.keys.sorted() {

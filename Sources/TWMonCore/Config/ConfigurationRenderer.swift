@@ -25,6 +25,9 @@ public enum ConfigurationRenderer {
             "",
             "[tw_overflow]",
             "enabled = \(configuration.twOverflow.enabled)",
+            "",
+            "[events]",
+            "source = \(quoted(configuration.events.source.rawValue))",
         ]
         let overrides = configuration.ports.keys.sorted().map { ("[ports.\($0)]", configuration.ports[$0]!) }
             + configuration.namespaces.map { ("[namespaces.\(quoted($0.pattern))]", $0.settings) }

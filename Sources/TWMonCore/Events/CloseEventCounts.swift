@@ -29,7 +29,7 @@ public struct CloseEventPort: Hashable, Comparable, Sendable {
 }
 
 /// A process that closed connections on a port first.
-public struct Closer: Sendable, Equatable {
+public struct Closer: Sendable, Hashable {
     /// The process id (in the initial PID namespace).
     public var pid: UInt32
     /// Its comm (the thread's name, at most 15 bytes) when first counted; bytes that are not

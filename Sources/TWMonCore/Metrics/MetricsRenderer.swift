@@ -68,7 +68,7 @@ public enum MetricsRenderer {
         if namespaces.contains(where: { $0.activeCloses != nil }) {
             writer.family(
                 "twmon_port_active_closes_total", type: "counter",
-                help: "Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once."
+                help: "Connections a server port closed first since twmond started (or first saw its namespace): each new TIME_WAIT socket counted (approximately) once, or every close counted exactly since the close-event source was opened ([events] source = \"ebpf\")."
             )
             for exportedPort in server {
                 let namespace = namespaces[exportedPort.namespace]

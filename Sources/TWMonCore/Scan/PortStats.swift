@@ -11,6 +11,9 @@ public struct PortStats: Sendable, Hashable {
     /// Who listens on this port (the cgroup of its LISTEN socket), when it is a server port and
     /// the owner could be found.
     public var owner: PortOwner?
+    /// The processes that closed connections on this port first, most closes first, when the
+    /// close-event source counts them (`[events] source = "ebpf"`); empty otherwise.
+    public var closers: [Closer] = []
 
     public init(port: UInt16, ipv4: StateCounts = StateCounts(), ipv6: StateCounts = StateCounts()) {
         self.port = port

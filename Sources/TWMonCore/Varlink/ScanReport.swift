@@ -9,7 +9,8 @@ public enum ScanReport {
     }
 
     /// Writes one port as `{"port":…,"listening":…,"states":{…},"ipv4":{…},"ipv6":{…},
-    /// "closes_per_second":{"10s":…,"60s":…},"netns":{…}}`, with `"unit"`, `"cgroup"` and
+    /// "closes_per_second":{"10s":…,"60s":…},"closes_source":…,"netns":{…}}`, with `"closers"`
+    /// when the close-event source named some, with `"unit"`, `"cgroup"` and
     /// `"container"` when the port's owner is known and names them; `"netns"` is the Varlink
     /// `Netns` of the namespace the port is in (`NetworkNamespace.write(into:)`).
     public static func writePort(_ stats: PortStats, netns: NetworkNamespace, into json: inout JSONWriter) {
@@ -20,6 +21,7 @@ public enum ScanReport {
         json.key("ipv4"); writeStates(stats.ipv4, into: &json)
         json.key("ipv6"); writeStates(stats.ipv6, into: &json)
         json.key("closes_per_second"); writeCloseRates(stats.recentCloses, into: &json)
+        writeCloseSource(stats.recentCloses, closers: stats.closers, into: &json)
         if let owner = stats.owner { writeOwner(owner, into: &json) }
         json.key("netns"); netns.write(into: &json)
         json.endObject()
@@ -31,6 +33,24 @@ public enum ScanReport {
         json.member("10s", closes.perSecond10)
         json.member("60s", closes.perSecond60)
         json.endObject()
+    }
+
+    /// `"closes_source":"ebpf"` when `closes_per_second` comes from the close-event source
+    /// (absent: from the TIME_WAIT timers, as before events existed) and, when it named some, `"closers":[{"pid":…,"comm":…,"closes":…},…]`, most
+    /// closes first; `comm` exactly as the kernel gave it.
+    public static func writeCloseSource(_ closes: RecentCloses, closers: [Closer], into json: inout JSONWriter) {
+        guard closes.source == .ebpf else { return }
+        json.member("closes_source", closes.source.rawValue)
+        guard !closers.isEmpty else { return }
+        json.array("closers") { json in
+            for closer in closers {
+                json.beginObject()
+                json.member("pid", Int(closer.pid))
+                json.member("comm", closer.comm)
+                json.member("closes", closer.closes < UInt64(Int.max) ? Int(closer.closes) : .max)
+                json.endObject()
+            }
+        }
     }
 
     /// The owner's members in the object being written: `"unit"` (when the cgroup names one),

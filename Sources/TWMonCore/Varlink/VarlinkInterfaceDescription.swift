@@ -114,6 +114,17 @@ public enum VarlinkInterfaceDescription {
 
         \(alertTypes)
 
+        # A process that closed connections on a port first (close events).
+        type Closer (
+          # Its process id (in the initial PID namespace).
+          pid: int,
+          # Its comm (at most 15 bytes, as the kernel gave it: untrusted text).
+          comm: string,
+          # Active closes counted for it (an upper bound when it shared a sample
+          # slot with another process).
+          closes: int
+        )
+
         # The sockets on one local port, as `twmonctl scan --json` shows them.
         type Port (
           port: int,
@@ -125,8 +136,16 @@ public enum VarlinkInterfaceDescription {
           ipv6: [string]int,
           # Active closes (connections this side closed first) per second, keys
           # "10s" and "60s": over the last 10 and 60 seconds, counted from the
-          # remaining time of the port's TIME_WAIT sockets (60 s each).
+          # remaining time of the port's TIME_WAIT sockets (60 s each), or, with
+          # [events] source = "ebpf", from the exact close events of the server
+          # port (over the whole scan intervals covering each window).
           closes_per_second: [string]float,
+          # "ebpf" when closes_per_second comes from close events; absent: from
+          # the TIME_WAIT timers.
+          closes_source: ?string,
+          # With [events] source = "ebpf", the processes that closed connections
+          # on the server port first since the source was opened, most first.
+          closers: ?[]Closer,
           # The systemd unit of the cgroup of the port's LISTEN socket
           # (nginx.service, session-3.scope, docker-<id>.scope); absent when the
           # port has no listener, its owner is unknown or its cgroup is no unit's.

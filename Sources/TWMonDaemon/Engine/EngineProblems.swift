@@ -1,5 +1,5 @@
 /// The problems in force, kept in one place: a failing scan, a refused reload, unreadable
-/// namespace counters. Each is set when it starts and cleared when it ends (the next
+/// namespace counters, close events that could not be had. Each is set when it starts and cleared when it ends (the next
 /// successful scan, the next applied reload, counters readable again); STATUS, the snapshot
 /// and `GetStatus` show them together.
 public struct EngineProblems: Sendable, Equatable {
@@ -9,12 +9,14 @@ public struct EngineProblems: Sendable, Equatable {
     public var reload: String?
     /// Why the namespace's TIME_WAIT figures are unreadable, while they are.
     public var counters: String?
+    /// Why the close events asked for (`[events] source = "ebpf"`) are off, while they are.
+    public var events: String?
 
     public init() {}
 
     /// The problems in force as one line, nil when there are none.
     public var summary: String? {
-        let problems = [scan, reload, counters].compactMap { $0 }
+        let problems = [scan, reload, counters, events].compactMap { $0 }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 

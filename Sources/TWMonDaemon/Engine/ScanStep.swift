@@ -29,6 +29,12 @@ struct ScanStep {
         var closeWaitAges = CloseWaitAges()
         var activeCloses = ActiveCloseCounter()
     }
+    /// The close-event source while `[events] source = "ebpf"` and it could be opened, with what
+    /// turns its reads into figures and the key of twmond's own namespace.
+    private var closeEvents: (source: CloseEventSource, join: CloseEventJoin, ownKey: UInt64)?
+    /// Whether opening the source was tried since events were last switched on (tried once:
+    /// a refusal is said once and stays in the problems until events are switched off).
+    private var triedCloseEvents = false
     /// Why server ports have no owner, as last logged (logged once when it appears or changes).
     private var loggedOwnersProblem: String?
     /// Whether a pass of the owner walk outlasting its budget has been logged (once, until a
@@ -87,21 +93,25 @@ struct ScanStep {
         logOwnerWalk(logger: logger)
         let byproducts = scan.byproducts
         let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
-        let otherScans = readOtherNamespaces(now: moment, logger: logger)
+        let events = readCloseEvents(now: moment, problems: &problems, logger: logger)
+        var table = scan.table
+        var totals = activeCloses.totals
+        if let events, let key = closeEvents?.ownKey { events.join(into: &table, activeCloses: &totals, namespaceKey: key) }
+        let otherScans = readOtherNamespaces(now: moment, events: events, logger: logger)
         let actions = policy.evaluate([ScanFindings(
-            table: scan.table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers,
+            table: table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers,
             netns: ownNamespace
         )] + otherScans.findings, now: moment)
         return ScanOutcome(
-            table: scan.table, counters: counters, actions: actions,
+            table: table, counters: counters, actions: actions,
             alerts: policy.activeAlerts, scannedAt: moment.wallClock, duration: duration, scanCount: scanCount,
-            source: scanner.source.name, problem: problems.summary, activeCloses: activeCloses.totals,
+            source: scanner.source.name, problem: problems.summary, activeCloses: totals,
             ownNamespace: ownNamespace, otherNamespaces: otherScans.scans)
     }
 
     /// Reads the other namespaces (none unless watched) and judges nothing: their findings
     /// for the policy, their scans for the sinks. Names the own namespace as the pass found it.
-    private mutating func readOtherNamespaces(now moment: Moment, logger: Logger) -> (findings: [ScanFindings], scans: [NamespaceScan]) {
+    private mutating func readOtherNamespaces(now moment: Moment, events: CloseEventScan?, logger: Logger) -> (findings: [ScanFindings], scans: [NamespaceScan]) {
         guard let otherNamespaces else { return ([], []) }
         let pass = otherNamespaces.scan(watchingPeers: policy.portsNearAlertByNamespace, topPeers: configuration.alert.topPeers)
         ownNamespace = pass.own
@@ -113,10 +123,13 @@ struct ScanStep {
             state.activeCloses.add(read.result)
             let closeWait = state.closeWaitAges.update(read.result.byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
             kept[read.netns.name] = state
+            var table = read.result.table
+            var totals = state.activeCloses.totals
+            events?.join(into: &table, activeCloses: &totals, namespaceKey: read.netns.key)
             findings.append(ScanFindings(
-                table: read.result.table, counters: read.counters, closeWait: closeWait, peers: read.result.byproducts.topPeers, netns: read.netns))
-            scans.append(NamespaceScan(netns: read.netns, table: read.result.table, counters: read.counters,
-                                       activeCloses: state.activeCloses.totals, readAt: read.readAt))
+                table: table, counters: read.counters, closeWait: closeWait, peers: read.result.byproducts.topPeers, netns: read.netns))
+            scans.append(NamespaceScan(netns: read.netns, table: table, counters: read.counters,
+                                       activeCloses: totals, readAt: read.readAt))
         }
         others = kept
         let figures = pass.figures
@@ -125,6 +138,45 @@ struct ScanStep {
             "empty": "\(figures.empty)", "unreadable": "\(figures.unreadable)", "duration_ms": "\(figures.duration.inMilliseconds)",
         ])
         return (findings, scans)
+    }
+
+    /// Opens or closes the close-event source as `[events] source` says, and reads it once.
+    /// A source that cannot be opened is said once, at warning level, and kept in
+    /// `problems.events` until events are switched off; a failed read is logged when its text
+    /// changes and that scan goes without events. Nil without events.
+    private mutating func readCloseEvents(now moment: Moment, problems: inout EngineProblems, logger: Logger) -> CloseEventScan? {
+        guard configuration.events.source == .ebpf else {
+            if let closeEvents { closeEvents.source.close(); logger.info("close events switched off") }
+            closeEvents = nil
+            triedCloseEvents = false
+            problems.events = nil
+            return nil
+        }
+        if closeEvents == nil, !triedCloseEvents {
+            triedCloseEvents = true
+            do {
+                let source = try CloseEventSource.open()
+                closeEvents = (source, CloseEventJoin(openedAt: Moment.now().monotonic), CloseEventSource.ownNamespaceKey() ?? 0)
+                problems.events = nil
+                logger.info("close events on: counting every TCP close with the eBPF program")
+            } catch {
+                problems.events = error.description
+                logger.warning("\(error.description); going on with the table walk", metadata: ["events_source": "ebpf"])
+            }
+        }
+        guard var events = closeEvents else { return nil }
+        do {
+            let counts = CloseEventCounts(validating: try events.source.read())
+            let scan = events.join.record(counts, at: moment.monotonic)
+            closeEvents = events
+            if problems.events != nil { logger.notice("close events readable again") }
+            problems.events = nil
+            return scan
+        } catch {
+            if problems.events != error.description { logger.warning("\(error.description)", metadata: ["events_source": "ebpf"]) }
+            problems.events = error.description
+            return nil
+        }
     }
 
     /// Says once, at notice level, why server ports have no owner (no sock_diag, no cgroup2):

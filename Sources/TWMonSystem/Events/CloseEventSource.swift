@@ -88,6 +88,13 @@ public final class CloseEventSource {
         }
     }
 
+    /// The inode of /proc/self/net/tcp: how the maps' `namespaces` name twmond's own network
+    /// namespace (`CloseEventCounts.namespaceInode(procTCPInode:)`); nil when unreadable.
+    public static func ownNamespaceKey() -> UInt64? {
+        var status = stat()
+        return stat("/proc/self/net/tcp", &status) == 0 ? UInt64(status.st_ino) : nil
+    }
+
     /// Detaches the program; the kernel frees its maps. Reading afterwards returns nothing.
     public func close() {
         twmon_close_events_close(handle)

@@ -13,12 +13,21 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     /// the scan after a port comes near its threshold tallies them, so an alert raised by the
     /// first scan over it names its peers from its next reminder at the latest.
     public var topPeers: [PeerCount]
+    /// The processes that closed first on the port, most closes first, when the close-event
+    /// source counts them; empty otherwise.
+    public var closers: [Closer]
 
-    public init(established: Int, owner: PortOwner? = nil, recentCloses: RecentCloses? = nil, topPeers: [PeerCount] = []) {
+    public init(established: Int, owner: PortOwner? = nil, recentCloses: RecentCloses? = nil, topPeers: [PeerCount] = [], closers: [Closer] = []) {
         self.established = established
         self.owner = owner
         self.recentCloses = recentCloses
         self.topPeers = topPeers
+        self.closers = closers
+    }
+
+    /// ` closed by nginx[812]`: the top closer, escaped for people; "" when none is known.
+    var closedBy: String {
+        closers.first.map { ", closed by \(TerminalText.name($0.comm))[\($0.pid)]" } ?? ""
     }
 
     public static let kind = AlertKind.timeWait
@@ -32,6 +41,8 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     public static let interfaceMembers = [
         AlertInterfaceMember("established: ?int", "ESTABLISHED sockets on the port."),
         AlertInterfaceMember("closes_per_second: ?[string]float", "active closes per second on the port, keys \"10s\" and \"60s\"", "(as in Port)."),
+        AlertInterfaceMember("closes_source: ?string", "\"ebpf\" when closes_per_second comes from close events (as in Port)."),
+        AlertInterfaceMember("closers: ?[]Closer", "the processes that closed first on the port, most closes first, with", "[events] source = \"ebpf\" (as in Port)."),
         AlertInterfaceMember("unit: ?string", "the owner of the port's LISTEN socket, when known (as in Port)."),
         AlertInterfaceMember("cgroup: ?string"),
         AlertInterfaceMember("container: ?Container"),
@@ -42,7 +53,7 @@ public struct TimeWaitAlertFigures: AlertKindRules {
             guard (stats.listening && stats.timeWait > 0) || context.tracked.contains(.port(stats.port)) else { return nil }
             return AlertObservation(subject: .port(stats.port), count: stats.timeWait, mayRaise: stats.listening, figures: TimeWaitAlertFigures(
                 established: stats.states[.established], owner: stats.owner, recentCloses: stats.recentCloses,
-                topPeers: scan.peers[stats.port] ?? []))
+                topPeers: scan.peers[stats.port] ?? [], closers: stats.closers))
         }
     }
 
@@ -52,7 +63,7 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     }
 
     public var gone: TimeWaitAlertFigures {
-        TimeWaitAlertFigures(established: 0, owner: owner, recentCloses: recentCloses.map { _ in RecentCloses() })
+        TimeWaitAlertFigures(established: 0, owner: owner, recentCloses: recentCloses.map { RecentCloses(source: $0.source) }, closers: closers)
     }
 
     public func message(_ event: AlertEvent, _ alert: Alert, active: String) -> String {
@@ -61,7 +72,7 @@ public struct TimeWaitAlertFigures: AlertKindRules {
             let still = event == .reminder ? "still " : ""
             let age = event == .reminder ? ", alert active for \(active)" : ""
             let rate = recentCloses.map { ", ≈ \(RecentCloses.rateText($0.perSecond60)) closes/s by the server" } ?? ""
-            return "\(AlertJournal.portName(alert)): \(still)\(alert.count) sockets in TIME_WAIT\(rate) (threshold \(alert.limits.threshold)\(age)) — the server is closing connections first"
+            return "\(AlertJournal.portName(alert)): \(still)\(alert.count) sockets in TIME_WAIT\(rate) (threshold \(alert.limits.threshold)\(age)) — the server is closing connections first\(closedBy)"
         case .cleared:
             let rate = recentCloses.map { ", ≈ \(RecentCloses.rateText($0.perSecond60)) closes/s" } ?? ""
             return "\(AlertJournal.portName(alert)): TIME_WAIT down to \(alert.count) (below \(alert.limits.clearBelow))\(rate); alert cleared after \(active), peak \(alert.peak)"
@@ -71,6 +82,7 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     public func journalFields(_ alert: Alert) -> [(String, String)] {
         [("TWMON_ESTABLISHED", String(established))] + AlertJournal.ownerFields(owner, recentCloses: recentCloses)
             + [("TWMON_TOP_PEERS", AlertJournal.peerList(topPeers))]
+            + (closers.first.map { [("TWMON_CLOSER_COMM", $0.comm), ("TWMON_CLOSER_PID", String($0.pid))] } ?? [])
     }
 
     public func listingDetail(_ alert: Alert) -> String {
@@ -89,13 +101,17 @@ public struct TimeWaitAlertFigures: AlertKindRules {
     /// are not part of the Varlink `Alert`.
     public func write(into json: inout JSONWriter) {
         json.member("established", established)
-        if let recentCloses { json.key("closes_per_second"); ScanReport.writeCloseRates(recentCloses, into: &json) }
+        if let recentCloses {
+            json.key("closes_per_second"); ScanReport.writeCloseRates(recentCloses, into: &json)
+            ScanReport.writeCloseSource(recentCloses, closers: closers, into: &json)
+        }
         if let owner { ScanReport.writeOwner(owner, into: &json) }
     }
 
     public init(from decoder: any Decoder) throws {
         let members = try decoder.container(keyedBy: WireKey.self)
-        self.init(established: try members.decode(Int.self, forKey: "established"), owner: try members.owner(), recentCloses: try members.recentCloses())
+        self.init(established: try members.decode(Int.self, forKey: "established"), owner: try members.owner(), recentCloses: try members.recentCloses(),
+                  closers: try members.closers())
     }
 }
 

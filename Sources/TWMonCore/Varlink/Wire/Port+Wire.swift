@@ -4,6 +4,8 @@ extension PortStats: Decodable {
     enum CodingKeys: String, CodingKey {
         case port, ipv4, ipv6
         case closesPerSecond = "closes_per_second"
+        case closesSource = "closes_source"
+        case closers
         case cgroup, unit, container
     }
 
@@ -14,8 +16,10 @@ extension PortStats: Decodable {
         }
         self.init(port: port, ipv4: try container.decode(StateCounts.self, forKey: .ipv4), ipv6: try container.decode(StateCounts.self, forKey: .ipv6))
         if let rates = try container.decodeIfPresent(CloseRates.self, forKey: .closesPerSecond) {
-            recentCloses = RecentCloses(perSecond10: rates.perSecond10, perSecond60: rates.perSecond60)
+            recentCloses = RecentCloses(perSecond10: rates.perSecond10, perSecond60: rates.perSecond60,
+                                        source: try container.decodeIfPresent(CloseRateSource.self, forKey: .closesSource) ?? .timers)
         }
+        closers = try container.decodeIfPresent([Closer].self, forKey: .closers) ?? []
         if let cgroup = try container.decodeIfPresent(String.self, forKey: .cgroup) {
             owner = PortOwner(
                 cgroup: cgroup, unit: try container.decodeIfPresent(String.self, forKey: .unit),
@@ -43,5 +47,17 @@ extension PortStats: Decodable {
         enum CodingKeys: String, CodingKey {
             case runtime, id, podUID = "pod_uid"
         }
+    }
+}
+
+/// A Varlink `Closer` (`ScanReport.writeCloseSource`); its certain closes are not on the wire.
+extension Closer: Decodable {
+    enum CodingKeys: String, CodingKey { case pid, comm, closes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let closes = try container.decode(UInt64.self, forKey: .closes)
+        self.init(pid: try container.decode(UInt32.self, forKey: .pid), comm: try container.decode(String.self, forKey: .comm),
+                  closes: closes, certainCloses: closes)
     }
 }

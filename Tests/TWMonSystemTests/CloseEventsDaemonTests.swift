@@ -1,0 +1,117 @@
+import Foundation
+import Glibc
+import Testing
+import TWMonCore
+import TWMonSystem
+import TWMonTestSupport
+
+/// twmond with `[events] source = "ebpf"` against the real kernel: as root it counts a server's
+/// 5 000 first closes exactly and names the closing process, and so does an unprivileged twmond
+/// holding only CAP_BPF and CAP_PERFMON; without them it says once why events are off and goes on
+/// scanning.
+@Suite(.serialized, .enabled(if: CloseEventTestGate.runs, CloseEventTestGate.skipReason))
+struct CloseEventsDaemonTests {
+    typealias Started = ListenerOwnerTests.Started
+
+    /// A twmond in `namespace` with close events on, its stderr appended to `directory/stderr`.
+    private func startDaemon(in namespace: ScratchNamespace, directory: TemporaryDirectory, privileges: [String]) throws -> (Started, socket: String) {
+        let config = directory.file("twmond.toml")
+        try """
+            [scan]
+            interval = 0.5
+            namespaces = "own"
+            [alert]
+            time_wait_threshold = 1000
+            sustain = 1
+            [events]
+            source = "ebpf"
+            [metrics]
+            textfile = "\(directory.file("twmond.prom"))"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o644)
+        let socket = directory.file("control.sock")
+        let daemon = try Started(
+            ["/bin/sh", "-c", "exec \"$@\" 2>>'\(directory.file("stderr"))'", "sh"] + privileges
+                + [TestEnvironment.executable("twmond"), "--config", config, "--socket", socket], in: namespace, cgroup: nil)
+        _ = try TwmondControlSocketTests.waitForStatus(socket, timeout: .seconds(30))
+        return (daemon, socket)
+    }
+
+    /// 5 000 connections the server closes first on 8080 while twmond (with `privileges`) runs:
+    /// ListPorts and the alert name the load generator as top closer with exactly 5 000 closes,
+    /// `twmon_port_active_closes_total` is 5 000, the alert's entry names it.
+    private func checkExactCloses(privileges: [String]) throws {
+        let namespace = try ScratchNamespace()
+        defer { namespace.close() }
+        let directory = try TemporaryDirectory()
+        chmod(directory.path, 0o777)
+        let (daemon, socket) = try startDaemon(in: namespace, directory: directory, privileges: privileges)
+        defer { daemon.stop() }
+        let server = try Started([TestEnvironment.executable("twmon-loadgen"), "--port", "8080", "--time-wait", "5000", "--hold"], in: namespace, cgroup: nil)
+        defer { server.stop() }
+        #expect(server.waitForLine("ready", timeout: .seconds(30)))
+        let pid = Int(server.process.processIdentifier)
+
+        var port: JSONValue?
+        var metric: Double?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let ports = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListPorts").array("ports")
+            port = ports.first { (try? $0.int("port")) == 8080 }
+            let exposition = ExpositionSamples((try? String(contentsOfFile: directory.file("twmond.prom"), encoding: .utf8)) ?? "")
+            metric = exposition.named("twmon_port_active_closes_total").first { $0.labels["port"] == "8080" }?.value
+            if let port, (try? port.array("closers").first?.int("closes")) == 5_000, metric == 5_000 { break }
+            usleep(200_000)
+        }
+        let found = try #require(port, "port 8080 not listed")
+        #expect(try found.string("closes_source") == "ebpf")
+        let closer = try #require(try found.array("closers").first)
+        #expect(try closer.int("pid") == pid)
+        #expect(try closer.string("comm") == "twmon-loadgen")
+        #expect(try closer.int("closes") == 5_000)
+        #expect(metric == 5_000)
+
+        let alerts = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListAlerts").array("alerts")
+        let alert = try #require(alerts.first { (try? $0.int("port")) == 8080 }, "no alert on 8080: \(alerts)")
+        #expect(try alert.string("closes_source") == "ebpf")
+        #expect(try alert.array("closers").first?.int("pid") == pid)
+        // The alert's entry, echoed to stderr (no journald stream), names the closer.
+        let log = try String(contentsOfFile: directory.file("stderr"), encoding: .utf8)
+        let raised = log.split(separator: "\n").first { $0.contains("sockets in TIME_WAIT") } ?? ""
+        #expect(raised.contains("closed by twmon-loadgen[\(pid)]"), "\(log)")
+        #expect(raised.contains("TWMON_CLOSER_COMM=twmon-loadgen") && raised.contains("TWMON_CLOSER_PID=\(pid)"), "\(log)")
+        #expect(!log.contains("close events are off"), "\(log)")
+        #expect(daemon.process.isRunning)
+    }
+
+    @Test func aServerClosingFirstIsCountedExactlyAndNamed() throws {
+        try checkExactCloses(privileges: [])
+    }
+
+    @Test func asAnUnprivilegedUserWithOnlyCapBPFAndCapPerfmon() throws {
+        try checkExactCloses(privileges: [
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon",
+        ])
+    }
+
+    @Test func withoutTheCapabilitiesEventsAreOffOnceAndScansGoOn() throws {
+        let namespace = try ScratchNamespace()
+        defer { namespace.close() }
+        let directory = try TemporaryDirectory()
+        chmod(directory.path, 0o777)
+        let (daemon, socket) = try startDaemon(
+            in: namespace, directory: directory,
+            privileges: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        defer { daemon.stop() }
+        let first = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.GetStatus")
+        usleep(2_000_000)
+        let later = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.GetStatus")
+        #expect(try later.int("scan_count") > first.int("scan_count"))
+        #expect(try later.string("problem").contains("close events are off: loading the eBPF program needs CAP_BPF and CAP_PERFMON"))
+        let log = try String(contentsOfFile: directory.file("stderr"), encoding: .utf8)
+        print("twmond without capabilities said: \(log.split(separator: "\n").filter { $0.contains("close events") })")
+        #expect(log.components(separatedBy: "close events are off").count - 1 == 1, "\(log)")
+        #expect(daemon.process.isRunning)
+    }
+}
