@@ -14,12 +14,14 @@ struct CloseEventsDaemonTests {
     typealias Started = ListenerOwnerTests.Started
 
     /// A twmond in `namespace` with close events on, its stderr appended to `directory/stderr`.
-    private func startDaemon(in namespace: ScratchNamespace, directory: TemporaryDirectory, privileges: [String]) throws -> (Started, socket: String) {
+    private func startDaemon(
+        in namespace: ScratchNamespace, directory: TemporaryDirectory, privileges: [String], namespaces: NamespaceMode = .own
+    ) throws -> (Started, socket: String) {
         let config = directory.file("twmond.toml")
         try """
             [scan]
             interval = 0.5
-            namespaces = "own"
+            namespaces = "\(namespaces.rawValue)"
             [alert]
             time_wait_threshold = 1000
             sustain = 1
@@ -86,6 +88,38 @@ struct CloseEventsDaemonTests {
 
     @Test func aServerClosingFirstIsCountedExactlyAndNamed() throws {
         try checkExactCloses(privileges: [])
+    }
+
+    /// With `scan.namespaces = "all"`, the closes of a server in another namespace join that
+    /// namespace's port (by the key both sides derive from `/proc/PID/net/tcp`), not twmond's.
+    @Test func closesInAnotherNamespaceJoinThatNamespacesPort() throws {
+        let own = try ScratchNamespace(), other = try ScratchNamespace()
+        defer { own.close(); other.close() }
+        let directory = try TemporaryDirectory()
+        chmod(directory.path, 0o777)
+        let (daemon, socket) = try startDaemon(in: own, directory: directory, privileges: [], namespaces: .all)
+        defer { daemon.stop() }
+        let server = try Started([TestEnvironment.executable("twmon-loadgen"), "--port", "8080", "--time-wait", "2000", "--hold"], in: other, cgroup: nil)
+        defer { server.stop() }
+        #expect(server.waitForLine("ready", timeout: .seconds(30)))
+        let pid = server.process.processIdentifier
+        var port: JSONValue?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let ports = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListPorts").array("ports")
+            // Other suites may hold port 8080 in namespaces of their own: this one's closer is ours.
+            port = ports.first { (try? $0.int("port")) == 8080 && (try? $0.array("closers").first?.int("pid")) == Int(pid) }
+            if let port, (try? port.array("closers").first?.int("closes")) == 2_000 { break }
+            usleep(200_000)
+        }
+        let found = try #require(port, "no port 8080 with the load generator as closer")
+        #expect(try found.field("netns").field("own") == .bool(false))
+        #expect(try found.string("closes_source") == "ebpf")
+        #expect(try found.array("closers").first?.int("closes") == 2_000)
+        #expect(try found.field("states").int("TIME_WAIT") == 2_000)
+        // twmond's own namespace has no port 8080: nothing was counted there.
+        let ports = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListPorts").array("ports")
+        #expect(!ports.contains { (try? $0.int("port")) == 8080 && (try? $0.field("netns").field("own")) == .bool(true) })
     }
 
     @Test func asAnUnprivilegedUserWithOnlyCapBPFAndCapPerfmon() throws {
