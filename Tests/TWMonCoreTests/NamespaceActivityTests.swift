@@ -1,7 +1,7 @@
 import Testing
 @testable import TWMonCore
 
-@Suite("Namespace activity from sockstat and snmp")
+@Suite("Namespace activity from sockstat and dev")
 struct NamespaceActivityTests {
     static let sockstat = """
         sockets: used 27
@@ -9,34 +9,43 @@ struct NamespaceActivityTests {
         UDP: inuse 0 mem 0
 
         """
-    static let snmpNames = "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors"
-    static func snmp(_ values: String = "1 200 120000 -1 17150 16537 1 0 2 111455 110854 3 0 32 0") -> String {
-        "Ip: Forwarding DefaultTTL\nIp: 1 64\n\(snmpNames)\nTcp: \(values)\nUdp: InDatagrams\nUdp: 5\n"
+    static let header = """
+        Inter-|   Receive                                                |  Transmit
+         face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs colls carrier compressed
+
+        """
+    /// `dev` with loopback (`loPackets` each way) and an eth0 with 12 received, 9 sent.
+    static func dev(loPackets: String = "1024") -> String {
+        header
+            + "    lo:  123456    \(loPackets)    0    0    0     0          0         0   123456    \(loPackets)    0    0    0     0       0          0\n"
+            + "  eth0: 9876543210   12    0    0    0     0          0         0     4321        9    0    0    0     0       0          0\n"
     }
 
-    @Test func readsCountsAndCounters() throws {
-        let activity = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: Self.snmp())
+    @Test func readsCountsAndPackets() throws {
+        let activity = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.dev())
         #expect(activity.inUse == 3)
         #expect(activity.timeWait == 7)
-        #expect(activity.tcpCounters == [17150, 16537, 1, 0, 2, 111455, 110854, 3, 0, 32])
-        #expect(activity.tcpCounter("InSegs") == 111455)
-        #expect(activity.tcpCounter("MaxConn") == nil)
+        #expect(activity.packets == [1024, 1024, 12, 9])
         #expect(!activity.isEmpty)
     }
 
     @Test func emptyOnlyWithoutHashedAndTimeWaitSockets() throws {
-        let empty = try NamespaceActivity.parse(sockstat: "TCP: inuse 0 orphan 4 tw 0 alloc 9 mem 1\n", snmp: Self.snmp())
+        let empty = try NamespaceActivity.parse(sockstat: "TCP: inuse 0 orphan 4 tw 0 alloc 9 mem 1\n", dev: Self.dev())
         #expect(empty.isEmpty)
-        let timeWaitOnly = try NamespaceActivity.parse(sockstat: "TCP: inuse 0 orphan 0 tw 1 alloc 9 mem 1\n", snmp: Self.snmp())
+        let timeWaitOnly = try NamespaceActivity.parse(sockstat: "TCP: inuse 0 orphan 0 tw 1 alloc 9 mem 1\n", dev: Self.dev())
         #expect(!timeWaitOnly.isEmpty)
     }
 
-    @Test func anyMovedCounterMakesItDiffer() throws {
-        let before = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: Self.snmp())
-        let same = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: Self.snmp())
-        let moved = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: Self.snmp("1 200 120000 -1 17150 16537 1 0 2 111456 110854 3 0 32 0"))
+    @Test func anyMovedCountMakesItDiffer() throws {
+        let before = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.dev())
+        let same = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.dev())
+        let moved = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.dev(loPackets: "1025"))
+        let interfaceGone = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.header + "    lo:  123456    1024    0    0    0     0          0         0   123456    1024    0    0    0     0       0          0\n")
+        let socketMore = try NamespaceActivity.parse(sockstat: "TCP: inuse 4 orphan 0 tw 7 alloc 1603 mem 2\n", dev: Self.dev())
         #expect(before == same)
         #expect(before != moved)
+        #expect(before != interfaceGone)
+        #expect(before != socketMore)
     }
 
     @Test(arguments: [
@@ -48,7 +57,7 @@ struct NamespaceActivityTests {
     ])
     func malformedSockstatIsAnError(text: String, source: String) {
         do {
-            _ = try NamespaceActivity.parse(sockstat: text, snmp: Self.snmp(), sockstatSource: "s", snmpSource: "n")
+            _ = try NamespaceActivity.parse(sockstat: text, dev: Self.dev(), sockstatSource: "s", devSource: "d")
             Issue.record("parsed \(text)")
         } catch {
             #expect("\(error.source)\(error.reason.map { ": " + $0 } ?? "")" == source)
@@ -56,26 +65,37 @@ struct NamespaceActivityTests {
     }
 
     @Test(arguments: [
-        ("1 200 120000 -1 17150 16537 1 0 2 111455 110854 3 0 32", "n: Tcp"),
-        ("1 200 120000 -1 17150 16537 1 0 2 -5 110854 3 0 32 0", "n: Tcp InSegs"),
-        ("1 200 120000 -1 17150 16537 1 0 2 99999999999999999999 110854 3 0 32 0", "n: Tcp InSegs"),
+        ("-5", "d: lo packets"),
+        ("99999999999999999999", "d: lo packets"),
+        ("12x", "d: lo packets"),
     ])
-    func malformedSnmpIsAnError(values: String, source: String) {
+    func malformedPacketCountsAreAnError(packets: String, source: String) {
         do {
-            _ = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: Self.snmp(values), sockstatSource: "s", snmpSource: "n")
-            Issue.record("parsed \(values)")
+            _ = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.dev(loPackets: packets), sockstatSource: "s", devSource: "d")
+            Issue.record("parsed \(packets)")
         } catch {
             #expect(error.source == source)
         }
     }
 
-    @Test func snmpWithoutTcpLinesIsAnError() {
+    @Test(arguments: [
+        ("", "no header lines"),
+        (header + "    lo: 1 2 3\n", "an interface line with 3 counts, not 16"),
+        (header + "lo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", "an interface line without \"name:\""),
+    ])
+    func malformedDevIsAnError(text: String, reason: String) {
         do {
-            _ = try NamespaceActivity.parse(sockstat: Self.sockstat, snmp: "Ip: Forwarding\nIp: 1\n", sockstatSource: "s", snmpSource: "n")
-            Issue.record("parsed")
+            _ = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: text, sockstatSource: "s", devSource: "d")
+            Issue.record("parsed \(text)")
         } catch {
-            #expect(error.source == "n")
-            #expect(error.description.contains("no Tcp: lines"))
+            #expect(error.source == "d")
+            #expect(error.reason == reason)
         }
+    }
+
+    /// A namespace with loopback alone, as the kernel prints it.
+    @Test func loopbackAlone() throws {
+        let activity = try NamespaceActivity.parse(sockstat: Self.sockstat, dev: Self.header + "    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n")
+        #expect(activity.packets == [0, 0])
     }
 }

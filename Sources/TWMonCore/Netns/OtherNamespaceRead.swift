@@ -12,7 +12,7 @@ public struct OtherNamespaceRead: Sendable, Equatable {
     /// could not be read); its sysctls cannot be read from outside, so `maxBuckets`,
     /// `ephemeralPorts` and `twReuse` are nil.
     public var counters: NamespaceCounters
-    /// What its sockstat and snmp said this scan.
+    /// What its sockstat and dev said this scan.
     public var activity: NamespaceActivity
     /// True when the table was read in full this scan.
     public var readInFull: Bool

@@ -7,7 +7,7 @@ public struct OtherNamespacesScan: Sendable, Equatable {
         public var discovered = 0
         /// Of those, read in full (`/proc/PID/net/tcp` and `tcp6`).
         public var readInFull = 0
-        /// Kept from their last full read: sockstat and snmp unchanged since.
+        /// Kept from their last full read: sockstat and dev unchanged since.
         public var unchanged = 0
         /// Without any TCP socket: an empty table, exact without a full read.
         public var empty = 0

@@ -1,7 +1,7 @@
 import Glibc
 import TWMonCore
 
-/// A namespace's `sockstat` and `snmp`, opened once and read again at every scan (`pread` at
+/// A namespace's `sockstat` and `dev`, opened once and read again at every scan (`pread` at
 /// offset 0 makes the kernel print them afresh).
 ///
 /// Opening costs more than reading: the path walk through `/proc/PID/net` and the open and
@@ -11,18 +11,18 @@ import TWMonCore
 /// `OtherNamespaces` closes them at the first scan that no longer finds a process in it.
 final class NamespaceActivityFiles {
     private let sockstat: Int32
-    private let snmp: Int32
+    private let dev: Int32
     /// The paths they were opened by, for errors.
     let sockstatPath: String
-    let snmpPath: String
+    let devPath: String
 
-    /// Opens `base` + `sockstat` and `snmp` (`base` is `/proc/PID/net/`).
+    /// Opens `base` + `sockstat` and `dev` (`base` is `/proc/PID/net/`).
     init(base: String) throws(FileReadError) {
         sockstatPath = base + "sockstat"
-        snmpPath = base + "snmp"
+        devPath = base + "dev"
         sockstat = try Self.open(sockstatPath)
         do {
-            snmp = try Self.open(snmpPath)
+            dev = try Self.open(devPath)
         } catch {
             close(sockstat)
             throw error
@@ -31,14 +31,14 @@ final class NamespaceActivityFiles {
 
     deinit {
         close(sockstat)
-        close(snmp)
+        close(dev)
     }
 
     /// Reads both files into the two buffers and parses them.
-    func read(sockstatBuffer: UnsafeMutableRawBufferPointer, snmpBuffer: UnsafeMutableRawBufferPointer) throws -> NamespaceActivity {
+    func read(sockstatBuffer: UnsafeMutableRawBufferPointer, devBuffer: UnsafeMutableRawBufferPointer) throws -> NamespaceActivity {
         let sockstatBytes = try Self.read(sockstat, into: sockstatBuffer, path: sockstatPath)
-        let snmpBytes = try Self.read(snmp, into: snmpBuffer, path: snmpPath)
-        return try NamespaceActivity.parse(sockstat: sockstatBytes, snmp: snmpBytes, sockstatSource: sockstatPath, snmpSource: snmpPath)
+        let devBytes = try Self.read(dev, into: devBuffer, path: devPath)
+        return try NamespaceActivity.parse(sockstat: sockstatBytes, dev: devBytes, sockstatSource: sockstatPath, devSource: devPath)
     }
 
     private static func open(_ path: String) throws(FileReadError) -> Int32 {

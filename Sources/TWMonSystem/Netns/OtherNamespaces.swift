@@ -13,7 +13,7 @@ import TWMonCore
 /// 2. **Naming.** `NamespaceNaming` names each namespace from the `/proc/PID/cgroup` of its
 ///    lowest PID, which is read again only when that PID changes. The host's namespace is PID
 ///    1's; when PID 1 cannot be seen (hidepid), twmond's own is taken for the host's.
-/// 3. **Reading**, for each namespace but the own: its `sockstat` and `snmp`
+/// 3. **Reading**, for each namespace but the own: its `sockstat` and `dev`
 ///    (`NamespaceActivity`, microseconds), through files kept open from scan to scan
 ///    (`NamespaceActivityFiles`: they hold the namespace until the first scan that finds no
 ///    process in it, which closes them; with no descriptor left they are read by path). No TCP socket: an empty table, exact, no full read.
@@ -36,7 +36,7 @@ public final class OtherNamespaces {
     /// The read buffer of each namespace's table: other namespaces are usually small, and one
     /// with 120 000 sockets is read in more, smaller pieces.
     public static let tableBufferCapacity = 256 * 1024
-    /// The largest small file read (`sockstat`, `snmp`, `netstat`, `cgroup`).
+    /// The largest small file read (`sockstat`, `dev`, `netstat`, `cgroup`).
     public static let smallFileLimit = 64 * 1024
 
     /// What is remembered of one namespace between scans.
@@ -44,7 +44,7 @@ public final class OtherNamespaces {
         /// The PID whose cgroup named it, and that cgroup path.
         var namingPID: Int32 = -1
         var cgroupPath: String?
-        /// Its sockstat and snmp, kept open (nil until opened, or when no descriptor was left).
+        /// Its sockstat and dev, kept open (nil until opened, or when no descriptor was left).
         var files: NamespaceActivityFiles?
         /// When its last full read started (for the new closes of the next one).
         var lastScanStarted: ContinuousClock.Instant?
@@ -63,12 +63,12 @@ public final class OtherNamespaces {
     /// what a namespace costs between scans is its last table, not a reader's buffers.
     private let source = ProcNetSource(procRoot: "", bufferCapacity: OtherNamespaces.tableBufferCapacity)
     private lazy var scanner = Scanner(source: source)
-    /// Reads sockstat, netstat and cgroup files; `snmpReader` holds snmp while sockstat is parsed.
+    /// Reads sockstat, netstat and cgroup files; `devReader` holds dev while sockstat is parsed.
     private let reader = ProcFileReader(initialCapacity: 16 * 1024)
-    private let snmpReader = ProcFileReader(initialCapacity: 4 * 1024)
-    /// What kept-open sockstat and snmp files are read into.
+    private let devReader = ProcFileReader(initialCapacity: 4 * 1024)
+    /// What kept-open sockstat and dev files are read into.
     private let sockstatBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * 1024, alignment: 16)
-    private let snmpBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+    private let devBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: OtherNamespaces.smallFileLimit, alignment: 16)
     /// `PID/net/tcp` as a C string, written in place for each `fstatat`.
     private let pathBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 32)
 
@@ -79,7 +79,7 @@ public final class OtherNamespaces {
     deinit {
         pathBuffer.deallocate()
         sockstatBuffer.deallocate()
-        snmpBuffer.deallocate()
+        devBuffer.deallocate()
     }
 
     /// The namespaces whose state is kept: those of the last scan, own included.
@@ -217,7 +217,7 @@ public final class OtherNamespaces {
             }
         }
         do {
-            return try state.files!.read(sockstatBuffer: sockstatBuffer, snmpBuffer: snmpBuffer)
+            return try state.files!.read(sockstatBuffer: sockstatBuffer, devBuffer: devBuffer)
         } catch {
             state.files = nil
             throw .broken
@@ -226,10 +226,10 @@ public final class OtherNamespaces {
 
     /// The activity read by path from `base` (`/proc/PID/net/`), parsed from the bytes as read.
     private func activity(_ base: String) throws(ReadFailure) -> NamespaceActivity {
-        let sockstatPath = base + "sockstat", snmpPath = base + "snmp"
+        let sockstatPath = base + "sockstat", devPath = base + "dev"
         do {
             guard try reader.read(path: sockstatPath, limit: Self.smallFileLimit),
-                  try snmpReader.read(path: snmpPath, limit: Self.smallFileLimit)
+                  try devReader.read(path: devPath, limit: Self.smallFileLimit)
             else { throw ReadFailure.vanished }
         } catch let failure as ReadFailure {
             throw failure
@@ -238,8 +238,8 @@ public final class OtherNamespaces {
         }
         do {
             return try reader.withBytes { sockstat in
-                try snmpReader.withBytes { snmp in
-                    try NamespaceActivity.parse(sockstat: sockstat, snmp: snmp, sockstatSource: sockstatPath, snmpSource: snmpPath)
+                try devReader.withBytes { dev in
+                    try NamespaceActivity.parse(sockstat: sockstat, dev: dev, sockstatSource: sockstatPath, devSource: devPath)
                 }
             }
         } catch {
