@@ -130,8 +130,8 @@ struct OtherNamespacesTests {
             // A namespace without any TCP socket: empty, exact, never read in full.
             let quiet = try ScratchNamespace()
             defer { quiet.close() }
-            // Short: SIGTERM does not end a `sleep` started by the tests, `close()` waits for it.
-            let sleeper = try quiet.start(["sleep", "3"])
+            // Ended by `close()` (SIGTERM): long enough for a slow scan under load.
+            let sleeper = try quiet.start(["sleep", "120"])
             var quietKey: UInt64?
             for _ in 0..<100 where quietKey == nil {
                 // Until `ip netns exec` has entered the namespace and become `sleep`.

@@ -10,6 +10,13 @@ public struct JSONWriter: Sendable {
 
     public init() {}
 
+    /// Makes room for `count` more bytes at once: a writer that knows about how long its output
+    /// will be grows its buffer once instead of doubling it step by step, each step copying
+    /// what was written and leaving the old buffer behind in the heap.
+    public mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + max(0, count))
+    }
+
     /// The JSON as text.
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 

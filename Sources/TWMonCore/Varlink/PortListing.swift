@@ -4,22 +4,26 @@
 public struct PortListing: Sendable, Equatable {
     /// One listed port and the network namespace it is in.
     public struct Entry: Sendable, Equatable {
-        /// The namespace, shared by every entry of it: a listing of 50 000 ports holds one
-        /// reference each, not 50 000 copies of the namespace's names.
-        private let namespace: ListedNamespace
+        /// The namespace and its table, shared by every entry of it: a listing of 50 000 ports
+        /// holds a reference and an index each, not 50 000 copies of the namespace's names and
+        /// of the ports' counts (15 MB more at each encoding of the reply).
+        fileprivate let namespace: ListedNamespace
+        /// Where the port is in the namespace's table.
+        fileprivate let index: Int
+
         /// The port's sockets.
-        public var stats: PortStats
+        public var stats: PortStats { namespace.table.ports[index] }
 
         /// The namespace.
         public var netns: NetworkNamespace { namespace.netns }
 
         public init(netns: NetworkNamespace, stats: PortStats) {
-            self.init(ListedNamespace(netns, position: 0), stats: stats)
+            self.init(ListedNamespace(netns, position: 0, table: PortTable(ports: [stats])), index: 0)
         }
 
-        fileprivate init(_ namespace: ListedNamespace, stats: PortStats) {
+        fileprivate init(_ namespace: ListedNamespace, index: Int) {
             self.namespace = namespace
-            self.stats = stats
+            self.index = index
         }
 
         /// Its namespace's position among those listed (own first, then by name).
@@ -34,10 +38,13 @@ public struct PortListing: Sendable, Equatable {
     fileprivate final class ListedNamespace: Sendable {
         let netns: NetworkNamespace
         let position: Int
+        /// The namespace's table (shared with the snapshot: not copied).
+        let table: PortTable
 
-        init(_ netns: NetworkNamespace, position: Int) {
+        init(_ netns: NetworkNamespace, position: Int, table: PortTable) {
             self.netns = netns
             self.position = position
+            self.table = table
         }
     }
 
@@ -57,6 +64,10 @@ public struct PortListing: Sendable, Equatable {
         /// The name asked for.
         public var netns: String
     }
+
+    /// About how many bytes one port's object takes in the JSON reply (its states in both
+    /// families, close rates, owner and namespace), to size the reply's buffer.
+    public static let typicalPortBytes = 200
 
     /// The selected ports, most TIME_WAIT first (then most sockets, lowest port, and the
     /// namespaces' order: own first, then by name).
@@ -92,9 +103,9 @@ public struct PortListing: Sendable, Equatable {
         (malformedRows, portCount, serverPorts) = (0, 0, 0)
         for (position, namespace) in selected.enumerated() {
             let table = namespace.table
-            let listed = ListedNamespace(namespace.netns, position: position)
-            for stats in table.ports where (!listeningOnly || stats.listening) && (state.map { stats.states[$0] > 0 } ?? true) {
-                ports.append(Entry(listed, stats: stats))
+            let listed = ListedNamespace(namespace.netns, position: position, table: table)
+            for (index, stats) in table.ports.enumerated() where (!listeningOnly || stats.listening) && (state.map { stats.states[$0] > 0 } ?? true) {
+                ports.append(Entry(listed, index: index))
             }
             totals += table.totals
             malformedRows += table.malformedRows
@@ -102,8 +113,9 @@ public struct PortListing: Sendable, Equatable {
             serverPorts += table.ports.count(where: \.listening)
         }
         ports.sort { lhs, rhs in
-            if PortStats.ranksBefore(lhs.stats, rhs.stats) { return true }
-            if PortStats.ranksBefore(rhs.stats, lhs.stats) { return false }
+            let (left, right) = (lhs.namespace.table.ports[lhs.index], rhs.namespace.table.ports[rhs.index])
+            if PortStats.ranksBefore(left, right) { return true }
+            if PortStats.ranksBefore(right, left) { return false }
             return lhs.position < rhs.position
         }
         if let limit, ports.count > limit { ports.removeSubrange(limit...) }
