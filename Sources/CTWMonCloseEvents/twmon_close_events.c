@@ -11,7 +11,7 @@
 struct twmon_close_events {
     struct bpf_object *object;
     struct bpf_link *link;
-    int program_fd, counts_fd, closers_fd, namespaces_fd, listeners_fd, stats_fd;
+    int program_fd, counts_fd, closers_fd, namespaces_fd, listeners_fd, stats_fd, close_wait_fd;
     int cpus;
 };
 
@@ -58,8 +58,10 @@ int twmon_close_events_open(const void *object, size_t size, struct twmon_close_
     opened->namespaces_fd = map_fd(opened->object, "namespaces");
     opened->listeners_fd = map_fd(opened->object, "listeners");
     opened->stats_fd = map_fd(opened->object, "stats");
+    opened->close_wait_fd = map_fd(opened->object, "close_wait");
     opened->cpus = libbpf_num_possible_cpus();
-    if (opened->counts_fd < 0 || opened->closers_fd < 0 || opened->namespaces_fd < 0 || opened->listeners_fd < 0 || opened->stats_fd < 0) {
+    if (opened->counts_fd < 0 || opened->closers_fd < 0 || opened->namespaces_fd < 0 || opened->listeners_fd < 0 || opened->stats_fd < 0
+        || opened->close_wait_fd < 0) {
         result = -ENOENT;
         goto failed;
     }
@@ -125,6 +127,12 @@ int twmon_close_events_read_namespaces(const struct twmon_close_events *events, 
                                        struct twmon_namespace *values, uint32_t capacity) {
     struct twmon_batch batch = {0};
     return read_batched(events->namespaces_fd, inums, sizeof *inums, values, sizeof *values, capacity, &batch);
+}
+
+int twmon_close_events_read_close_wait(const struct twmon_close_events *events, uint64_t *sockets,
+                                       struct twmon_close_wait *values, uint32_t capacity) {
+    struct twmon_batch batch = {0};
+    return read_batched(events->close_wait_fd, sockets, sizeof *sockets, values, sizeof *values, capacity, &batch);
 }
 
 int twmon_close_events_add_listener(const struct twmon_close_events *events, uint32_t netns_inum, uint16_t port) {

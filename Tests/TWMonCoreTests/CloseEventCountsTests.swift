@@ -14,6 +14,42 @@ import TWMonCore
 
     private static let empty = CloserSlotRecord(pid: 0, closes: 0, error: 0, comm: Array(repeating: 0, count: 16))
 
+    /// The `close_wait` map per port: aged against the read's clock, impossible entries refused.
+    @Test func closeWaitSocketsAreAgedPerPort() {
+        let second: UInt64 = 1_000_000_000
+        let read = CloseEventRead(closeWait: [
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 8080, enteredNanoseconds: 100 * second),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 8080, enteredNanoseconds: 129 * second),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 8080, enteredNanoseconds: 131 * second),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 9090, enteredNanoseconds: 135 * second),
+            CloseWaitRecord(namespaceInode: 7, port: 8080, enteredNanoseconds: 1 * second),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 8080, enteredNanoseconds: 0),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 8080, enteredNanoseconds: 141 * second),
+            CloseWaitRecord(namespaceInode: Self.namespace, port: 0, enteredNanoseconds: 1 * second),
+        ], readAtNanoseconds: 140 * second)
+        let counts = CloseEventCounts(validating: read)
+        #expect(counts.rejections.count == 3)
+        #expect(counts.closeWaitFigures(namespaceInode: Self.namespace, minAge: 10) == [
+            8080: CloseWaitFigures(total: 3, old: 2, oldestAgeSeconds: 40), 9090: CloseWaitFigures(total: 1, old: 0, oldestAgeSeconds: 5),
+        ])
+        #expect(counts.closeWaitFigures(namespaceInode: 7, minAge: 10) == [8080: CloseWaitFigures(total: 1, old: 1, oldestAgeSeconds: 139)])
+        #expect(counts.closeWaitFigures(namespaceInode: 8, minAge: 10).isEmpty)
+
+        // The join by the namespace's /proc/PID/net/tcp inode, and the larger of walk and events.
+        let joined = CloseEventCounts(validating: CloseEventRead(
+            namespaces: [NamespaceRecord(namespaceInode: Self.namespace, cookie: 1, procTCPInode: 4242)],
+            closeWait: read.closeWait.prefix(4).map { $0 }, readAtNanoseconds: 140 * second))
+        let scan = CloseEventScan(counts: joined, interval: CloseEventInterval(seconds: 0), rates: [:])
+        let events = scan.closeWait(namespaceKey: 4242, minAge: 10)
+        #expect(events[8080] == CloseWaitFigures(total: 3, old: 2, oldestAgeSeconds: 40))
+        #expect(scan.closeWait(namespaceKey: 4243, minAge: 10).isEmpty)
+        let walk: [UInt16: CloseWaitFigures] = [8080: CloseWaitFigures(total: 5, old: 1, oldestAgeSeconds: 12), 22: CloseWaitFigures(total: 1, old: 1, oldestAgeSeconds: 99)]
+        #expect(CloseWaitFigures.larger(walk, events) == [
+            8080: CloseWaitFigures(total: 5, old: 2, oldestAgeSeconds: 40), 9090: CloseWaitFigures(total: 1, old: 0, oldestAgeSeconds: 5),
+            22: CloseWaitFigures(total: 1, old: 1, oldestAgeSeconds: 99),
+        ])
+    }
+
     @Test func countsAreSummedOverCgroupsAndKeptPerCgroup() {
         let read = CloseEventRead(counts: [
             CloseCountRecord(namespaceInode: Self.namespace, port: 8080, cgroupID: 11, counts: CloseCounts(activeCloses: 100, resets: 2)),

@@ -125,6 +125,36 @@ struct CloseEventSourceTests {
         }
     }
 
+    /// 200 connections the client closed and the server holds (`--close-wait 200`): the
+    /// `close_wait` map has 200 sockets on 8080 in the namespace, older at each read; once the
+    /// load generator closes them (SIGUSR1, CLOSE_WAIT → LAST_ACK), none.
+    @Test func socketsInCloseWaitAreTrackedUntilTheyLeaveIt() throws {
+        let source = try CloseEventSource.open()
+        defer { source.close() }
+        let namespace = try ScratchNamespace()
+        defer { namespace.close() }
+        let load = try namespace.startLoad([TestEnvironment.loadgen, "--port", "8080", "--close-wait", "200"])
+        let inode = UInt32(inode(of: namespace))
+        let first = CloseEventCounts(validating: try source.read())
+        #expect(first.rejections.isEmpty)
+        #expect(first.closeWaitFigures(namespaceInode: inode, minAge: 0)[8080]?.total == 200)
+        #expect(first.closeWaitFigures(namespaceInode: inode, minAge: 60)[8080]?.old == 0)
+        usleep(1_200_000)
+        let later = CloseEventCounts(validating: try source.read())
+        let aged = later.closeWaitFigures(namespaceInode: inode, minAge: 1)[8080]
+        #expect(aged == CloseWaitFigures(total: 200, old: 200, oldestAgeSeconds: 1))
+        let firstOldest = first.closeWaitAges[inode]?[8080]?.max() ?? 0, laterOldest = later.closeWaitAges[inode]?[8080]?.max() ?? 0
+        #expect(laterOldest >= firstOldest + 1_000_000_000)
+        print("close_wait map: 200 sockets on 8080, oldest \(Double(firstOldest) / 1e9) s then \(Double(laterOldest) / 1e9) s")
+
+        kill(pid_t(try pid(ofLoad: load.report)), SIGUSR1)
+        _ = try load.process.readUntil(line: "closed 200 CLOSE_WAIT", timeout: .seconds(30))
+        // The FIN goes out in close(): the LAST_ACK transitions happened before the line.
+        let closed = CloseEventCounts(validating: try source.read())
+        #expect(closed.closeWaitFigures(namespaceInode: inode, minAge: 0)[8080] == nil)
+        #expect(closed.statistics.countsFull == 0)
+    }
+
     /// 200 000 server-side closes paced over 10 s: every one counted or counted as lost, and a
     /// read stays below twmond's scan interval (1 s) while the other suites run beside it. The
     /// load generator runs at the lowest priority: it would otherwise take both cores of a small

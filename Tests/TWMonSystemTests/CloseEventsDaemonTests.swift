@@ -15,12 +15,13 @@ struct CloseEventsDaemonTests {
 
     /// A twmond in `namespace` with close events on, its stderr appended to `directory/stderr`.
     private func startDaemon(
-        in namespace: ScratchNamespace, directory: TemporaryDirectory, privileges: [String], namespaces: NamespaceMode = .own
+        in namespace: ScratchNamespace, directory: TemporaryDirectory, privileges: [String], namespaces: NamespaceMode = .own,
+        interval: Double = 0.5, extra: String = ""
     ) throws -> (Started, socket: String) {
         let config = directory.file("twmond.toml")
         try """
             [scan]
-            interval = 0.5
+            interval = \(interval)
             namespaces = "\(namespaces.rawValue)"
             [alert]
             time_wait_threshold = 1000
@@ -29,6 +30,7 @@ struct CloseEventsDaemonTests {
             source = "ebpf"
             [metrics]
             textfile = "\(directory.file("twmond.prom"))"
+            \(extra)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         chmod(config, 0o644)
         let socket = directory.file("control.sock")
@@ -122,6 +124,54 @@ struct CloseEventsDaemonTests {
         // twmond's own namespace has no port 8080: nothing was counted there.
         let ports = try VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListPorts").array("ports")
         #expect(!ports.contains { (try? $0.int("port")) == 8080 && (try? $0.field("netns").field("own")) == .bool(true) })
+    }
+
+    /// 200 connections left in CLOSE_WAIT just after a scan (interval 4 s, `close_wait.min_age`
+    /// 1 s, threshold 100, sustain 1): the close_wait alert is active at the very next scan. The
+    /// table walk alone could not raise it there: it first sees the sockets at that scan, aged 0;
+    /// the events know when they entered CLOSE_WAIT, about 4 s before.
+    @Test func closeWaitLeakIsRaisedAtTheFirstScanAfterItAges() throws {
+        let namespace = try ScratchNamespace()
+        defer { namespace.close() }
+        let directory = try TemporaryDirectory()
+        chmod(directory.path, 0o777)
+        let (daemon, socket) = try startDaemon(in: namespace, directory: directory, privileges: [], interval: 4, extra: """
+            [close_wait]
+            threshold = 100
+            min_age = 1.0
+            """)
+        defer { daemon.stop() }
+        func scans() -> Int { (try? VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.GetStatus").int("scan_count")) ?? 0 }
+        func alerts() -> [JSONValue] {
+            (try? VarlinkClient(path: socket, timeout: .seconds(5)).call("io.twmon.Monitor.ListAlerts").array("alerts")) ?? []
+        }
+        // Start the leak just after a scan.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var before = scans()
+        while ContinuousClock.now < deadline, before == 0 || scans() == before {
+            if before == 0 { before = scans() }
+            usleep(50_000)
+        }
+        let afterScan = scans()
+        let load = try Started([TestEnvironment.executable("twmon-loadgen"), "--port", "8080", "--close-wait", "200", "--hold"], in: namespace, cgroup: nil)
+        defer { load.stop() }
+        #expect(load.waitForLine("ready", timeout: .seconds(30)))
+        let atReady = scans()
+        try #require(atReady == afterScan, "a scan ran while the load generator started (\(afterScan) → \(atReady)): the walk may have seen the sockets")
+        var found: JSONValue?
+        var scanSeen = atReady
+        while ContinuousClock.now < deadline + .seconds(30) {
+            let list = alerts()
+            scanSeen = scans()
+            found = list.first { (try? $0.string("kind")) == "close_wait" && (try? $0.int("port")) == 8080 }
+            if found != nil || scanSeen > atReady + 1 { break }
+            usleep(100_000)
+        }
+        let alert = try #require(found, "no close_wait alert on 8080 by scan \(scanSeen) (the load started after scan \(atReady))")
+        #expect(scanSeen == atReady + 1, "raised at scan \(scanSeen), the load started after scan \(atReady)")
+        #expect(try alert.int("close_wait") == 200)
+        #expect(try alert.int("oldest_age_seconds") >= 1)
+        print("close_wait raised at scan \(scanSeen) (load after scan \(atReady)): \(alert)")
     }
 
     @Test func asAnUnprivilegedUserWithOnlyCapBPFAndCapPerfmon() throws {

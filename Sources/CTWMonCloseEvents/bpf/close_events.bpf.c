@@ -114,6 +114,14 @@ struct {
     __type(value, __u8);  // 1: the port listens
 } listeners SEC(".maps");
 
+// The sockets now in CLOSE_WAIT, by address: what user space ages against min_age.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, TWMON_MAX_CLOSE_WAIT);
+    __type(key, __u64);
+    __type(value, struct twmon_close_wait);
+} close_wait SEC(".maps");
+
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, TWMON_STAT_COUNT);
@@ -224,6 +232,19 @@ static __always_inline void note_listener(struct twmon_closer_key *key, int list
     }
 }
 
+// Remembers a socket entering CLOSE_WAIT (when, where), forgets it when it leaves: one insert
+// or delete. A socket whose address is reused is overwritten (it left CLOSE_WAIT first: every
+// socket passes through → CLOSE before it is freed). A full map counts as lost.
+static __always_inline void note_close_wait(struct sock___twmon *sk, struct twmon_closer_key *local, int entering) {
+    __u64 socket = (__u64)(unsigned long)sk;
+    if (!entering) {
+        bpf_map_delete_elem(&close_wait, &socket);
+        return;
+    }
+    struct twmon_close_wait entry = {.entered_ns = bpf_ktime_get_ns(), .netns_inum = local->netns_inum, .port = local->port};
+    if (bpf_map_update_elem(&close_wait, &socket, &entry, BPF_ANY) != 0) stat_add(TWMON_STAT_COUNTS_FULL);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(twmon_inet_sock_set_state, struct sock___twmon *sk, int oldstate, int newstate) {
     stat_add(TWMON_STAT_EVENTS);
@@ -242,6 +263,8 @@ int BPF_PROG(twmon_inet_sock_set_state, struct sock___twmon *sk, int oldstate, i
     struct inet_sock___twmon *inet = (void *)sk;
     struct twmon_closer_key local = {.netns_inum = inum, .port = bpf_ntohs(BPF_CORE_READ(inet, inet_sport))};
     note_namespace(net, inum);
+    // CLOSE_WAIT is only left for LAST_ACK or CLOSE, both classified above.
+    if (newstate == CLOSE_WAIT || oldstate == CLOSE_WAIT) note_close_wait(sk, &local, newstate == CLOSE_WAIT);
     if (field == 4) {
         note_listener(&local, newstate != CLOSE);
         return 0;

@@ -64,6 +64,11 @@ int twmon_close_events_read_closers(const struct twmon_close_events *events, str
 int twmon_close_events_read_namespaces(const struct twmon_close_events *events, uint32_t *inums,
                                        struct twmon_namespace *values, uint32_t capacity);
 
+/// Copies up to `capacity` entries of `close_wait` (the sockets now in CLOSE_WAIT; a capacity
+/// of TWMON_MAX_CLOSE_WAIT holds it all). Returns how many, or a negative errno.
+int twmon_close_events_read_close_wait(const struct twmon_close_events *events, uint64_t *sockets,
+                                       struct twmon_close_wait *values, uint32_t capacity);
+
 /// Adds a LISTEN port the program has not seen appear (one made before it was loaded), so that
 /// its connections are counted under it. Returns 0 (also when it was known) or a negative errno
 /// (-E2BIG: the map is full).

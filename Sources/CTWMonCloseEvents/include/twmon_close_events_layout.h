@@ -18,6 +18,9 @@
 #define TWMON_MAX_CLOSER_KEYS 1024
 #define TWMON_MAX_NAMESPACES 1024
 #define TWMON_MAX_LISTENERS 16384
+/// Sockets in CLOSE_WAIT tracked at once (`close_wait`); one that does not fit counts as
+/// TWMON_STAT_COUNTS_FULL (lost) and is seen by the table walk only.
+#define TWMON_MAX_CLOSE_WAIT 65536
 
 /// Which port of a connection a key names (`side` in the keys below).
 enum twmon_side {
@@ -92,11 +95,25 @@ struct twmon_namespace {
     __u32 padding;
 };
 
+/// Value of `close_wait`, keyed by the socket's address (`struct sock *` as a __u64): one
+/// socket in CLOSE_WAIT, inserted at → CLOSE_WAIT and deleted when it leaves CLOSE_WAIT
+/// (→ LAST_ACK or → CLOSE).
+struct twmon_close_wait {
+    /// When it entered CLOSE_WAIT: bpf_ktime_get_ns(), CLOCK_MONOTONIC.
+    __u64 entered_ns;
+    /// Its namespace's inode number.
+    __u32 netns_inum;
+    /// Its local port (the tracepoint's `sport`), host order.
+    __u16 port;
+    __u16 padding;
+};
+
 /// Indexes of `stats` (per CPU).
 enum twmon_stat {
     /// TCP state changes the program saw.
     TWMON_STAT_EVENTS = 0,
-    /// Counted transitions whose (namespace, port, cgroup) found `counts` full: lost.
+    /// Counted transitions whose (namespace, port, cgroup) found `counts` full, and sockets
+    /// entering CLOSE_WAIT that found `close_wait` full: lost.
     TWMON_STAT_COUNTS_FULL = 1,
     /// Active closes whose (namespace, port) found `closers` full: not sampled.
     TWMON_STAT_CLOSERS_FULL = 2,

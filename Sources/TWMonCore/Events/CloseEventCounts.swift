@@ -74,6 +74,8 @@ public enum CloseEventRejection: Sendable, Equatable, CustomStringConvertible {
     /// A closer slot with closes but pid 0, a pid above the kernel's limit, or more inherited
     /// closes than closes.
     case impossibleCloser(CloseEventPort, pid: UInt32, closes: UInt64, error: UInt64)
+    /// A CLOSE_WAIT socket with entry time 0 or later than the read.
+    case impossibleCloseWait(namespaceInode: UInt32, port: UInt16, enteredNanoseconds: UInt64, readAtNanoseconds: UInt64)
 
     public var description: String {
         switch self {
@@ -81,6 +83,8 @@ public enum CloseEventRejection: Sendable, Equatable, CustomStringConvertible {
         case .countOverflow(let key): "close events: counts of port \(key.port) in namespace \(key.namespaceInode) overflow"
         case .impossibleCloser(let key, let pid, let closes, let error):
             "close events: impossible closer on port \(key.port) in namespace \(key.namespaceInode): pid \(pid), \(closes) closes, \(error) inherited"
+        case .impossibleCloseWait(let namespace, let port, let entered, let readAt):
+            "close events: impossible CLOSE_WAIT entry on port \(port) in namespace \(namespace): entered at \(entered) ns, read at \(readAt) ns"
         }
     }
 }
@@ -105,6 +109,10 @@ public struct CloseEventCounts: Sendable, Equatable {
     public var statistics: CloseEventStatistics
     /// Records refused by the checks (their figures are not in `ports`).
     public var rejections: [CloseEventRejection]
+    /// Per namespace inode and local port, how long each socket now in CLOSE_WAIT has been in
+    /// it at the read, nanoseconds (the `close_wait` map; sockets that entered CLOSE_WAIT
+    /// before the source was opened are not there).
+    public var closeWaitAges: [UInt32: [UInt16: [UInt64]]] = [:]
 
     public init(ports: [CloseEventPort: PortCloseEvents] = [:], procTCPInodes: [UInt32: UInt64] = [:],
                 statistics: CloseEventStatistics = CloseEventStatistics(), rejections: [CloseEventRejection] = []) {
@@ -136,6 +144,15 @@ public struct CloseEventCounts: Sendable, Equatable {
                 ports[key, default: PortCloseEvents()].closers = closers
             }
         }
+        for record in read.closeWait {
+            guard checkedKey(record.namespaceInode, record.port, CloseEventPort.Side.local.rawValue) != nil else { continue }
+            guard record.enteredNanoseconds != 0, record.enteredNanoseconds <= read.readAtNanoseconds else {
+                rejections.append(.impossibleCloseWait(namespaceInode: record.namespaceInode, port: record.port,
+                                                       enteredNanoseconds: record.enteredNanoseconds, readAtNanoseconds: read.readAtNanoseconds))
+                continue
+            }
+            closeWaitAges[record.namespaceInode, default: [:]][record.port, default: []].append(read.readAtNanoseconds - record.enteredNanoseconds)
+        }
         for record in read.namespaces where record.namespaceInode != 0 && record.procTCPInode != 0 {
             procTCPInodes[record.namespaceInode] = UInt64(record.procTCPInode)
             namespaceInodes[UInt64(record.procTCPInode)] = record.namespaceInode
@@ -145,6 +162,17 @@ public struct CloseEventCounts: Sendable, Equatable {
     /// The namespace inode whose /proc/PID/net/tcp has inode `procTCPInode`, if the source saw it.
     public func namespaceInode(procTCPInode: UInt64) -> UInt32? {
         namespaceInodes[procTCPInode]
+    }
+
+    /// Per local port of the namespace `namespaceInode`: its sockets in CLOSE_WAIT, those in it
+    /// for at least `minAge` seconds, and the oldest one's age (whole seconds).
+    public func closeWaitFigures(namespaceInode: UInt32, minAge: Double) -> [UInt16: CloseWaitFigures] {
+        guard let ports = closeWaitAges[namespaceInode] else { return [:] }
+        let threshold = UInt64(min(max(minAge, 0), 1e9) * 1e9)
+        return ports.mapValues { ages in
+            let oldest = ages.max() ?? 0
+            return CloseWaitFigures(total: ages.count, old: ages.count { $0 >= threshold }, oldestAgeSeconds: Int(oldest / 1_000_000_000))
+        }
     }
 
     /// `procTCPInodes` the other way round.

@@ -85,4 +85,12 @@ public struct CloseEventScan: Sendable {
             activeCloses[port.port] = figures.total.activeCloses < UInt64(Int.max) ? Int(figures.total.activeCloses) : .max
         }
     }
+
+    /// The CLOSE_WAIT figures the events give the ports of the namespace whose
+    /// /proc/PID/net/tcp has inode `key` (see `CloseEventCounts.closeWaitFigures`); empty for a
+    /// namespace the source has not seen.
+    public func closeWait(namespaceKey key: UInt64, minAge: Double) -> [UInt16: CloseWaitFigures] {
+        guard key != 0, let namespace = counts.namespaceInode(procTCPInode: key) else { return [:] }
+        return counts.closeWaitFigures(namespaceInode: namespace, minAge: minAge)
+    }
 }

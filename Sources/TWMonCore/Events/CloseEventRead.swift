@@ -10,13 +10,37 @@ public struct CloseEventRead: Sendable, Equatable {
     public var namespaces: [NamespaceRecord]
     /// The program's own counters.
     public var statistics: CloseEventStatistics
+    /// The `close_wait` map: the sockets in CLOSE_WAIT now (those that entered it since the
+    /// source was opened).
+    public var closeWait: [CloseWaitRecord]
+    /// CLOCK_MONOTONIC, in nanoseconds, just after `closeWait` was copied: what its entry times
+    /// are aged against.
+    public var readAtNanoseconds: UInt64
 
     public init(counts: [CloseCountRecord] = [], closers: [CloserRecord] = [], namespaces: [NamespaceRecord] = [],
-                statistics: CloseEventStatistics = CloseEventStatistics()) {
+                statistics: CloseEventStatistics = CloseEventStatistics(), closeWait: [CloseWaitRecord] = [],
+                readAtNanoseconds: UInt64 = 0) {
         self.counts = counts
         self.closers = closers
         self.namespaces = namespaces
         self.statistics = statistics
+        self.closeWait = closeWait
+        self.readAtNanoseconds = readAtNanoseconds
+    }
+}
+
+/// An entry of the `close_wait` map: one socket in CLOSE_WAIT.
+public struct CloseWaitRecord: Sendable, Equatable {
+    public var namespaceInode: UInt32
+    /// Its local port.
+    public var port: UInt16
+    /// When it entered CLOSE_WAIT, CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns).
+    public var enteredNanoseconds: UInt64
+
+    public init(namespaceInode: UInt32, port: UInt16, enteredNanoseconds: UInt64) {
+        self.namespaceInode = namespaceInode
+        self.port = port
+        self.enteredNanoseconds = enteredNanoseconds
     }
 }
 
@@ -95,7 +119,8 @@ public struct NamespaceRecord: Sendable, Equatable {
 public struct CloseEventStatistics: Sendable, Equatable {
     /// TCP state changes the program ran for.
     public var events: UInt64
-    /// Counted transitions lost because the `counts` map was full.
+    /// Counted transitions lost because the `counts` map was full, and sockets entering
+    /// CLOSE_WAIT not tracked because the `close_wait` map was full.
     public var countsFull: UInt64
     /// Active closes not sampled because the `closers` map was full (their counts are kept).
     public var closersFull: UInt64

@@ -67,3 +67,16 @@ public struct CloseWaitFigures: Sendable, Equatable {
         self.oldestAgeSeconds = oldestAgeSeconds
     }
 }
+
+extension CloseWaitFigures {
+    /// Per port, the larger of the table walk's figures and the close events' (each figure
+    /// separately): the events see a socket's age from its entry into CLOSE_WAIT, the walk from
+    /// the first scan that found it, and only the walk sees sockets that entered before the
+    /// events were on, so a leak shows at the first scan after it ages and the walk stays the check.
+    public static func larger(_ walk: [UInt16: CloseWaitFigures], _ events: [UInt16: CloseWaitFigures]) -> [UInt16: CloseWaitFigures] {
+        walk.merging(events) { walk, events in
+            CloseWaitFigures(total: max(walk.total, events.total), old: max(walk.old, events.old),
+                             oldestAgeSeconds: max(walk.oldestAgeSeconds, events.oldestAgeSeconds))
+        }
+    }
+}

@@ -92,11 +92,14 @@ struct ScanStep {
         logOwnersProblem(logger: logger)
         logOwnerWalk(logger: logger)
         let byproducts = scan.byproducts
-        let closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+        var closeWait = closeWaitAges.update(byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
         let events = readCloseEvents(now: moment, problems: &problems, logger: logger)
         var table = scan.table
         var totals = activeCloses.totals
-        if let events, let key = closeEvents?.ownKey { events.join(into: &table, activeCloses: &totals, namespaceKey: key) }
+        if let events, let key = closeEvents?.ownKey {
+            events.join(into: &table, activeCloses: &totals, namespaceKey: key)
+            closeWait = CloseWaitFigures.larger(closeWait, events.closeWait(namespaceKey: key, minAge: configuration.closeWait.minAge))
+        }
         let otherScans = readOtherNamespaces(now: moment, events: events, logger: logger)
         let actions = policy.evaluate([ScanFindings(
             table: table, counters: counters, closeWait: closeWait, clientTuples: byproducts.clientTuples, peers: byproducts.topPeers,
@@ -121,11 +124,14 @@ struct ScanStep {
         for read in pass.others {
             var state = others[read.netns.name] ?? OtherNamespaceState()
             state.activeCloses.add(read.result)
-            let closeWait = state.closeWaitAges.update(read.result.byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
+            var closeWait = state.closeWaitAges.update(read.result.byproducts.closeWaitSockets, now: moment, minAge: configuration.closeWait.minAge)
             kept[read.netns.name] = state
             var table = read.result.table
             var totals = state.activeCloses.totals
-            events?.join(into: &table, activeCloses: &totals, namespaceKey: read.netns.key)
+            if let events {
+                events.join(into: &table, activeCloses: &totals, namespaceKey: read.netns.key)
+                closeWait = CloseWaitFigures.larger(closeWait, events.closeWait(namespaceKey: read.netns.key, minAge: configuration.closeWait.minAge))
+            }
             findings.append(ScanFindings(
                 table: table, counters: read.counters, closeWait: closeWait, peers: read.result.byproducts.topPeers, netns: read.netns))
             scans.append(NamespaceScan(netns: read.netns, table: table, counters: read.counters,

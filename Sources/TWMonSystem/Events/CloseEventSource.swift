@@ -26,6 +26,8 @@ public final class CloseEventSource {
     private var closerValues: [twmon_closers]
     private var namespaceKeys: [UInt32]
     private var namespaceValues: [twmon_namespace]
+    private var closeWaitKeys: [UInt64]
+    private var closeWaitValues: [twmon_close_wait]
 
     /// Ports whose closer samples are copied per system call.
     private static let closerPiece = 64
@@ -39,6 +41,8 @@ public final class CloseEventSource {
         closerValues = Array(repeating: twmon_closers(), count: Self.closerPiece * cpus)
         namespaceKeys = Array(repeating: 0, count: Int(TWMON_MAX_NAMESPACES))
         namespaceValues = Array(repeating: twmon_namespace(), count: Int(TWMON_MAX_NAMESPACES))
+        closeWaitKeys = Array(repeating: 0, count: Int(TWMON_MAX_CLOSE_WAIT))
+        closeWaitValues = Array(repeating: twmon_close_wait(), count: Int(TWMON_MAX_CLOSE_WAIT))
     }
 
     deinit { close() }
@@ -138,6 +142,15 @@ public final class CloseEventSource {
         read.namespaces = (0..<Int(namespaces)).map { index in
             NamespaceRecord(namespaceInode: namespaceKeys[index], cookie: namespaceValues[index].cookie,
                             procTCPInode: namespaceValues[index].proc_tcp_inode)
+        }
+        let closeWait = twmon_close_events_read_close_wait(handle, &closeWaitKeys, &closeWaitValues, UInt32(closeWaitKeys.count))
+        guard closeWait >= 0 else { throw .readFailed(map: "close_wait", errno: -closeWait) }
+        // After the copy: every entry time read is at or before it (the same clock as bpf_ktime_get_ns).
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        read.readAtNanoseconds = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        read.closeWait = closeWaitValues.prefix(Int(closeWait)).map { entry in
+            CloseWaitRecord(namespaceInode: entry.netns_inum, port: entry.port, enteredNanoseconds: entry.entered_ns)
         }
         var totals = [UInt64](repeating: 0, count: Int(TWMON_STAT_COUNT.rawValue))
         let statsResult = twmon_close_events_read_stats(handle, &totals)
