@@ -64,12 +64,21 @@ struct NetlinkSourceTests {
         let netlink = TWMonSystem.Scanner(source: try NetlinkSource())
         try Self.awaitTimeWait(count, on: port, through: proc)
 
-        let netlinkScan = try netlink.scan(watchingPeersOf: [port]), netlinkTable = netlinkScan.table
-        let procScan = try proc.scan(watchingPeersOf: [port]), procTable = procScan.table
+        // The test's namespace is the host's, shared with every other suite: an IPv6 client of
+        // theirs may take this number as its ephemeral port (the listener holds it for IPv4
+        // only) and close between the two scans. Up to five pairs of scans, until a pair agrees.
+        var netlinkScan = try netlink.scan(watchingPeersOf: [port]), procScan = try proc.scan(watchingPeersOf: [port])
+        for _ in 0..<4 where netlinkScan.table[port: port] != procScan.table[port: port] || netlinkScan.byproducts.topPeers != procScan.byproducts.topPeers {
+            usleep(100_000)
+            netlinkScan = try netlink.scan(watchingPeersOf: [port])
+            procScan = try proc.scan(watchingPeersOf: [port])
+        }
+        let netlinkTable = netlinkScan.table, procTable = procScan.table
         #expect(netlinkTable[port: port]?.ipv4[.timeWait] == count)
         #expect(netlinkTable[port: port] == procTable[port: port])
         let loopback = try #require(IPAddress([127, 0, 0, 1]))
-        #expect(netlinkScan.byproducts.topPeers[port] == [PeerCount(address: loopback, count: count)])
+        // First: an IPv6 client of another suite may hold the same number as its local port.
+        #expect(netlinkScan.byproducts.topPeers[port]?.first == PeerCount(address: loopback, count: count))
         #expect(netlinkScan.byproducts.topPeers == procScan.byproducts.topPeers)
         // Unwatched, the port counts the same and no peer is tallied.
         let unwatched = try netlink.scan()
