@@ -20,7 +20,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 artifacts=${E2E_ARTIFACTS:-$repo/ci-artifacts/e2e}
 limit=${E2E_TIMEOUT:-420}
 machine=twmon-e2e-$$
-checks=(0-package-install 1-ready-notify 2-socket-activation 3-alert-journal 4-reload 5-watchdog 6-clean-stop 7-sandbox 7b-metrics-socket 8-upgrade-purge)
+checks=(0-package-install 1-ready-notify 2-socket-activation 3-alert-journal 3b-owner-unit 3c-private-namespace 4-reload 5-watchdog 6-clean-stop 7-sandbox 7b-metrics-socket 8-upgrade-purge)
 started=$SECONDS
 
 say() { echo "e2e: $*"; }
